@@ -1,0 +1,83 @@
+import { NodeServices } from "@effect/platform-node"
+import { Console, Effect, Exit, Fiber, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { STAGE_NAMES, type StageName } from "../events/streams.ts"
+import { runWorker } from "../engine/worker.ts"
+import { liveLayer } from "../layers.ts"
+import { isStageName } from "../stages/pipeline.ts"
+import { ingestFiles } from "./ingest.ts"
+import { installSignalHandlers, shutdownRequested } from "./signals.ts"
+
+const parseStages = (value: string): Effect.Effect<ReadonlyArray<StageName>, string> => {
+  const requested = value === "all" ? [...STAGE_NAMES] : value.split(",").map((s) => s.trim()).filter(Boolean)
+  const unknown = requested.filter((name) => !isStageName(name))
+  return unknown.length > 0
+    ? Effect.fail(`unknown stage(s): ${unknown.join(", ")}; choose from ${STAGE_NAMES.join(", ")} or all`)
+    : Effect.succeed(requested as Array<StageName>)
+}
+
+const worker = Command.make(
+  "worker",
+  {
+    stages: Flag.String("stages").pipe(
+      Flag.withDescription(`Comma-separated stages to run (${STAGE_NAMES.join(", ")}) or "all"`),
+      Flag.withDefault("all")
+    )
+  },
+  Effect.fn(function*({ stages }) {
+    const selected = yield* parseStages(stages)
+    yield* runWorker<never>({ stages: selected, stop: shutdownRequested })
+  })
+).pipe(Command.withDescription("Run pipeline stages as consumer-group members until SIGTERM/SIGINT"))
+
+const ingest = Command.make(
+  "ingest",
+  {
+    files: Argument.String("files").pipe(Argument.withDescription("Files to submit"), Argument.variadic({ min: 1 })),
+    project: Flag.String("project").pipe(Flag.withDescription("Project the documents belong to"), Flag.optional),
+    quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("Print only the summary"), Flag.withDefault(false))
+  },
+  Effect.fn(function*({ files, project, quiet }) {
+    const tty = process.stderr.isTTY
+    const step = Math.max(1, Math.floor(files.length / 20))
+    const result = yield* ingestFiles({
+      files,
+      project: Option.getOrUndefined(project),
+      onProgress: (done, total, file, error) => {
+        if (error) process.stderr.write(`${tty ? "\n" : ""}failed: ${file}: ${error}\n`)
+        if (quiet) return
+        if (tty) process.stderr.write(`\r[${done}/${total}] ${file.slice(-60).padEnd(60)}`)
+        else if (done % step === 0 || done === total) process.stderr.write(`[${done}/${total}] submitted\n`)
+      }
+    })
+    if (tty && !quiet) process.stderr.write("\n")
+    yield* Console.log(`submitted ${result.submitted.length} file(s), ${result.failed.length} failed`)
+    for (const s of quiet ? [] : result.submitted) yield* Console.log(`${s.intakeId}\t${s.sha256}\t${s.file}`)
+    if (result.failed.length > 0) return yield* Effect.fail(`${result.failed.length} file(s) could not be submitted`)
+  })
+).pipe(Command.withDescription("Submit files: one XADD per file to the intake stream, with sha256"))
+
+const lexstream = Command.make("lexstream").pipe(
+  Command.withDescription("Legal-document pipeline on Redis Streams"),
+  Command.withSubcommands([worker, ingest])
+)
+
+const program = lexstream.pipe(
+  Command.run({ version: "0.1.0" }),
+  Effect.provide(liveLayer()),
+  Effect.provide(NodeServices.layer)
+)
+
+const fiber = Effect.runFork(program)
+// The worker drains on the first signal; any other command is simply interrupted.
+installSignalHandlers(() => {
+  if (process.argv[2] !== "worker") Effect.runFork(Fiber.interrupt(fiber))
+})
+fiber.addObserver((exit) => {
+  if (Exit.isFailure(exit) && !Exit.hasInterrupts(exit)) {
+    const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+    const message = failure && "error" in failure ? failure.error : exit.cause
+    process.stderr.write(`lexstream: ${typeof message === "string" ? message : String((message as Error)?.message ?? message)}\n`)
+    process.exitCode = 1
+  }
+})

@@ -1,0 +1,107 @@
+import { hostname } from "node:os"
+import { Config, Context, Effect, Layer, Redacted } from "effect"
+
+/** Everything a lexstream process can be tuned with. Read from LEXSTREAM_* environment variables. */
+export interface AppConfigShape {
+  /** Redis connection URL; may carry a password, so it is kept redacted. */
+  readonly redisUrl: Redacted.Redacted<string>
+  /** Prefix of every Redis key lexstream owns (streams, locks, markers, blobs). Public contract. */
+  readonly keyPrefix: string
+  /** Name of this consumer inside every consumer group; unique per process. */
+  readonly consumerName: string
+  /** Entries read per XREADGROUP call. */
+  readonly batchSize: number
+  /** How long a blocking read waits for new entries before looping (ms). */
+  readonly blockMs: number
+  /** Entries of one batch processed at once. */
+  readonly concurrency: number
+  /** Lifetime of a document-stage lock; it is extended while work runs (ms). */
+  readonly lockTtlMs: number
+  /** A pending entry idle this long belongs to a dead or stuck consumer and may be reclaimed (ms). */
+  readonly claimIdleMs: number
+  /** How often each stage looks for reclaimable entries (ms). */
+  readonly claimIntervalMs: number
+  /** Deliveries after which an entry is parked in the dead-letter stream. */
+  readonly maxDeliveries: number
+  /** First retry delay; later retries back off exponentially (ms). */
+  readonly retryBaseMs: number
+  /** Upper bound of one retry delay (ms). */
+  readonly retryMaxMs: number
+  /** How long done-markers are kept; redelivery older than this would reprocess (seconds). */
+  readonly doneTtlSeconds: number
+  /** How long a graceful shutdown waits for in-flight work before releasing it (ms). */
+  readonly shutdownGraceMs: number
+  /** Port of the /metrics, /healthz, /readyz server; 0 disables it. */
+  readonly httpPort: number
+  /** The processing version new submissions get. */
+  readonly processingVersion: number
+  /** Largest accepted intake `metadata` JSON (bytes). */
+  readonly maxMetadataBytes: number
+  readonly logLevel: string
+}
+
+export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
+
+export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
+  keyPrefix: "lexstream:",
+  batchSize: 100,
+  blockMs: 2_000,
+  concurrency: 16,
+  lockTtlMs: 30_000,
+  claimIdleMs: 60_000,
+  claimIntervalMs: 10_000,
+  maxDeliveries: 5,
+  retryBaseMs: 200,
+  retryMaxMs: 10_000,
+  doneTtlSeconds: 7 * 24 * 3600,
+  shutdownGraceMs: 15_000,
+  httpPort: 9464,
+  processingVersion: 1,
+  maxMetadataBytes: 64 * 1024,
+  logLevel: "info"
+}
+
+export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lexstream/AppConfig") {
+  /** Configuration from the environment, with documented defaults. */
+  static readonly layerFromEnv = Layer.effect(
+    AppConfig,
+    Effect.gen(function*() {
+      const int = (name: string, fallback: number) => Config.Int(name).pipe(Config.withDefault(fallback))
+      const redisUrl = yield* Config.Redacted("LEXSTREAM_REDIS_URL").pipe(
+        Config.withDefault(Redacted.make("redis://127.0.0.1:6379"))
+      )
+      const keyPrefix = yield* Config.String("LEXSTREAM_PREFIX").pipe(Config.withDefault(defaults.keyPrefix))
+      const consumerName = yield* Config.String("LEXSTREAM_CONSUMER").pipe(Config.withDefault(defaultConsumerName()))
+      const logLevel = yield* Config.String("LEXSTREAM_LOG_LEVEL").pipe(Config.withDefault(defaults.logLevel))
+      const numbers = yield* Config.all({
+        batchSize: int("LEXSTREAM_BATCH_SIZE", defaults.batchSize),
+        blockMs: int("LEXSTREAM_BLOCK_MS", defaults.blockMs),
+        concurrency: int("LEXSTREAM_CONCURRENCY", defaults.concurrency),
+        lockTtlMs: int("LEXSTREAM_LOCK_TTL_MS", defaults.lockTtlMs),
+        claimIdleMs: int("LEXSTREAM_CLAIM_IDLE_MS", defaults.claimIdleMs),
+        claimIntervalMs: int("LEXSTREAM_CLAIM_INTERVAL_MS", defaults.claimIntervalMs),
+        maxDeliveries: int("LEXSTREAM_MAX_DELIVERIES", defaults.maxDeliveries),
+        retryBaseMs: int("LEXSTREAM_RETRY_BASE_MS", defaults.retryBaseMs),
+        retryMaxMs: int("LEXSTREAM_RETRY_MAX_MS", defaults.retryMaxMs),
+        doneTtlSeconds: int("LEXSTREAM_DONE_TTL_SECONDS", defaults.doneTtlSeconds),
+        shutdownGraceMs: int("LEXSTREAM_SHUTDOWN_GRACE_MS", defaults.shutdownGraceMs),
+        httpPort: int("LEXSTREAM_METRICS_PORT", defaults.httpPort),
+        processingVersion: int("LEXSTREAM_PROCESSING_VERSION", defaults.processingVersion),
+        maxMetadataBytes: int("LEXSTREAM_MAX_METADATA_BYTES", defaults.maxMetadataBytes)
+      })
+      return AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers })
+    })
+  )
+
+  /** Explicit configuration, for tests, benchmarks and embedding. */
+  static readonly layer = (overrides: Partial<Omit<AppConfigShape, "redisUrl">> & { readonly redisUrl?: string }) =>
+    Layer.succeed(
+      AppConfig,
+      AppConfig.of({
+        ...defaults,
+        consumerName: defaultConsumerName(),
+        ...overrides,
+        redisUrl: Redacted.make(overrides.redisUrl ?? "redis://127.0.0.1:6379")
+      })
+    )
+}

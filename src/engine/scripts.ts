@@ -1,0 +1,151 @@
+import type { Redis } from "ioredis"
+
+/**
+ * Lua scripts that make each stage's hand-off atomic. One call covers a whole batch of entries so a
+ * busy stage pays one round trip per batch, not per entry.
+ */
+
+/**
+ * Before work: for each entry, is its unit of work already done (return `D<output id>`), or can we
+ * take its lock (`OK`), or does another worker hold it (`BUSY`)?
+ * KEYS: per entry [doneKey, lockKey]. ARGV: [lockTtlMs, token1, token2, …].
+ */
+const BEGIN = `
+local ttl = ARGV[1]
+local out = {}
+for i = 1, #KEYS / 2 do
+  local done = redis.call('GET', KEYS[2 * i - 1])
+  if done then
+    out[i] = 'D' .. done
+  else
+    local lock = KEYS[2 * i]
+    local token = ARGV[i + 1]
+    if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
+      out[i] = 'OK'
+    elseif redis.call('GET', lock) == token then
+      redis.call('PEXPIRE', lock, ttl)
+      out[i] = 'OK'
+    else
+      out[i] = 'BUSY'
+    end
+  end
+end
+return out
+`
+
+/**
+ * After work, atomically per entry: append the output, set the done-marker, ack the input, release
+ * the lock, forget the entry's retry error. An entry whose done-marker exists is only acked (a
+ * redelivery); an entry whose lock another worker now holds is left alone (`LOST`).
+ * KEYS: [inputStream, errorsHash, then per entry: doneKey, lockKey, outputStream, failedStream].
+ * ARGV: [group, doneTtlSeconds, then per entry: op, entryId, token, n1, fields1…, n2, fields2…]
+ *   op = `emit` (fields1 to outputStream), `park` (fields1 to outputStream = dead letter, fields2 to
+ *   failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
+ * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
+ */
+const SETTLE = `
+local input, errors = KEYS[1], KEYS[2]
+local group, doneTtl = ARGV[1], ARGV[2]
+local a = 3
+local out = {}
+local function fields(from, n)
+  local f = {}
+  for j = 1, n do f[j] = ARGV[from + j - 1] end
+  return f
+end
+for i = 1, (#KEYS - 2) / 4 do
+  local k = 2 + (i - 1) * 4
+  local doneKey, lockKey, outStream, failedStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
+  local op, entryId, token = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  local n1 = tonumber(ARGV[a + 3])
+  local f1 = fields(a + 4, n1)
+  local n2 = tonumber(ARGV[a + 4 + n1])
+  local f2 = fields(a + 5 + n1, n2)
+  a = a + 5 + n1 + n2
+  local holder = redis.call('GET', lockKey)
+  local ours = (holder == token)
+  local done = redis.call('GET', doneKey)
+  if done then
+    redis.call('XACK', input, group, entryId)
+    if ours then redis.call('DEL', lockKey) end
+    redis.call('HDEL', errors, entryId)
+    out[i] = 'D' .. done
+  elseif holder and not ours then
+    out[i] = 'LOST'
+  elseif op == 'ack' then
+    redis.call('XACK', input, group, entryId)
+    if ours then redis.call('DEL', lockKey) end
+    redis.call('HDEL', errors, entryId)
+    out[i] = 'A'
+  else
+    local id = redis.call('XADD', outStream, '*', unpack(f1))
+    if op == 'emit' then
+      redis.call('SET', doneKey, id, 'EX', doneTtl)
+      out[i] = 'E' .. id
+    else
+      if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(f2)) end
+      out[i] = 'P' .. id
+    end
+    redis.call('XACK', input, group, entryId)
+    if ours then redis.call('DEL', lockKey) end
+    redis.call('HDEL', errors, entryId)
+  end
+end
+return out
+`
+
+/** Extends locks still held by their token. KEYS: locks. ARGV: [ttlMs, token1, token2, …]. */
+const EXTEND = `
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i + 1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[1])
+    n = n + 1
+  end
+end
+return n
+`
+
+/** Releases locks still held by their token. KEYS: locks. ARGV: tokens. */
+const RELEASE = `
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then
+    redis.call('DEL', KEYS[i])
+    n = n + 1
+  end
+end
+return n
+`
+
+type ScriptCall = (numberOfKeys: number, ...keysAndArgs: Array<string | Buffer | number>) => Promise<unknown>
+
+export interface Scripts {
+  readonly begin: (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Promise<Array<string>>
+  readonly settle: (keys: ReadonlyArray<string>, args: ReadonlyArray<string | Buffer | number>) => Promise<Array<string>>
+  readonly extend: (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Promise<number>
+  readonly release: (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Promise<number>
+}
+
+/**
+ * Registers the scripts on a connection. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT,
+ * so a restarted Redis (empty script cache) needs nothing from us.
+ */
+export const registerScripts = (client: Redis): Scripts => {
+  const sources = { lexBegin: BEGIN, lexSettle: SETTLE, lexExtend: EXTEND, lexRelease: RELEASE }
+  for (const [name, lua] of Object.entries(sources)) {
+    if (!(name in client)) client.defineCommand(name, { lua })
+  }
+  const command = (name: keyof typeof sources) => (client as unknown as Record<string, ScriptCall>)[name]!.bind(client)
+  const call = (name: keyof typeof sources) => {
+    const run = command(name)
+    return (keys: ReadonlyArray<string>, args: ReadonlyArray<string | Buffer | number>) =>
+      run(keys.length, ...keys, ...args)
+  }
+  return {
+    begin: call("lexBegin") as Scripts["begin"],
+    settle: call("lexSettle") as Scripts["settle"],
+    extend: call("lexExtend") as Scripts["extend"],
+    release: call("lexRelease") as Scripts["release"]
+  }
+}

@@ -1,0 +1,56 @@
+import type { Effect, Exit } from "effect"
+import { Schema } from "effect"
+
+/** One stream entry as read: `fields` is the flat `[name, value, …]` list (Buffers for binary-safe stages). */
+export interface RawEntry {
+  readonly id: string
+  readonly fields: ReadonlyArray<string> | ReadonlyArray<Buffer>
+}
+
+/** An entry to append: the stream key and its flat fields. */
+export interface Emission {
+  readonly stream: string
+  readonly fields: ReadonlyArray<string | Buffer>
+}
+
+/** Why a stage could not finish an entry; `retryable: false` parks it at once. */
+export class StageFailure extends Schema.TaggedError<StageFailure>()("StageFailure", {
+  message: Schema.String,
+  retryable: Schema.Boolean
+}) {}
+
+export interface WorkContext {
+  readonly entryId: string
+  /** How many times this entry has been delivered, this attempt included. */
+  readonly deliveries: number
+}
+
+export interface ParkInfo {
+  readonly reason: string
+  readonly deliveries: number
+}
+
+/**
+ * A stage as the engine sees it: plain functions of the entry. The engine adds the consumer group,
+ * batching, locks, retries, dead-lettering and the atomic hand-off.
+ */
+export interface StageDefinition<In, R = never> {
+  /** Consumer-group name; also the label on metrics and the namespace of locks and done-markers. */
+  readonly name: string
+  readonly inputStream: string
+  /** Read entries as Buffers (intake: producers may send anything). */
+  readonly binary: boolean
+  /** Validates an entry. A failure is poison: it cannot succeed later, so it is parked at once. */
+  readonly decode: (entry: RawEntry) => Exit.Exit<In, StageFailure>
+  /** Identity of the unit of work (document + version): the lock and done-marker key. */
+  readonly workKey: (input: In, entryId: string) => string
+  readonly process: (input: In, context: WorkContext) => Effect.Effect<Emission, StageFailure, R>
+  /** The `document.failed` event to emit when an entry is parked, if a document is known. */
+  readonly failureEvent: (input: In | undefined, entry: RawEntry, info: ParkInfo) => Emission | undefined
+  /** Called after the output was appended (metrics such as end-to-end latency). */
+  readonly onEmitted?: (input: In, outputId: string) => void
+}
+
+// Stages are stored in heterogeneous lists; their input type is private to each one.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage<R = never> = StageDefinition<any, R>

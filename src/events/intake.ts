@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto"
+import { Exit, Schema } from "effect"
+import { DocumentId, ProjectId, type Submission } from "./event.ts"
+
+/**
+ * The public intake contract: one XADD of plain string fields to `<prefix>intake`.
+ *   source (required, a file://, s3://, http:// or https:// URI), and optional document_id, project,
+ *   filename, content_type, sha256, priority (0-9), metadata (a JSON object), correlation_id.
+ * Anything else is rejected with a reason code and a message; nothing here throws.
+ */
+export const INTAKE_FIELDS = [
+  "source", "document_id", "project", "filename", "content_type", "sha256", "priority", "metadata", "correlation_id"
+] as const
+
+export const SOURCE_SCHEMES = ["file:", "s3:", "http:", "https:"] as const
+
+export type RejectionCode =
+  | "no_fields"
+  | "not_utf8"
+  | "duplicate_field"
+  | "unknown_field"
+  | "missing_source"
+  | "too_large"
+  | "invalid_field"
+
+export interface Rejection {
+  readonly code: RejectionCode
+  readonly message: string
+}
+
+export interface AcceptedIntake {
+  readonly documentId: string
+  readonly correlationId: string
+  readonly submission: Submission
+}
+
+const MAX_VALUE_BYTES = 8 * 1024
+
+const boundedText = (max: number) =>
+  Schema.String.pipe(
+    Schema.check(Schema.isMinLength(1, { message: "must not be empty" })),
+    Schema.check(Schema.isMaxLength(max, { message: `must be at most ${max} characters` })),
+    // Control characters in names and ids break logs, paths and terminals.
+    Schema.check(Schema.isPattern(/^[^\u0000-\u001f\u007f]*$/, { message: "must not contain control characters" }))
+  )
+
+const SourceUri = boundedText(4096).pipe(
+  Schema.check(Schema.makeFilter((value: string) => {
+    if (!URL.canParse(value)) return "must be an absolute URI such as file:///data/a.pdf or s3://bucket/key"
+    const scheme = new URL(value).protocol
+    return (SOURCE_SCHEMES as ReadonlyArray<string>).includes(scheme)
+      ? true
+      : `scheme '${scheme}' is not supported (use ${SOURCE_SCHEMES.join(" ")})`
+  }))
+)
+
+const Priority = Schema.NumberFromString.pipe(
+  Schema.decodeTo(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 9 }, {
+    message: "must be an integer from 0 to 9"
+  }))))
+)
+
+const MetadataObject = Schema.fromJsonString(Schema.Record(Schema.String, Schema.Json))
+
+const IntakeFields = Schema.Struct({
+  source: SourceUri,
+  document_id: Schema.optionalKey(DocumentId),
+  project: Schema.optionalKey(ProjectId),
+  filename: Schema.optionalKey(boundedText(1024)),
+  content_type: Schema.optionalKey(Schema.String.pipe(
+    Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/, {
+      message: "must be a media type such as application/pdf"
+    }))
+  )),
+  sha256: Schema.optionalKey(Schema.String.pipe(
+    Schema.check(Schema.isPattern(/^[0-9a-fA-F]{64}$/, { message: "must be 64 hexadecimal characters" }))
+  )),
+  priority: Schema.optionalKey(Priority),
+  metadata: Schema.optionalKey(MetadataObject),
+  correlation_id: Schema.optionalKey(boundedText(128))
+})
+
+const decodeIntakeFields = Schema.decodeUnknownExit(IntakeFields, { errors: "all" })
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+const reject = (code: RejectionCode, message: string): Exit.Exit<AcceptedIntake, Rejection> =>
+  Exit.fail({ code, message })
+
+const printable = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)
+
+/**
+ * Validates one intake entry's raw fields (binary-safe) and derives the document's identity.
+ * Identity is deterministic in the entry id, so a redelivered entry yields the same document.
+ */
+export const validateIntake = (
+  entryId: string,
+  fields: ReadonlyArray<Buffer>,
+  limits: { readonly maxMetadataBytes: number; readonly defaultPriority?: number }
+): Exit.Exit<AcceptedIntake, Rejection> => {
+  if (fields.length === 0) return reject("no_fields", "the entry has no fields; 'source' is required")
+  const record: Record<string, string> = {}
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    let name: string
+    let value: string
+    try {
+      name = strictUtf8.decode(fields[i]!)
+    } catch {
+      return reject("not_utf8", `field #${i / 2 + 1} has a name that is not valid UTF-8`)
+    }
+    const raw = fields[i + 1]!
+    const limit = name === "metadata" ? limits.maxMetadataBytes : MAX_VALUE_BYTES
+    if (raw.length > limit) {
+      return reject("too_large", `field ${printable(name)} is ${raw.length} bytes; the limit is ${limit}`)
+    }
+    try {
+      value = strictUtf8.decode(raw)
+    } catch {
+      return reject("not_utf8", `field ${printable(name)} is not valid UTF-8 text`)
+    }
+    if (Object.hasOwn(record, name)) return reject("duplicate_field", `field ${printable(name)} appears more than once`)
+    record[name] = value
+  }
+  const unknown = Object.keys(record).filter((name) => !(INTAKE_FIELDS as ReadonlyArray<string>).includes(name))
+  if (unknown.length > 0) {
+    return reject(
+      "unknown_field",
+      `unknown field(s) ${unknown.map(printable).join(", ")}; allowed: ${INTAKE_FIELDS.join(", ")}`
+    )
+  }
+  if (!Object.hasOwn(record, "source")) return reject("missing_source", "the required field 'source' is missing")
+
+  const decoded = decodeIntakeFields(record)
+  if (Exit.isFailure(decoded)) {
+    const error = decoded.cause.reasons.find((reason) => reason._tag === "Fail")
+    const message = error && "error" in error ? String((error.error as Error).message) : "invalid fields"
+    if (record.metadata !== undefined && /\["metadata"\]/.test(message)) {
+      return reject("invalid_field", `field 'metadata' must be a JSON object: ${message.replace(/\s+/g, " ")}`)
+    }
+    return reject("invalid_field", message.replace(/\s+/g, " "))
+  }
+  const accepted = decoded.value
+  if (accepted.metadata !== undefined && (typeof accepted.metadata !== "object" || Array.isArray(accepted.metadata))) {
+    return reject("invalid_field", "field 'metadata' must be a JSON object")
+  }
+  const documentId = accepted.document_id ?? derivedDocumentId(entryId)
+  return Exit.succeed({
+    documentId,
+    correlationId: accepted.correlation_id ?? documentId,
+    submission: {
+      source: accepted.source,
+      project: accepted.project ?? "default",
+      ...(accepted.filename !== undefined ? { filename: accepted.filename } : {}),
+      ...(accepted.content_type !== undefined ? { contentType: accepted.content_type } : {}),
+      ...(accepted.sha256 !== undefined ? { sha256: accepted.sha256.toLowerCase() } : {}),
+      priority: accepted.priority ?? limits.defaultPriority ?? 5,
+      metadata: accepted.metadata ?? {},
+      intakeId: entryId
+    }
+  })
+}
+
+/** A document id for producers that send none: stable for the intake entry, short, URL-safe. */
+export const derivedDocumentId = (entryId: string): string =>
+  `doc-${createHash("sha256").update(entryId).digest("base64url").slice(0, 22)}`

@@ -1,0 +1,49 @@
+/**
+ * Stream and key names. The defaults (prefix `lexstream:`) are a public contract: producers XADD to
+ * the intake stream and dashboards read the event streams by these names.
+ */
+export const EVENT_TYPES = [
+  "document.submitted",
+  "document.text_extracted",
+  "document.classified",
+  "document.chunked",
+  "document.entities_extracted",
+  "document.entities_resolved",
+  "document.completed",
+  "document.failed"
+] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** Consumer-group names of the pipeline stages, in order. */
+export const STAGE_NAMES = ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"] as const
+export type StageName = (typeof STAGE_NAMES)[number]
+
+export interface StreamNames {
+  readonly prefix: string
+  /** Where producers XADD new documents. */
+  readonly intake: string
+  /** Intake entries that failed validation, with the reason and the original fields. */
+  readonly rejected: string
+  /** Entries parked after too many failed deliveries or as poison, with their last error. */
+  readonly deadLetter: string
+  readonly event: (type: EventType) => string
+  /** Marks a stage's work on one unit (document+version, or an intake entry) as emitted. */
+  readonly doneKey: (stage: string, workKey: string) => string
+  /** Keeps two consumers off the same unit of work. */
+  readonly lockKey: (stage: string, workKey: string) => string
+  /** Last error of each entry still being retried, per stage (a hash: entry id -> error). */
+  readonly errorsKey: (stage: string) => string
+  readonly blobKey: (sha256: string) => string
+}
+
+export const streamNames = (prefix: string): StreamNames => ({
+  prefix,
+  intake: `${prefix}intake`,
+  rejected: `${prefix}rejected`,
+  deadLetter: `${prefix}dead-letter`,
+  event: (type) => `${prefix}${type}`,
+  doneKey: (stage, workKey) => `${prefix}done:${stage}:${workKey}`,
+  lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,
+  errorsKey: (stage) => `${prefix}errors:${stage}`,
+  blobKey: (sha256) => `${prefix}blob:${sha256}`
+})

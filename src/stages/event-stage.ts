@@ -1,0 +1,111 @@
+import { Effect, Exit } from "effect"
+import {
+  decodeEventFields,
+  encodeEventFields,
+  type FailedEvent,
+  type LexEvent,
+  type PipelineData,
+  type PipelineEvent
+} from "../events/event.ts"
+import type { EventType, StreamNames } from "../events/streams.ts"
+import { type Emission, type ParkInfo, type RawEntry, StageFailure, type StageDefinition, type WorkContext } from "../engine/stage.ts"
+
+/** A stage's own logic: the next event's data from this one's. Plain, testable, no Redis. */
+export type StageWork<R> = (event: PipelineEvent, context: WorkContext) => Effect.Effect<PipelineData, StageFailure, R>
+
+export interface EventStageOptions<R> {
+  readonly name: string
+  readonly input: EventType
+  readonly output: EventType
+  readonly names: StreamNames
+  readonly work: StageWork<R>
+  readonly onEmitted?: (event: PipelineEvent, outputId: string) => void
+}
+
+const encodeOrFail = (event: LexEvent) =>
+  Exit.match(encodeEventFields(event), {
+    onSuccess: (fields) => Effect.succeed(fields),
+    onFailure: (cause) => {
+      const reason = cause.reasons.find((r) => r._tag === "Fail")
+      const message = reason && "error" in reason ? (reason.error as Error).message : "cannot encode event"
+      // An output that breaks its schema is a bug in the stage, not a passing fault.
+      return Effect.fail(new StageFailure({ message: `invalid output event: ${message}`, retryable: false }))
+    }
+  })
+
+/** Best-effort envelope from raw fields, for `document.failed` when the input itself is malformed. */
+const rawField = (entry: RawEntry, name: string): string | undefined => {
+  for (let i = 0; i + 1 < entry.fields.length; i += 2) if (String(entry.fields[i]) === name) return String(entry.fields[i + 1])
+  return undefined
+}
+
+/**
+ * Builds an engine stage that reads one event type and emits the next. The unit of work is the
+ * document at its processing version, so a replay under a new version runs again and a redelivery
+ * of the same version does not.
+ */
+export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<PipelineEvent, R> => {
+  const { names } = options
+  const inputStream = names.event(options.input)
+  const outputStream = names.event(options.output)
+  return {
+    name: options.name,
+    inputStream,
+    binary: false,
+    decode: (entry) => {
+      const decoded = decodeEventFields(entry.fields as ReadonlyArray<string>)
+      if (Exit.isFailure(decoded)) {
+        const reason = decoded.cause.reasons.find((r) => r._tag === "Fail")
+        const message = reason && "error" in reason ? (reason.error as Error).message : "invalid event"
+        return Exit.fail(new StageFailure({ message: message.replace(/\s+/g, " "), retryable: false }))
+      }
+      const event = decoded.value
+      if (event.type !== options.input) {
+        return Exit.fail(new StageFailure({ message: `expected a ${options.input} event, got ${event.type}`, retryable: false }))
+      }
+      return Exit.succeed(event as PipelineEvent)
+    },
+    workKey: (event) => `${event.document_id}:${event.version}`,
+    process: (event, context) =>
+      options.work(event, context).pipe(
+        Effect.flatMap((data) =>
+          encodeOrFail({
+            type: options.output as PipelineEvent["type"],
+            document_id: event.document_id,
+            version: event.version,
+            correlation_id: event.correlation_id,
+            causation_id: `${inputStream}/${context.entryId}`,
+            occurred_at: Date.now(),
+            submitted_at: event.submitted_at,
+            data
+          })
+        ),
+        Effect.map((fields): Emission => ({ stream: outputStream, fields }))
+      ),
+    failureEvent: (event: PipelineEvent | undefined, entry: RawEntry, info: ParkInfo) => {
+      const documentId = event?.document_id ?? rawField(entry, "document_id")
+      if (documentId === undefined) return undefined
+      const failed: FailedEvent = {
+        type: "document.failed",
+        document_id: documentId,
+        version: event?.version ?? (Number(rawField(entry, "version")) || 1),
+        correlation_id: event?.correlation_id ?? rawField(entry, "correlation_id") ?? documentId,
+        causation_id: `${inputStream}/${entry.id}`,
+        occurred_at: Date.now(),
+        submitted_at: event?.submitted_at ?? (Number(rawField(entry, "submitted_at")) || Date.now()),
+        data: {
+          stage: options.name,
+          reason: info.reason.slice(0, 2_000),
+          deliveries: info.deliveries,
+          inputStream,
+          inputId: entry.id,
+          ...(event ? { submission: event.data.submission } : {})
+        }
+      }
+      const fields = encodeEventFields(failed)
+      // A raw document id that breaks the schema cannot be announced; the dead-letter entry still has it.
+      return Exit.isSuccess(fields) ? { stream: names.event("document.failed"), fields: fields.value } : undefined
+    },
+    ...(options.onEmitted ? { onEmitted: options.onEmitted } : {})
+  }
+}
