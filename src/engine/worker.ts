@@ -2,6 +2,7 @@ import { Deferred, Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import type { StageName } from "../events/streams.ts"
 import { serveHttp } from "../http/server.ts"
+import type { PipelineEvent } from "../events/event.ts"
 import { Metrics } from "../services/metrics.ts"
 import { RedisClient } from "../services/redis.ts"
 import { pipelineStages, type StageWorks } from "../stages/pipeline.ts"
@@ -15,6 +16,8 @@ export interface WorkerOptions<R> {
   readonly stop: Deferred.Deferred<void>
   /** Serve /metrics, /healthz, /readyz (off in tests that run several workers in one process). */
   readonly http?: boolean
+  /** Called when this process appended a `document.completed` (benchmarks, embedding). */
+  readonly onCompleted?: (event: PipelineEvent, outputId: string) => void
 }
 
 /** Runs the chosen stages side by side in this process until `stop`, then drains them. */
@@ -23,7 +26,7 @@ export const runWorker = <R>(options: WorkerOptions<R>) =>
     const config = yield* AppConfig
     const metrics = yield* Metrics
     const redis = yield* RedisClient
-    const stages = pipelineStages<R>(config, metrics, options.works, options.stages)
+    const stages = pipelineStages<R>(config, metrics, options.works, options.stages, options.onCompleted)
     if (options.http !== false && config.httpPort > 0) {
       yield* serveHttp(config.httpPort, metrics.registry, redis.client)
       yield* Effect.logInfo("serving /metrics, /healthz, /readyz", { port: config.httpPort })

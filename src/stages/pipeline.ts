@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import type { AppConfigShape } from "../config.ts"
 import { type EventType, type StageName, STAGE_NAMES, streamNames } from "../events/streams.ts"
 import type { AnyStage } from "../engine/stage.ts"
+import type { PipelineEvent } from "../events/event.ts"
 import type { MetricsShape } from "../services/metrics.ts"
 import { eventStage, type StageWork } from "./event-stage.ts"
 import { intakeStage } from "./intake.ts"
@@ -30,7 +31,8 @@ export const pipelineStages = <R = never>(
   config: AppConfigShape,
   metrics: MetricsShape,
   works: StageWorks<R> = {},
-  only: ReadonlyArray<StageName> = STAGE_NAMES
+  only: ReadonlyArray<StageName> = STAGE_NAMES,
+  onCompleted?: (event: PipelineEvent, outputId: string) => void
 ): Array<AnyStage<R>> => {
   const names = streamNames(config.keyPrefix)
   return only.map((name): AnyStage<R> => {
@@ -49,7 +51,12 @@ export const pipelineStages = <R = never>(
       names,
       work: works[name] ?? passThrough,
       ...(flow.output === "document.completed"
-        ? { onEmitted: (event) => metrics.documentLatency.observe((Date.now() - event.submitted_at) / 1000) }
+        ? {
+          onEmitted: (event, outputId) => {
+            metrics.documentLatency.observe((Date.now() - event.submitted_at) / 1000)
+            onCompleted?.(event, outputId)
+          }
+        }
         : {})
     })
   })

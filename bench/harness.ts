@@ -1,0 +1,225 @@
+// Shared types and helpers for the pipeline benchmark (`npm run bench`).
+import { Redis } from "ioredis";
+
+export interface BenchOptions {
+  redisUrl: string;
+  /** Every Redis key a system creates starts with this; cleanup() deletes them. */
+  prefix: string;
+  documents: number;
+  /** Documents per second; undefined = as fast as possible. */
+  ratePerSecond?: number;
+}
+
+export interface BenchResult {
+  system: string;
+  documents: number;
+  seconds: number;
+  docsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export type BenchSystem = (options: BenchOptions) => Promise<BenchResult>;
+
+export const HOPS = ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"] as const;
+export type Hop = (typeof HOPS)[number];
+
+/** The pass-through body every document carries through all hops (~200 bytes). */
+export const PAYLOAD = "lorem ipsum dolor sit amet ".repeat(8).slice(0, 200);
+
+export const docId = (index: number): string => `doc-${index}`;
+
+/** Nearest-rank percentile; `p` is in 0..100, `sortedMs` ascending. NaN when empty. */
+export function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sortedMs.length);
+  return sortedMs[Math.min(sortedMs.length, Math.max(1, rank)) - 1]!;
+}
+
+/**
+ * Tracks per-document end-to-end latency and signals when all expected documents are done.
+ * Throughput is measured from the first start to the last end.
+ */
+export class LatencyRecorder {
+  readonly expected: number;
+  private readonly startedAt = new Map<string, number>();
+  private readonly latenciesMs: number[] = [];
+  private firstStartMs = Number.NaN;
+  private lastEndMs = Number.NaN;
+  private settled = false;
+  private resolveAll: () => void = () => {};
+  private rejectAll: (error: Error) => void = () => {};
+  private readonly allDone: Promise<void>;
+
+  constructor(expected: number) {
+    if (!Number.isInteger(expected) || expected <= 0) {
+      throw new Error(`LatencyRecorder: expected must be a positive integer, got ${expected}`);
+    }
+    this.expected = expected;
+    this.allDone = new Promise<void>((resolve, reject) => {
+      this.resolveAll = resolve;
+      this.rejectAll = reject;
+    });
+    // Failures may arrive before anyone awaits; don't let them count as unhandled.
+    this.allDone.catch(() => {});
+  }
+
+  get completed(): number {
+    return this.latenciesMs.length;
+  }
+
+  /** `atMs` lets a paced producer pass the doc's scheduled time (see produceAt). */
+  start(id: string, atMs: number = performance.now()): void {
+    if (Number.isNaN(this.firstStartMs) || atMs < this.firstStartMs) this.firstStartMs = atMs;
+    this.startedAt.set(id, atMs);
+  }
+
+  end(id: string): void {
+    const now = performance.now();
+    const startedAt = this.startedAt.get(id);
+    if (startedAt === undefined) {
+      this.fail(new Error(`LatencyRecorder: end() for ${id}, which was never started or already ended`));
+      return;
+    }
+    this.startedAt.delete(id);
+    this.latenciesMs.push(now - startedAt);
+    this.lastEndMs = now;
+    if (this.latenciesMs.length === this.expected) this.settle(() => this.resolveAll());
+  }
+
+  /** Makes waitForAll() reject, e.g. when a consumer loop crashes. First failure wins. */
+  fail(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.settle(() => this.rejectAll(err));
+  }
+
+  async waitForAll(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `LatencyRecorder: timed out after ${timeoutMs} ms with ` +
+                `${this.completed}/${this.expected} documents completed`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.allDone, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  result(system: string): BenchResult {
+    if (this.completed !== this.expected) {
+      throw new Error(`LatencyRecorder: result() with ${this.completed}/${this.expected} documents completed`);
+    }
+    const sorted = [...this.latenciesMs].sort((a, b) => a - b);
+    const seconds = (this.lastEndMs - this.firstStartMs) / 1000;
+    return {
+      system,
+      documents: this.expected,
+      seconds,
+      docsPerSecond: this.expected / seconds,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+    };
+  }
+
+  private settle(action: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    action();
+  }
+}
+
+/** Generous completion deadline: production time at the given rate plus slack per document. */
+export function completionTimeoutMs(options: BenchOptions): number {
+  const productionMs = options.ratePerSecond ? (options.documents / options.ratePerSecond) * 1000 : 0;
+  return 30_000 + productionMs + options.documents * 2;
+}
+
+export interface ScheduledDoc {
+  index: number;
+  /** performance.now() time the doc was due; use it as the latency start. */
+  dueAtMs: number;
+}
+
+const FAST_BATCH = 100;
+
+/**
+ * Calls `send` with batches of documents 0..n-1.
+ * Fixed rate: doc i is due at start + i/rate seconds; docs that fall due together (because a
+ * timer fired late or a send was slow) go out as one batch. Latency should start at dueAtMs,
+ * not at send time, so a stalled producer counts against the system (no coordinated omission).
+ * As fast as possible (rate undefined): batches of FAST_BATCH, each awaited before the next.
+ */
+export async function produceAt(
+  ratePerSecond: number | undefined,
+  n: number,
+  send: (batch: ScheduledDoc[]) => Promise<void>,
+): Promise<void> {
+  if (ratePerSecond === undefined) {
+    for (let first = 0; first < n; first += FAST_BATCH) {
+      const dueAtMs = performance.now();
+      const batch: ScheduledDoc[] = [];
+      for (let i = first; i < Math.min(n, first + FAST_BATCH); i++) batch.push({ index: i, dueAtMs });
+      await send(batch);
+    }
+    return;
+  }
+  if (!(ratePerSecond > 0)) throw new Error(`produceAt: ratePerSecond must be > 0, got ${ratePerSecond}`);
+
+  const startMs = performance.now();
+  const dueAt = (i: number) => startMs + (i * 1000) / ratePerSecond;
+  let next = 0;
+  while (next < n) {
+    const now = performance.now();
+    const dueCount = Math.min(n, Math.floor(((now - startMs) * ratePerSecond) / 1000) + 1);
+    if (dueCount > next) {
+      const batch: ScheduledDoc[] = [];
+      for (let i = next; i < dueCount; i++) batch.push({ index: i, dueAtMs: dueAt(i) });
+      next = dueCount;
+      await send(batch);
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, dueAt(next) - now));
+    }
+  }
+}
+
+/** Connects eagerly and fails fast with a clear message instead of retrying forever. */
+export async function openRedis(redisUrl: string): Promise<Redis> {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  // connect() only rejects with "Connection is closed"; the real cause arrives as an event.
+  let cause: Error | undefined;
+  const keepCause = (error: Error) => (cause ??= error);
+  redis.on("error", keepCause);
+  try {
+    await redis.connect();
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    cause ??= error as Error;
+    throw new Error(`cannot connect to Redis at ${redisUrl}: ${cause.message}`, { cause });
+  } finally {
+    redis.off("error", keepCause);
+  }
+}
+
+/** Deletes every key starting with `prefix` (SCAN + UNLINK, so it never blocks Redis for long). */
+export async function cleanup(redis: Redis, prefix: string): Promise<number> {
+  if (prefix.length === 0) throw new Error("cleanup: refusing an empty prefix (it would delete every key)");
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+  let cursor = "0";
+  let deleted = 0;
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+    cursor = nextCursor;
+  } while (cursor !== "0");
+  return deleted;
+}

@@ -1,0 +1,18 @@
+// Runs one system once in this (fresh) process and prints its BenchResult as JSON on the last line.
+import type { BenchOptions, BenchSystem } from "./harness.ts"
+
+const [system, json] = process.argv.slice(2)
+const systems: Record<string, () => Promise<{ run: BenchSystem }>> = {
+  lexstream: () => import("./lexstream-system.ts"),
+  "minimal-streams": () => import("./baselines/minimal-streams.ts"),
+  "bullmq-chain": () => import("./baselines/bullmq-chain.ts")
+}
+const load = systems[system ?? ""]
+if (!load || !json) {
+  process.stderr.write(`usage: run-system.ts <${Object.keys(systems).join("|")}> <options json>\n`)
+  process.exit(2)
+}
+const { run } = await load()
+const result = await run(JSON.parse(json) as BenchOptions)
+process.stdout.write(`${JSON.stringify(result)}\n`)
+process.exit(0)
