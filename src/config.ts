@@ -13,8 +13,10 @@ export interface AppConfigShape {
   readonly batchSize: number
   /** How long a blocking read waits for new entries before looping (ms). */
   readonly blockMs: number
-  /** Entries of one batch processed at once. */
+  /** Entries of one batch whose stage work runs at once. */
   readonly concurrency: number
+  /** Entries a stage may hold (read but not yet handed off) before it stops reading. */
+  readonly maxInFlight: number
   /** Lifetime of a document-stage lock; it is extended while work runs (ms). */
   readonly lockTtlMs: number
   /** A pending entry idle this long belongs to a dead or stuck consumer and may be reclaimed (ms). */
@@ -47,6 +49,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   batchSize: 100,
   blockMs: 2_000,
   concurrency: 16,
+  maxInFlight: 500,
   lockTtlMs: 30_000,
   claimIdleMs: 60_000,
   claimIntervalMs: 10_000,
@@ -77,6 +80,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         batchSize: int("LEXSTREAM_BATCH_SIZE", defaults.batchSize),
         blockMs: int("LEXSTREAM_BLOCK_MS", defaults.blockMs),
         concurrency: int("LEXSTREAM_CONCURRENCY", defaults.concurrency),
+        maxInFlight: int("LEXSTREAM_MAX_IN_FLIGHT", defaults.maxInFlight),
         lockTtlMs: int("LEXSTREAM_LOCK_TTL_MS", defaults.lockTtlMs),
         claimIdleMs: int("LEXSTREAM_CLAIM_IDLE_MS", defaults.claimIdleMs),
         claimIntervalMs: int("LEXSTREAM_CLAIM_INTERVAL_MS", defaults.claimIntervalMs),

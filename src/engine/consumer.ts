@@ -1,48 +1,69 @@
 import { randomUUID } from "node:crypto"
-import { Deferred, Duration, Effect, Exit, FiberSet, Latch, Request, RequestResolver, Schedule, Scope } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, FiberSet, Latch, Schedule } from "effect"
 import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
 import { Metrics } from "../services/metrics.ts"
 import { RedisClient, RedisError } from "../services/redis.ts"
 import { deadLetterEmission } from "./dead-letter.ts"
+import { makeHandoff, redisRetry, type SettleItem } from "./handoff.ts"
 import { registerScripts } from "./scripts.ts"
 import { type AnyStage, type Emission, type RawEntry, StageFailure } from "./stage.ts"
 import { ensureGroup, isNoGroupError, parseEntries, pendingDeliveries } from "./streams-io.ts"
 
-/** Outcome of claiming one entry's unit of work before processing it. */
-type BeginResult = { readonly _tag: "Ok" } | { readonly _tag: "Done"; readonly outputId: string } | { readonly _tag: "Busy" }
-
-class BeginWork extends Request.Class<{ readonly doneKey: string; readonly lockKey: string; readonly token: string }, BeginResult, RedisError> {}
-
-interface SettleFields {
-  readonly op: "emit" | "park" | "ack"
-  readonly entryId: string
+/** One entry on its way through a stage, with the keys of its unit of work. */
+interface WorkItem {
+  readonly entry: RawEntry
+  readonly input: unknown
+  readonly workKey: string
   readonly doneKey: string
   readonly lockKey: string
   readonly token: string
-  readonly output?: Emission
-  readonly failed?: Emission
+  readonly deliveries: number
 }
-class SettleWork extends Request.Class<SettleFields, string, RedisError> {}
 
-const redisError = (operation: string) => (error: unknown) =>
-  new RedisError({ operation, message: String((error as Error)?.message ?? error) })
+const failureMessage = (cause: Cause.Cause<StageFailure>): StageFailure => {
+  const reason = cause.reasons[0]
+  if (reason?._tag === "Fail") return reason.error
+  if (reason?._tag === "Die") {
+    const defect = reason.defect as Error
+    return new StageFailure({ message: `unexpected error: ${String(defect?.message ?? defect)}`, retryable: true })
+  }
+  return new StageFailure({ message: "interrupted", retryable: true })
+}
 
-/** Retry delays for Redis calls that must eventually succeed (the work is done; only the write is left). */
-const redisRetry = Schedule.min([Schedule.exponential("50 millis"), Schedule.spaced("2 seconds")]).pipe(Schedule.jittered)
+/**
+ * Runs `f` over `items` with at most `limit` at once, forking one fiber per lane rather than per
+ * item: cheap work (most of a batch) then costs no fiber at all beyond its lane.
+ */
+const runBounded = <A, B, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<B, never, R>, limit: number): Effect.Effect<Array<B>, never, R> => {
+  if (items.length <= 1) return Effect.forEach(items, f)
+  const results = new Array<B>(items.length)
+  let next = 0
+  const lane = Effect.whileLoop({
+    while: () => next < items.length,
+    body: () => {
+      const index = next++
+      return Effect.map(f(items[index]!), (result) => (results[index] = result))
+    },
+    step: () => {}
+  })
+  return Effect.as(Effect.all(Array.from({ length: Math.min(limit, items.length) }, () => lane), { concurrency: "unbounded", discard: true }), results)
+}
 
 /**
  * Runs one stage as a member of its consumer group until `stop` completes:
  *  - drains this consumer's own pending entries first, then reads new ones in batches (COUNT, BLOCK);
- *  - processes entries with bounded concurrency, each under a document-stage lock that is extended
- *    while the work runs;
- *  - hands off atomically (output appended, input acked, done-marker set: one script per batch);
- *  - retries failures with backoff, counting deliveries in Redis, and parks an entry in the
- *    dead-letter stream (emitting `document.failed`) after `maxDeliveries`;
- *  - reclaims entries left idle by dead consumers (XAUTOCLAIM).
- * On stop it reads nothing more, finishes in-flight work within the grace period, then releases
- * what is left (those entries stay pending and are reclaimed elsewhere: nothing is lost).
+ *  - per batch: one script call checks done-markers and takes the document-stage locks, the work runs
+ *    with bounded concurrency, and one script call hands off atomically (output appended, input
+ *    acked, done-marker set, lock released);
+ *  - a failed entry leaves its batch and is retried with backoff, each retry counted as a delivery in
+ *    Redis; after `maxDeliveries` it is parked in the dead-letter stream and `document.failed` is
+ *    emitted;
+ *  - entries left idle by dead consumers are reclaimed (XAUTOCLAIM); locks of work in progress are
+ *    extended and its entries kept fresh so nobody reclaims them.
+ * On stop it reads nothing more, finishes in-flight work within the grace period, then releases what
+ * is left (those entries stay pending and are reclaimed elsewhere: nothing is lost).
  */
 export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =>
   Effect.gen(function*() {
@@ -51,143 +72,103 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const metrics = yield* Metrics
     const names = streamNames(config.keyPrefix)
     const scripts = registerScripts(redis.client)
-    const group = stage.name
+        const group = stage.name
     const consumer = config.consumerName
     const errorsKey = names.errorsKey(stage.name)
     const tokenPrefix = `${consumer}/${randomUUID().slice(0, 8)}`
+    const handoff = makeHandoff(scripts, stage, names, config, tokenPrefix)
     const reader: Redis = yield* redis.dedicated(`read:${stage.name}`)
     const log = Effect.annotateLogs({ stage: stage.name })
-
-    // --- batched Redis round trips: every begin/settle issued in the same tick shares one script call
-    const beginResolver = RequestResolver.make<BeginWork>((entries) =>
-      Effect.tryPromise({
-        try: () =>
-          scripts.begin(
-            entries.flatMap((entry) => [entry.request.doneKey, entry.request.lockKey]),
-            [config.lockTtlMs, ...entries.map((entry) => entry.request.token)]
-          ),
-        catch: redisError("begin")
-      }).pipe(
-        Effect.map((replies) =>
-          entries.forEach((entry, i) => {
-            const reply = replies[i] ?? "BUSY"
-            const result: BeginResult = reply === "OK"
-              ? { _tag: "Ok" }
-              : reply.startsWith("D")
-              ? { _tag: "Done", outputId: reply.slice(1) }
-              : { _tag: "Busy" }
-            metrics.lockAcquire.inc({ result: result._tag === "Busy" ? "busy" : "acquired" })
-            entry.completeUnsafe(Exit.succeed(result))
-          })
-        ),
-        Effect.catch((error) => Effect.sync(() => entries.forEach((entry) => entry.completeUnsafe(Exit.fail(error)))))
-      )
-    ).pipe(RequestResolver.batchN(config.batchSize))
-
-    const settleResolver = RequestResolver.make<SettleWork>((entries) => {
-      const keys: Array<string> = [stage.inputStream, errorsKey]
-      const args: Array<string | Buffer | number> = [group, config.doneTtlSeconds]
-      for (const { request } of entries) {
-        keys.push(request.doneKey, request.lockKey, request.output?.stream ?? stage.inputStream, request.failed?.stream ?? stage.inputStream)
-        const f1 = request.output?.fields ?? []
-        const f2 = request.failed?.fields ?? []
-        args.push(request.op, request.entryId, request.token, f1.length, ...f1, f2.length, ...f2)
-      }
-      return Effect.tryPromise({ try: () => scripts.settle(keys, args), catch: redisError("settle") }).pipe(
-        Effect.map((replies) => entries.forEach((entry, i) => entry.completeUnsafe(Exit.succeed(replies[i] ?? "LOST")))),
-        Effect.catch((error) => Effect.sync(() => entries.forEach((entry) => entry.completeUnsafe(Exit.fail(error)))))
-      )
-    }).pipe(RequestResolver.batchN(config.batchSize))
-
-    const settle = (fields: SettleFields) =>
-      Effect.request(new SettleWork(fields), settleResolver).pipe(
-        Effect.tapError((error) => Effect.logWarning("hand-off failed; retrying", error.message).pipe(log)),
-        Effect.retry(redisRetry)
-      )
+    const count = (outcome: string, n = 1) => {
+      if (n > 0) metrics.eventsProcessed.inc({ stage: stage.name, outcome }, n)
+    }
+    // Bound once: label look-ups per entry are measurable on the hot path.
+    const workDuration = metrics.stageDuration.labels({ stage: stage.name })
 
     // --- in-flight bookkeeping: capacity for the reader, locks for the heartbeat
-    const inFlight = new Map<string, { readonly lockKey: string; readonly token: string }>()
+    const inFlight = new Map<string, WorkItem>()
     let active = 0
     const capacity = Latch.makeUnsafe(true)
-    const release = () => {
-      active--
-      if (active < config.concurrency) capacity.openUnsafe()
+    const settled = (n: number) => {
+      active -= n
+      if (active < config.maxInFlight) capacity.openUnsafe()
     }
 
-    const park = (entry: RawEntry, input: unknown, workKey: string, token: string, reason: string, deliveries: number) =>
+    const parkItem = (entry: RawEntry, item: WorkItem | undefined, reason: string, deliveries: number): SettleItem => {
+      const workKey = item?.workKey ?? `entry:${entry.id}`
+      const info = { reason, deliveries }
+      return {
+        op: "park",
+        entryId: entry.id,
+        doneKey: names.doneKey(stage.name, workKey),
+        lockKey: names.lockKey(stage.name, workKey),
+        reason,
+        output: deadLetterEmission(names.deadLetter, stage, entry, info, workKey),
+        failed: stage.failureEvent(item?.input, entry, info)
+      }
+    }
+    const emitItem = (item: WorkItem, output: Emission): SettleItem => ({ op: "emit", entryId: item.entry.id, ...keysOf(item), output })
+    const keysOf = (item: WorkItem) => ({ doneKey: item.doneKey, lockKey: item.lockKey })
+
+    /** Applies settlement replies to metrics and callbacks. */
+    const account = (items: ReadonlyArray<SettleItem>, replies: ReadonlyArray<string>, work: ReadonlyMap<string, WorkItem>) =>
       Effect.gen(function*() {
-        const info = { reason, deliveries }
-        const reply = yield* settle({
-          op: "park",
-          entryId: entry.id,
-          doneKey: names.doneKey(stage.name, workKey),
-          lockKey: names.lockKey(stage.name, workKey),
-          token,
-          output: deadLetterEmission(names.deadLetter, stage, entry, info, workKey),
-          failed: stage.failureEvent(input, entry, info) ?? { stream: stage.inputStream, fields: [] }
-        })
-        if (reply.startsWith("P")) {
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "dead_lettered" })
-          metrics.deadLettered.inc({ stage: stage.name })
-          yield* Effect.logWarning("entry parked in the dead-letter stream", { entryId: entry.id, reason, deliveries }).pipe(log)
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i]!
+          const reply = replies[i] ?? "LOST"
+          if (reply.startsWith("E")) {
+            count("ok")
+            const done = work.get(item.entryId)
+            if (done && stage.onEmitted) stage.onEmitted(done.input, reply.slice(1))
+          } else if (reply.startsWith("P")) {
+            count("dead_lettered")
+            metrics.deadLettered.inc({ stage: stage.name })
+            yield* Effect.logWarning("entry parked in the dead-letter stream", {
+              entryId: item.entryId,
+              reason: item.reason
+            }).pipe(log)
+          } else if (reply.startsWith("D") || reply === "A") {
+            count("duplicate")
+          } else {
+            count("lock_busy")
+          }
         }
       })
 
     const recordError = (entryId: string, failure: StageFailure) =>
-      redis.use("errors.record", (client) => client.hset(errorsKey, entryId, failure.message.slice(0, 4_000)))
+      redis.use("errors.record", (client) => client.hset(errorsKey, entryId, failure.message.slice(0, 4_000))).pipe(Effect.ignore)
 
-    /** Processes one entry from decode to hand-off. Never fails: every outcome is settled or left pending. */
-    const handle = (entry: RawEntry, firstDeliveries: number) =>
-      Effect.gen(function*() {
-        const decoded = stage.decode(entry)
-        const entryWorkKey = `entry:${entry.id}`
-        if (Exit.isFailure(decoded)) {
-          const failure = decoded.cause.reasons.find((reason) => reason._tag === "Fail")
-          const message = failure && "error" in failure ? (failure.error as StageFailure).message : "invalid entry"
-          return yield* park(entry, undefined, entryWorkKey, "", `malformed entry: ${message}`, firstDeliveries)
-        }
-        const input = decoded.value
-        const workKey = stage.workKey(input, entry.id)
-        const doneKey = names.doneKey(stage.name, workKey)
-        const lockKey = names.lockKey(stage.name, workKey)
-        const token = `${tokenPrefix}/${entry.id}`
-
-        if (firstDeliveries > config.maxDeliveries) {
-          const lastError = yield* redis.use("errors.read", (client) => client.hget(errorsKey, entry.id)).pipe(
-            Effect.orElseSucceed(() => null)
-          )
-          const reason = `gave up after ${firstDeliveries - 1} deliveries; last error: ${
-            lastError ?? "none recorded (the consumer stopped while processing it)"
-          }`
-          return yield* park(entry, input, workKey, token, reason, firstDeliveries)
-        }
-
-        const begun = yield* Effect.request(new BeginWork({ doneKey, lockKey, token }), beginResolver).pipe(
-          Effect.retry(redisRetry)
-        )
-        if (begun._tag === "Busy") {
-          // Another worker holds this document-stage; the entry stays pending and is reclaimed later.
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "lock_busy" })
-          return
-        }
-        if (begun._tag === "Done") {
-          yield* settle({ op: "ack", entryId: entry.id, doneKey, lockKey, token })
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "duplicate" })
-          return
-        }
-
-        inFlight.set(entry.id, { lockKey, token })
-        let deliveries = firstDeliveries
+    const attempt = (item: WorkItem, deliveries: number) =>
+      Effect.suspend(() => {
         const started = performance.now()
-        const attempt = Effect.suspend(() => stage.process(input, { entryId: entry.id, deliveries })).pipe(
-          Effect.catchDefect((defect) =>
-            Effect.fail(new StageFailure({ message: `unexpected error: ${String((defect as Error)?.message ?? defect)}`, retryable: true }))
-          ),
+        return stage.process(item.input, { entryId: item.entry.id, deliveries }).pipe(
+          Effect.ensuring(Effect.sync(() => workDuration.observe((performance.now() - started) / 1000)))
+        )
+      }).pipe(Effect.exit)
+
+    /**
+     * The slow path of one failed entry: back off, count the delivery in Redis (RETRYCOUNT, so a crash
+     * mid-retry is still counted), try again; settle alone when it succeeds or is given up.
+     */
+    const retry = (item: WorkItem, firstFailure: StageFailure) =>
+      Effect.gen(function*() {
+        let deliveries = item.deliveries
+        let pending: StageFailure | undefined = firstFailure
+        const once = Effect.suspend(() => {
+          if (pending) {
+            const failure = pending
+            pending = undefined
+            return Effect.fail(failure)
+          }
+          return attempt(item, deliveries).pipe(
+            Effect.flatMap((exit) => (Exit.isSuccess(exit) ? Effect.succeed(exit.value) : Effect.fail(failureMessage(exit.cause))))
+          )
+        }).pipe(
           Effect.tapError((failure) =>
-            Effect.all([
-              recordError(entry.id, failure),
-              Effect.logWarning("stage work failed", { entryId: entry.id, deliveries, error: failure.message }).pipe(log)
-            ]).pipe(Effect.ignore)
+            Effect.andThen(
+              recordError(item.entry.id, failure),
+              Effect.logWarning("stage work failed", { entryId: item.entry.id, deliveries, error: failure.message }).pipe(log)
+            )
           )
         )
         const backoff = Schedule.min([
@@ -197,54 +178,131 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           Schedule.jittered,
           Schedule.setInputType<StageFailure>(),
           Schedule.while(({ input: failure }) => failure.retryable && deliveries < config.maxDeliveries),
-          // Each retry is a delivery: count it in Redis (RETRYCOUNT) so a crash mid-retry is still counted.
           Schedule.tap(() => {
             deliveries++
-            metrics.eventsProcessed.inc({ stage: stage.name, outcome: "retried" })
+            count("retried")
             return redis.use("retry.count", (client) =>
-              client.call("XCLAIM", stage.inputStream, group, consumer, 0, entry.id, "RETRYCOUNT", deliveries, "JUSTID")
+              client.call("XCLAIM", stage.inputStream, group, consumer, 0, item.entry.id, "RETRYCOUNT", deliveries, "JUSTID")
             ).pipe(Effect.ignore)
           })
         )
-        const result = yield* attempt.pipe(Effect.retry(backoff), Effect.exit)
-        metrics.stageDuration.observe({ stage: stage.name }, (performance.now() - started) / 1000)
-
-        if (Exit.isFailure(result)) {
-          const failure = result.cause.reasons.find((reason) => reason._tag === "Fail")
-          const message = failure && "error" in failure ? (failure.error as StageFailure).message : "interrupted"
-          return yield* park(entry, input, workKey, token, message, deliveries)
-        }
-        const reply = yield* settle({ op: "emit", entryId: entry.id, doneKey, lockKey, token, output: result.value })
-        if (reply.startsWith("E")) {
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "ok" })
-          stage.onEmitted?.(input, reply.slice(1))
-        } else if (reply.startsWith("D")) {
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "duplicate" })
-        } else {
-          metrics.eventsProcessed.inc({ stage: stage.name, outcome: "lock_busy" })
-        }
+        const result = yield* once.pipe(Effect.retry(backoff), Effect.exit)
+        const settleItem = Exit.isSuccess(result)
+          ? emitItem(item, result.value)
+          : parkItem(item.entry, item, failureMessage(result.cause).message, deliveries)
+        const replies = yield* handoff.settle([settleItem])
+        yield* account([settleItem], replies, new Map([[item.entry.id, item]]))
       }).pipe(
-        Effect.onInterrupt(() => {
-          // Shutdown ran out of grace: let another worker take the lock right away.
-          const held = inFlight.get(entry.id)
-          return held
-            ? redis.use("lock.release", () => scripts.release([held.lockKey], [held.token])).pipe(Effect.ignore)
-            : Effect.void
-        }),
+        Effect.onInterrupt(() => releaseLocks([item])),
         Effect.ensuring(Effect.sync(() => {
-          inFlight.delete(entry.id)
-          release()
+          inFlight.delete(item.entry.id)
+          settled(1)
         })),
-        Effect.catchCause((cause) => Effect.logError("entry handling failed", cause).pipe(log))
+        Effect.catchCause((cause) => Effect.logError("retrying an entry failed", cause).pipe(log))
       )
 
+    const releaseLocks = (items: ReadonlyArray<WorkItem>) => {
+      const held = items.filter((item) => inFlight.has(item.entry.id))
+      return held.length === 0
+        ? Effect.void
+        : redis.use("lock.release", () => scripts.release(held.map((i) => i.lockKey), held.map((i) => i.token))).pipe(Effect.ignore)
+    }
+
     const items = yield* FiberSet.make<void, never>()
-    const dispatch = (entries: ReadonlyArray<RawEntry>, deliveries: ReadonlyMap<string, number> | undefined) =>
-      Effect.forEach(entries, (entry) => {
-        active++
-        if (active >= config.concurrency) capacity.closeUnsafe()
-        return FiberSet.run(items)(handle(entry, deliveries?.get(entry.id) ?? 1))
-      }, { discard: true })
+
+    /** One batch from read to hand-off. Never fails: every entry is settled, retried or left pending. */
+    const processBatch = (entries: ReadonlyArray<RawEntry>, deliveriesById: ReadonlyMap<string, number> | undefined) => {
+      const work: Array<WorkItem> = []
+      return Effect.gen(function*() {
+        const toSettle: Array<SettleItem> = []
+        const candidates: Array<WorkItem> = []
+        const overLimit: Array<WorkItem> = []
+        for (const entry of entries) {
+          const deliveries = deliveriesById?.get(entry.id) ?? 1
+          const decoded = stage.decode(entry)
+          if (Exit.isFailure(decoded)) {
+            toSettle.push(parkItem(entry, undefined, `malformed entry: ${failureMessage(decoded.cause).message}`, deliveries))
+            continue
+          }
+          const workKey = stage.workKey(decoded.value, entry.id)
+          const item: WorkItem = {
+            entry,
+            input: decoded.value,
+            workKey,
+            doneKey: names.doneKey(stage.name, workKey),
+            lockKey: names.lockKey(stage.name, workKey),
+            token: `${tokenPrefix}/${entry.id}`,
+            deliveries
+          }
+          if (deliveries > config.maxDeliveries) overLimit.push(item)
+          else candidates.push(item)
+        }
+
+        if (overLimit.length > 0) {
+          // Delivered too often without an ack: its consumers keep dying on it. Park, don't run.
+          const lastErrors = yield* redis.use("errors.read", (client) => client.hmget(errorsKey, ...overLimit.map((i) => i.entry.id))).pipe(
+            Effect.orElseSucceed(() => [] as Array<string | null>)
+          )
+          overLimit.forEach((item, i) => {
+            const reason = `gave up after ${item.deliveries - 1} deliveries; last error: ${
+              lastErrors[i] ?? "none recorded (the consumer stopped while processing it)"
+            }`
+            toSettle.push(parkItem(item.entry, item, reason, item.deliveries))
+          })
+        }
+
+        const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, ...keysOf(item) })))
+        let busy = 0
+        candidates.forEach((item, i) => {
+          const result = begun[i]
+          if (result === "Ok") {
+            work.push(item)
+            inFlight.set(item.entry.id, item)
+          } else if (result === "Done") {
+            toSettle.push({ op: "ack", entryId: item.entry.id, ...keysOf(item) })
+          } else {
+            busy++ // another worker holds this document-stage; the entry stays pending, reclaimed later
+          }
+        })
+        metrics.lockAcquire.inc({ result: "acquired" }, work.length)
+        if (busy > 0) metrics.lockAcquire.inc({ result: "busy" }, busy)
+        count("lock_busy", busy)
+        settled(busy)
+
+        const results = yield* runBounded(work, (item) => attempt(item, item.deliveries), config.concurrency)
+        const failed: Array<[WorkItem, StageFailure]> = []
+        results.forEach((exit, i) => {
+          const item = work[i]!
+          if (Exit.isSuccess(exit)) {
+            toSettle.push(emitItem(item, exit.value))
+            return
+          }
+          const failure = failureMessage(exit.cause)
+          if (failure.retryable && item.deliveries < config.maxDeliveries) failed.push([item, failure])
+          else toSettle.push(parkItem(item.entry, item, failure.message, item.deliveries))
+        })
+
+        const replies = yield* handoff.settle(toSettle)
+        const byId = new Map(work.map((item) => [item.entry.id, item]))
+        yield* account(toSettle, replies, byId)
+        for (const settledItem of toSettle) inFlight.delete(settledItem.entryId)
+        settled(toSettle.length)
+        // Failures continue on their own so the rest of the batch is not held back.
+        for (const [item, failure] of failed) yield* FiberSet.run(items)(retry(item, failure))
+        work.length = 0
+      }).pipe(
+        // Shutdown ran out of grace: let other workers take these locks right away.
+        Effect.onInterrupt(() => releaseLocks(work)),
+        Effect.catchCause((cause) => Effect.logError("batch handling failed", cause).pipe(log))
+      )
+    }
+
+    const dispatch = (entries: ReadonlyArray<RawEntry>, deliveries: ReadonlyMap<string, number> | undefined) => {
+      if (entries.length === 0) return Effect.void
+      active += entries.length
+      if (active >= config.maxInFlight) capacity.closeUnsafe()
+      return FiberSet.run(items)(processBatch(entries, deliveries))
+    }
 
     const read = (startId: string, count: number, block: number | undefined) =>
       Effect.tryPromise({
@@ -254,7 +312,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           args.push("STREAMS", stage.inputStream, startId)
           return stage.binary ? reader.callBuffer("XREADGROUP", ...args) : reader.call("XREADGROUP", ...args)
         },
-        catch: redisError("read")
+        catch: (error) => new RedisError({ operation: "read", message: String((error as Error)?.message ?? error) })
       }).pipe(
         Effect.map(parseEntries),
         // A restarted Redis has no groups: recreate ours and carry on.
@@ -300,32 +358,30 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         start = String(next)
         const { entries } = parseEntries([["", claimed ?? []]])
         yield* ackDeleted((deleted ?? []).map(String))
-        if (entries.length > 0) {
-          metrics.reclaimed.inc({ stage: stage.name }, entries.length)
-          yield* Effect.logInfo("reclaimed idle entries", { count: entries.length }).pipe(log)
-          const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, entries.map((entry) => entry.id))
-          yield* dispatch(entries, counts)
+        // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.
+        const orphans = entries.filter((entry) => !inFlight.has(entry.id))
+        if (orphans.length > 0) {
+          metrics.reclaimed.inc({ stage: stage.name }, orphans.length)
+          yield* Effect.logInfo("reclaimed idle entries", { count: orphans.length }).pipe(log)
+          const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, orphans.map((entry) => entry.id))
+          yield* dispatch(orphans, counts)
         }
       } while (start !== "0-0")
     }).pipe(
-      Effect.catch((error) => isNoGroupError(error) ? ensureGroup(redis, stage.inputStream, group) : Effect.fail(error)),
+      Effect.catch((error) => (isNoGroupError(error) ? ensureGroup(redis, stage.inputStream, group) : Effect.fail(error))),
       Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log))
     )
-    yield* reclaimOnce.pipe(
-      Effect.delay(Duration.millis(config.claimIntervalMs)),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
 
     // 3. Heartbeat: extend the locks of in-flight work and reset its idle time, so a slow document is
     //    neither double-processed nor reclaimed by another consumer.
     const heartbeat = Effect.suspend(() => {
       if (inFlight.size === 0) return Effect.void
-      const held = [...inFlight.entries()]
+      const held = [...inFlight.values()]
       return Effect.all([
-        redis.use("lock.extend", () => scripts.extend(held.map(([, h]) => h.lockKey), [config.lockTtlMs, ...held.map(([, h]) => h.token)])),
+        redis.use("lock.extend", () => scripts.extend(held.map((i) => i.lockKey), [config.lockTtlMs, ...held.map((i) => i.token)])),
         redis.use("touch", (client) =>
-          client.call("XCLAIM", stage.inputStream, group, consumer, 0, ...held.map(([id]) => id), "JUSTID")
+          client.call("XCLAIM", stage.inputStream, group, consumer, 0, ...held.map((i) => i.entry.id), "JUSTID")
         )
       ]).pipe(Effect.ignore)
     })
@@ -341,7 +397,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     while (!(yield* Deferred.isDone(stop))) {
       yield* capacity.await
       if (yield* Deferred.isDone(stop)) break
-      const free = Math.max(1, Math.min(config.batchSize, config.concurrency - active))
+      const free = Math.max(1, Math.min(config.batchSize, config.maxInFlight - active))
       const { entries } = yield* read(">", free, config.blockMs)
       if (entries.length > 0) {
         metrics.batchSize.observe({ stage: stage.name }, entries.length)
@@ -351,14 +407,10 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
 
     // 5. Drain: finish in-flight work within the grace period; the scope then interrupts what is left.
     yield* Effect.logInfo("stage stopping", { inFlight: active }).pipe(log)
-    const drained = yield* FiberSet.awaitEmpty(items).pipe(
-      Effect.timeoutOption(Duration.millis(config.shutdownGraceMs))
-    )
+    const drained = yield* FiberSet.awaitEmpty(items).pipe(Effect.timeoutOption(Duration.millis(config.shutdownGraceMs)))
     if (drained._tag === "None") {
       yield* Effect.logWarning("grace period over; releasing unfinished entries", { inFlight: active }).pipe(log)
       yield* FiberSet.clear(items)
     }
     yield* Effect.logInfo("stage stopped").pipe(log)
   }).pipe(Effect.scoped)
-
-export type { Scope }

@@ -8,10 +8,11 @@ import type { Redis } from "ioredis"
 /**
  * Before work: for each entry, is its unit of work already done (return `D<output id>`), or can we
  * take its lock (`OK`), or does another worker hold it (`BUSY`)?
- * KEYS: per entry [doneKey, lockKey]. ARGV: [lockTtlMs, token1, token2, …].
+ * KEYS: per entry [doneKey, lockKey]. ARGV: [lockTtlMs, tokenPrefix, entryId1, entryId2, …]; an
+ * entry's lock token is `<tokenPrefix>/<entryId>`.
  */
 const BEGIN = `
-local ttl = ARGV[1]
+local ttl, prefix = ARGV[1], ARGV[2]
 local out = {}
 for i = 1, #KEYS / 2 do
   local done = redis.call('GET', KEYS[2 * i - 1])
@@ -19,7 +20,7 @@ for i = 1, #KEYS / 2 do
     out[i] = 'D' .. done
   else
     local lock = KEYS[2 * i]
-    local token = ARGV[i + 1]
+    local token = prefix .. '/' .. ARGV[i + 2]
     if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
       out[i] = 'OK'
     elseif redis.call('GET', lock) == token then
@@ -37,31 +38,33 @@ return out
  * After work, atomically per entry: append the output, set the done-marker, ack the input, release
  * the lock, forget the entry's retry error. An entry whose done-marker exists is only acked (a
  * redelivery); an entry whose lock another worker now holds is left alone (`LOST`).
- * KEYS: [inputStream, errorsHash, then per entry: doneKey, lockKey, outputStream, failedStream].
- * ARGV: [group, doneTtlSeconds, then per entry: op, entryId, token, n1, fields1…, n2, fields2…]
+ * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
+ * ARGV: [group, doneTtlSeconds, tokenPrefix, then per entry: op, entryId, n1, fields1…, n2, fields2…]
  *   op = `emit` (fields1 to outputStream), `park` (fields1 to outputStream = dead letter, fields2 to
  *   failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
+ *   The entry's lock token is `<tokenPrefix>/<entryId>`.
  * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
  */
 const SETTLE = `
-local input, errors = KEYS[1], KEYS[2]
-local group, doneTtl = ARGV[1], ARGV[2]
-local a = 3
+local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
+local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
+local a = 4
 local out = {}
 local function fields(from, n)
   local f = {}
   for j = 1, n do f[j] = ARGV[from + j - 1] end
   return f
 end
-for i = 1, (#KEYS - 2) / 4 do
-  local k = 2 + (i - 1) * 4
-  local doneKey, lockKey, outStream, failedStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
-  local op, entryId, token = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  local n1 = tonumber(ARGV[a + 3])
-  local f1 = fields(a + 4, n1)
-  local n2 = tonumber(ARGV[a + 4 + n1])
-  local f2 = fields(a + 5 + n1, n2)
-  a = a + 5 + n1 + n2
+for i = 1, (#KEYS - 3) / 3 do
+  local k = 3 + (i - 1) * 3
+  local doneKey, lockKey, outStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local op, entryId = ARGV[a], ARGV[a + 1]
+  local token = prefix .. '/' .. entryId
+  local n1 = tonumber(ARGV[a + 2])
+  local f1 = fields(a + 3, n1)
+  local n2 = tonumber(ARGV[a + 3 + n1])
+  local f2 = fields(a + 4 + n1, n2)
+  a = a + 4 + n1 + n2
   local holder = redis.call('GET', lockKey)
   local ours = (holder == token)
   local done = redis.call('GET', doneKey)

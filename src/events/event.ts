@@ -1,4 +1,4 @@
-import { Exit, Schema } from "effect"
+import { Exit, Predicate, Schema } from "effect"
 import { EVENT_TYPES } from "./streams.ts"
 
 /**
@@ -20,6 +20,16 @@ const PositiveIntFromString = Schema.NumberFromString.pipe(
 )
 const MillisFromString = Schema.NumberFromString.pipe(Schema.decodeTo(Schema.Int))
 
+/**
+ * A JSON object whose values are opaque to the pipeline (producer metadata, stage facts). It was
+ * produced by JSON.parse or goes to JSON.stringify, so only its shape is checked: walking every
+ * nested value again on each hop would cost more than the rest of the validation together.
+ */
+export const JsonObject = Schema.declare(
+  (value: unknown): value is { readonly [key: string]: unknown } => Predicate.isObject(value) && !Array.isArray(value),
+  { identifier: "JsonObject" }
+)
+
 /** What the producer asked for; carried by every event so no stage needs a database lookup. */
 export const Submission = Schema.Struct({
   source: Schema.String,
@@ -28,7 +38,7 @@ export const Submission = Schema.Struct({
   contentType: Schema.optionalKey(Schema.String),
   sha256: Schema.optionalKey(Schema.String),
   priority: Schema.Int,
-  metadata: Schema.Record(Schema.String, Schema.Json),
+  metadata: JsonObject,
   /** Id of the intake entry the document came from. */
   intakeId: Schema.String
 })
@@ -40,7 +50,7 @@ export const PipelineData = Schema.Struct({
   /** Blob references of stage results, by name (e.g. `text`, `chunks`). */
   artifacts: Schema.Record(Schema.String, Schema.String),
   /** Small results worth reading without a blob fetch (category, page count, counts). */
-  facts: Schema.Record(Schema.String, Schema.Json)
+  facts: JsonObject
 })
 export type PipelineData = typeof PipelineData.Type
 
@@ -85,9 +95,11 @@ export type FailedEvent = typeof FailedEvent.Type
 export const LexEvent = Schema.Union([PipelineEvent, FailedEvent])
 export type LexEvent = typeof LexEvent.Type
 
-const parseOptions = { onExcessProperty: "error", errors: "all" } as const
+const parseOptions = { errors: "all" } as const
 const decodeEvent = Schema.decodeUnknownExit(LexEvent, parseOptions)
 const encodeEvent = Schema.encodeUnknownExit(LexEvent, parseOptions)
+/** Unknown fields are checked here rather than by the schema: same rule, a third of the cost per hop. */
+const ENVELOPE_FIELDS = new Set(["type", ...Object.keys(envelope), "data"])
 
 export class EventValidationError extends Schema.TaggedError<EventValidationError>()("EventValidationError", {
   message: Schema.String
@@ -106,13 +118,61 @@ export const fieldsToRecord = (fields: ReadonlyArray<string>): Record<string, st
 
 const failure = (error: unknown) => new EventValidationError({ message: String((error as Error)?.message ?? error) })
 
+/**
+ * Fast path of the codec, taken on every hop: the envelope's three integers and the JSON `data` are
+ * converted by hand and the result is checked with the schema's own type guard. Anything that does
+ * not pass goes through the full codec, which decides and explains; so both paths accept exactly
+ * what the codec accepts (test/event-codec.test.ts checks they agree).
+ */
+const isLexEvent = Schema.is(Schema.toType(LexEvent))
+const INTEGER = /^-?(0|[1-9][0-9]{0,15})$/
+const fastDecode = (record: Record<string, string>): LexEvent | undefined => {
+  const { version, occurred_at, submitted_at, data } = record
+  if (!INTEGER.test(version ?? "") || !INTEGER.test(occurred_at ?? "") || !INTEGER.test(submitted_at ?? "")) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(data ?? "")
+  } catch {
+    return undefined
+  }
+  const candidate = { ...record, version: Number(version), occurred_at: Number(occurred_at), submitted_at: Number(submitted_at), data: parsed }
+  return isLexEvent(candidate) ? (candidate as LexEvent) : undefined
+}
+
 /** Validates stream fields as an event; the reason says what is wrong. */
 export const decodeEventFields = (fields: ReadonlyArray<string>): Exit.Exit<LexEvent, EventValidationError> => {
   const record = fieldsToRecord(fields)
   if (typeof record === "string") return Exit.fail(new EventValidationError({ message: record }))
+  for (const name in record) {
+    if (!ENVELOPE_FIELDS.has(name)) return Exit.fail(new EventValidationError({ message: `unknown field '${name}'` }))
+  }
+  const fast = fastDecode(record)
+  return fast ? Exit.succeed(fast) : Exit.mapError(decodeEvent(record), failure)
+}
+
+/** The full codec, kept callable for tests that compare it with the fast path. */
+export const decodeEventFieldsStrict = (fields: ReadonlyArray<string>): Exit.Exit<LexEvent, EventValidationError> => {
+  const record = fieldsToRecord(fields)
+  if (typeof record === "string") return Exit.fail(new EventValidationError({ message: record }))
+  for (const name in record) {
+    if (!ENVELOPE_FIELDS.has(name)) return Exit.fail(new EventValidationError({ message: `unknown field '${name}'` }))
+  }
   return Exit.mapError(decodeEvent(record), failure)
 }
 
-/** Validates an event and encodes it as stream fields. */
-export const encodeEventFields = (event: LexEvent): Exit.Exit<Array<string>, EventValidationError> =>
-  Exit.map(Exit.mapError(encodeEvent(event), failure), (encoded) => Object.entries(encoded).flat())
+/** Validates an event and encodes it as stream fields (type guard first; the codec explains failures). */
+export const encodeEventFields = (event: LexEvent): Exit.Exit<Array<string>, EventValidationError> => {
+  if (isLexEvent(event) && Number.isSafeInteger(event.version) && Number.isSafeInteger(event.occurred_at) && Number.isSafeInteger(event.submitted_at)) {
+    return Exit.succeed([
+      "type", event.type,
+      "document_id", event.document_id,
+      "version", String(event.version),
+      "correlation_id", event.correlation_id,
+      "causation_id", event.causation_id,
+      "occurred_at", String(event.occurred_at),
+      "submitted_at", String(event.submitted_at),
+      "data", JSON.stringify(event.data)
+    ])
+  }
+  return Exit.map(Exit.mapError(encodeEvent(event), failure), (encoded) => Object.entries(encoded).flat())
+}

@@ -1,0 +1,85 @@
+import { Effect, Schedule } from "effect"
+import type { AppConfigShape } from "../config.ts"
+import type { StreamNames } from "../events/streams.ts"
+import { RedisError } from "../services/redis.ts"
+import type { Scripts } from "./scripts.ts"
+import type { AnyStage, Emission } from "./stage.ts"
+
+/** Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), or locked elsewhere. */
+export type BeginResult = "Ok" | "Done" | "Busy"
+
+export interface BeginItem {
+  readonly entryId: string
+  readonly doneKey: string
+  readonly lockKey: string
+}
+
+/** One entry's settlement: `emit` its output, `park` it (dead letter + failed event) or just `ack` it. */
+export interface SettleItem extends BeginItem {
+  readonly op: "emit" | "park" | "ack"
+  readonly entryId: string
+  readonly output?: Emission | undefined
+  readonly failed?: Emission | undefined
+  /** Why an entry is parked (for the log line). `failed` always goes to the document.failed stream. */
+  readonly reason?: string
+}
+
+/** Redis calls that must eventually succeed: the work is done, only the write is left. */
+export const redisRetry = Schedule.min([Schedule.exponential("50 millis"), Schedule.spaced("2 seconds")]).pipe(Schedule.jittered)
+
+const redisError = (operation: string) => (error: unknown) =>
+  new RedisError({ operation, message: String((error as Error)?.message ?? error) })
+
+/**
+ * The two round trips around a batch's work, one script call each for the whole batch:
+ * `begin` checks done-markers and takes locks; `settle` appends outputs, sets done-markers, acks and
+ * releases, atomically per entry. Both are idempotent, so a retried call after a lost reply is safe.
+ */
+export const makeHandoff = (
+  scripts: Scripts,
+  stage: AnyStage<unknown>,
+  names: StreamNames,
+  config: AppConfigShape,
+  tokenPrefix: string
+) => {
+  const errorsKey = names.errorsKey(stage.name)
+  const failedStream = names.event("document.failed")
+
+  const begin = (items: ReadonlyArray<BeginItem>): Effect.Effect<Array<BeginResult>> => {
+    if (items.length === 0) return Effect.succeed([])
+    const keys: Array<string> = []
+    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix]
+    for (const item of items) {
+      keys.push(item.doneKey, item.lockKey)
+      args.push(item.entryId)
+    }
+    return Effect.tryPromise({ try: () => scripts.begin(keys, args), catch: redisError("begin") }).pipe(
+      Effect.map((replies) => replies.map((reply): BeginResult => (reply === "OK" ? "Ok" : reply.startsWith("D") ? "Done" : "Busy"))),
+      Effect.tapError((error) => Effect.logWarning("begin failed; retrying", error.message)),
+      Effect.retry(redisRetry),
+      Effect.orDie
+    )
+  }
+
+  const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<string>> => {
+    if (items.length === 0) return Effect.succeed([])
+    const keys: Array<string> = [stage.inputStream, errorsKey, failedStream]
+    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix]
+    for (const item of items) {
+      keys.push(item.doneKey, item.lockKey, item.output?.stream ?? stage.inputStream)
+      const f1 = item.output?.fields ?? []
+      const f2 = item.failed?.fields ?? []
+      args.push(item.op, item.entryId, f1.length)
+      for (const f of f1) args.push(f)
+      args.push(f2.length)
+      for (const f of f2) args.push(f)
+    }
+    return Effect.tryPromise({ try: () => scripts.settle(keys, args), catch: redisError("settle") }).pipe(
+      Effect.tapError((error) => Effect.logWarning("hand-off failed; retrying", error.message)),
+      Effect.retry(redisRetry),
+      Effect.orDie
+    )
+  }
+
+  return { begin, settle }
+}
