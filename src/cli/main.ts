@@ -5,6 +5,7 @@ import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { runWorker } from "../engine/worker.ts"
 import { liveLayer } from "../layers.ts"
 import { isStageName } from "../stages/pipeline.ts"
+import { runDemo } from "./demo.ts"
 import { ingestFiles } from "./ingest.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 
@@ -57,9 +58,13 @@ const ingest = Command.make(
   })
 ).pipe(Command.withDescription("Submit files: one XADD per file to the intake stream, with sha256"))
 
+const demo = Command.make("demo", {}, () => runDemo()).pipe(
+  Command.withDescription("Run a worker, submit the bundled samples, print each document's way through the stages")
+)
+
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest])
+  Command.withSubcommands([worker, ingest, demo])
 )
 
 const program = lexstream.pipe(
