@@ -57,6 +57,8 @@ describe("worker lifecycle", () => {
       LEXSTREAM_PREFIX: prefix,
       LEXSTREAM_CONSUMER: "first",
       LEXSTREAM_CONCURRENCY: "4",
+      LEXSTREAM_MAX_IN_FLIGHT: "8",
+      LEXSTREAM_BATCH_SIZE: "8",
       LEXSTREAM_BLOCK_MS: "200",
       TEST_SLOW_STAGE: "ocr",
       TEST_SLOW_MS: "150"

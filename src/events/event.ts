@@ -15,10 +15,14 @@ const Identifier = Schema.String.pipe(
 export const DocumentId = Identifier
 export const ProjectId = Identifier
 
-const PositiveIntFromString = Schema.NumberFromString.pipe(
-  Schema.decodeTo(Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0))))
+/** Canonical decimal integers only: Number() would also take "", " 1", "1.0" or "0x1". */
+export const INTEGER_PATTERN = /^-?(0|[1-9][0-9]{0,15})$/
+const IntegerString = Schema.String.pipe(
+  Schema.check(Schema.isPattern(INTEGER_PATTERN, { message: "must be a decimal integer" })),
+  Schema.decodeTo(Schema.NumberFromString)
 )
-const MillisFromString = Schema.NumberFromString.pipe(Schema.decodeTo(Schema.Int))
+const PositiveIntFromString = IntegerString.pipe(Schema.decodeTo(Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))))
+const MillisFromString = IntegerString.pipe(Schema.decodeTo(Schema.Int))
 
 /**
  * A JSON object whose values are opaque to the pipeline (producer metadata, stage facts). It was
@@ -107,7 +111,8 @@ export class EventValidationError extends Schema.TaggedError<EventValidationErro
 
 /** Flat `[name, value, name, value, …]` stream fields into a record; duplicate names are invalid. */
 export const fieldsToRecord = (fields: ReadonlyArray<string>): Record<string, string> | string => {
-  const record: Record<string, string> = {}
+  // No prototype: a field named "__proto__" must be an ordinary (and here unknown) field.
+  const record: Record<string, string> = Object.create(null)
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!
     if (Object.hasOwn(record, name)) return `duplicate field '${name}'`
@@ -125,10 +130,9 @@ const failure = (error: unknown) => new EventValidationError({ message: String((
  * what the codec accepts (test/event-codec.test.ts checks they agree).
  */
 const isLexEvent = Schema.is(Schema.toType(LexEvent))
-const INTEGER = /^-?(0|[1-9][0-9]{0,15})$/
 const fastDecode = (record: Record<string, string>): LexEvent | undefined => {
   const { version, occurred_at, submitted_at, data } = record
-  if (!INTEGER.test(version ?? "") || !INTEGER.test(occurred_at ?? "") || !INTEGER.test(submitted_at ?? "")) return undefined
+  if (!INTEGER_PATTERN.test(version ?? "") || !INTEGER_PATTERN.test(occurred_at ?? "") || !INTEGER_PATTERN.test(submitted_at ?? "")) return undefined
   let parsed: unknown
   try {
     parsed = JSON.parse(data ?? "")

@@ -54,10 +54,11 @@ const SourceUri = boundedText(4096).pipe(
   }))
 )
 
-const Priority = Schema.NumberFromString.pipe(
-  Schema.decodeTo(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 9 }, {
-    message: "must be an integer from 0 to 9"
-  }))))
+// Digits only: Number() would also take "", " 5 ", "0x5" or "5e0".
+const Priority = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[0-9]$/, { message: "must be an integer from 0 to 9" })),
+  Schema.decodeTo(Schema.NumberFromString),
+  Schema.decodeTo(Schema.Int)
 )
 
 const MetadataObject = Schema.fromJsonString(Schema.Record(Schema.String, Schema.Json))
@@ -98,7 +99,9 @@ export const validateIntake = (
   limits: { readonly maxMetadataBytes: number; readonly defaultPriority?: number }
 ): Exit.Exit<AcceptedIntake, Rejection> => {
   if (fields.length === 0) return reject("no_fields", "the entry has no fields; 'source' is required")
-  const record: Record<string, string> = {}
+  if (fields.length % 2 !== 0) return reject("invalid_field", "odd number of field names and values")
+  // No prototype: a field named "__proto__" must be an ordinary (and here unknown) field.
+  const record: Record<string, string> = Object.create(null)
   for (let i = 0; i + 1 < fields.length; i += 2) {
     let name: string
     let value: string
