@@ -1,13 +1,21 @@
 import { createHash, randomBytes } from "node:crypto"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { AppConfig } from "../src/config.ts"
-import { servicesLayer } from "../src/layers.ts"
 import { BlobStore, blobRefOf } from "../src/services/blob-store.ts"
-import { Metrics } from "../src/services/metrics.ts"
-import { deletePrefix, names, REDIS_URL, redisClient, uniquePrefix } from "./support/harness.ts"
+import { deletePrefix, names, redisClient, serviceRunner } from "./support/harness.ts"
 
 /** The content-addressed blob store on the real Redis. */
+
+/** Every way of reading a ref that should not resolve. */
+const lookUp = (ref: string) =>
+  Effect.gen(function*() {
+    const blobs = yield* BlobStore
+    return {
+      error: yield* Effect.flip(blobs.get(ref)),
+      jsonError: yield* Effect.flip(blobs.getJson(ref)),
+      has: yield* blobs.has(ref)
+    }
+  })
 
 const redis = redisClient()
 const prefixes: Array<string> = []
@@ -17,10 +25,8 @@ afterAll(async () => {
 })
 
 const setup = (label: string) => {
-  const prefix = uniquePrefix(`blob-${label}`)
+  const { prefix, run } = serviceRunner(`blob-${label}`)
   prefixes.push(prefix)
-  const layer = servicesLayer(AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL }), Metrics.layerTest)
-  const run = <A, E>(effect: Effect.Effect<A, E, BlobStore>) => Effect.runPromise(Effect.provide(effect, layer))
   const blobKeys = async () => {
     const keys: Array<string> = []
     let cursor = "0"
@@ -105,14 +111,7 @@ describe("BlobStore", () => {
   it("fails BlobNotFound for a well-formed ref that was never stored", async () => {
     const { run } = setup("missing")
     const ref = `sha256:${sha256(Buffer.from("never stored"))}`
-    const { error, jsonError, has } = await run(Effect.gen(function*() {
-      const blobs = yield* BlobStore
-      return {
-        error: yield* Effect.flip(blobs.get(ref)),
-        jsonError: yield* Effect.flip(blobs.getJson(ref)),
-        has: yield* blobs.has(ref)
-      }
-    }))
+    const { error, jsonError, has } = await run(lookUp(ref))
     expect(error._tag).toBe("BlobNotFound")
     expect(error._tag === "BlobNotFound" && error.ref).toBe(ref)
     expect(jsonError._tag).toBe("BlobNotFound")
@@ -130,14 +129,7 @@ describe("BlobStore", () => {
     ["an empty ref", ""]
   ])("fails BlobCorrupt for a malformed ref (%s)", async (_name, ref) => {
     const { run } = setup("malformed")
-    const { error, jsonError, has } = await run(Effect.gen(function*() {
-      const blobs = yield* BlobStore
-      return {
-        error: yield* Effect.flip(blobs.get(ref)),
-        jsonError: yield* Effect.flip(blobs.getJson(ref)),
-        has: yield* blobs.has(ref)
-      }
-    }))
+    const { error, jsonError, has } = await run(lookUp(ref))
     expect(error._tag).toBe("BlobCorrupt")
     expect(error._tag === "BlobCorrupt" && error.ref).toBe(ref)
     expect(jsonError._tag).toBe("BlobCorrupt")

@@ -1,10 +1,7 @@
 import { Effect, Exit, Option } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { AppConfig } from "../src/config.ts"
-import { servicesLayer } from "../src/layers.ts"
 import { Locks } from "../src/services/locks.ts"
-import { Metrics } from "../src/services/metrics.ts"
-import { deletePrefix, REDIS_URL, redisClient, uniquePrefix } from "./support/harness.ts"
+import { deletePrefix, redisClient, serviceRunner } from "./support/harness.ts"
 
 /** Locks on the real Redis: ownership by token, expiry, extension and the withLock bracket. */
 
@@ -16,11 +13,8 @@ afterAll(async () => {
 })
 
 const setup = (label: string) => {
-  const prefix = uniquePrefix(`locks-${label}`)
+  const { prefix, run, runExit } = serviceRunner(`locks-${label}`, { lockTtlMs: 5_000 })
   prefixes.push(prefix)
-  const layer = servicesLayer(AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL, lockTtlMs: 5_000 }), Metrics.layerTest)
-  const run = <A, E>(effect: Effect.Effect<A, E, Locks>) => Effect.runPromise(Effect.provide(effect, layer))
-  const runExit = <A, E>(effect: Effect.Effect<A, E, Locks>) => Effect.runPromiseExit(Effect.provide(effect, layer))
   return { key: (name: string) => `${prefix}lock:${name}`, run, runExit }
 }
 

@@ -123,3 +123,16 @@ export const submit = (redis: Redis, prefix: string, fields: Record<string, stri
   redis.xadd(streamNames(prefix).intake, "*", ...Object.entries(fields).flat()) as Promise<string>
 
 export const names = streamNames
+
+/**
+ * The Effect services (Redis, Locks, BlobStore, …) on the real Redis under a fresh prefix, with
+ * runners for effects that need them. The prefix is returned so the test can clean it up.
+ */
+export const serviceRunner = (label: string, overrides: Partial<Omit<AppConfigShape, "redisUrl">> = {}) => {
+  const prefix = uniquePrefix(label)
+  const layer = servicesLayer(AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL, ...overrides }), Metrics.layerTest)
+  type Services = Layer.Success<typeof layer>
+  const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provide(effect, layer))
+  const runExit = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromiseExit(Effect.provide(effect, layer))
+  return { prefix, run, runExit }
+}
