@@ -69,7 +69,8 @@ const lexstream = Command.make("lexstream").pipe(
 
 const program = lexstream.pipe(
   Command.run({ version: "0.1.0" }),
-  Effect.provide(liveLayer()),
+  // The demo prints a report; its worker's info lines would bury it.
+  Effect.provide(liveLayer(process.env.LEXSTREAM_LOG_LEVEL ?? (process.argv[2] === "demo" ? "warn" : "info"))),
   Effect.provide(NodeServices.layer)
 )
 
