@@ -1,0 +1,155 @@
+import { sql } from "drizzle-orm"
+import {
+  bigserial,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex
+} from "drizzle-orm/pg-core"
+
+/**
+ * The read models the projector writes from the event streams. Everything here can be rebuilt by
+ * replaying the `events` archive into empty tables.
+ */
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" })
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" })
+
+/** One row per document: where it is now. */
+export const documents = pgTable("documents", {
+  id: text("id").primaryKey(),
+  project: text("project").notNull(),
+  /** submitted | processing | completed | failed */
+  status: text("status").notNull(),
+  currentStage: text("current_stage"),
+  version: integer("version").notNull(),
+  category: text("category"),
+  source: text("source").notNull(),
+  filename: text("filename"),
+  contentType: text("content_type"),
+  sha256: text("sha256"),
+  correlationId: text("correlation_id").notNull(),
+  error: text("error"),
+  submittedAt: timestamptz("submitted_at").notNull(),
+  updatedAt: timestamptz("updated_at").notNull(),
+  completedAt: timestamptz("completed_at")
+}, (t) => [index("documents_project_status").on(t.project, t.status)])
+
+/** The cleaned text of a document at a processing version. */
+export const documentTexts = pgTable("document_texts", {
+  documentId: text("document_id").notNull(),
+  version: integer("version").notNull(),
+  textRef: text("text_ref").notNull(),
+  text: text("text").notNull(),
+  pages: jsonb("pages").notNull().default(sql`'[]'::jsonb`)
+}, (t) => [primaryKey({ columns: [t.documentId, t.version] })])
+
+export const chunks = pgTable("chunks", {
+  documentId: text("document_id").notNull(),
+  version: integer("version").notNull(),
+  index: integer("index").notNull(),
+  text: text("text").notNull(),
+  heading: text("heading"),
+  pageStart: integer("page_start"),
+  pageEnd: integer("page_end"),
+  charStart: integer("char_start").notNull(),
+  charEnd: integer("char_end").notNull()
+}, (t) => [primaryKey({ columns: [t.documentId, t.version, t.index] })])
+
+export const entityMentions = pgTable("entity_mentions", {
+  documentId: text("document_id").notNull(),
+  version: integer("version").notNull(),
+  chunkIndex: integer("chunk_index").notNull(),
+  /** Position of the mention within its chunk's list, for a stable key. */
+  ordinal: integer("ordinal").notNull(),
+  type: text("type").notNull(),
+  text: text("text").notNull(),
+  role: text("role"),
+  charStart: integer("char_start").notNull(),
+  charEnd: integer("char_end").notNull(),
+  confidence: real("confidence").notNull(),
+  canonicalId: text("canonical_id")
+}, (t) => [
+  primaryKey({ columns: [t.documentId, t.version, t.chunkIndex, t.ordinal] }),
+  index("entity_mentions_canonical").on(t.canonicalId)
+])
+
+/** Entities resolved across a project's documents. */
+export const canonicalEntities = pgTable("canonical_entities", {
+  id: text("id").primaryKey(),
+  project: text("project").notNull(),
+  type: text("type").notNull(),
+  name: text("name").notNull(),
+  aliases: jsonb("aliases").$type<Array<string>>().notNull().default(sql`'[]'::jsonb`),
+  createdAt: timestamptz("created_at").notNull(),
+  updatedAt: timestamptz("updated_at").notNull()
+}, (t) => [index("canonical_entities_project_type").on(t.project, t.type)])
+
+export const relationships = pgTable("relationships", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  project: text("project").notNull(),
+  type: text("type").notNull(),
+  sourceId: text("source_id").notNull(),
+  targetId: text("target_id").notNull(),
+  documentId: text("document_id").notNull(),
+  version: integer("version").notNull(),
+  /** Chunk index, span and quoted text that support the edge. */
+  evidence: jsonb("evidence").notNull()
+}, (t) => [
+  // Reprocessing a document must not duplicate its edges.
+  uniqueIndex("relationships_edge").on(t.project, t.type, t.sourceId, t.targetId, t.documentId, t.version)
+])
+
+/** One row per stage attempt: what the predecessor's task tracking never wrote. */
+export const processingTasks = pgTable("processing_tasks", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  documentId: text("document_id").notNull(),
+  version: integer("version").notNull(),
+  stage: text("stage").notNull(),
+  consumer: text("consumer"),
+  attempt: integer("attempt").notNull(),
+  /** completed | failed | dead_lettered */
+  status: text("status").notNull(),
+  /** `<stream>/<entry id>` of the input event. */
+  inputEntry: text("input_entry").notNull(),
+  startedAt: timestamptz("started_at"),
+  finishedAt: timestamptz("finished_at").notNull(),
+  durationMs: integer("duration_ms"),
+  error: text("error")
+}, (t) => [
+  uniqueIndex("processing_tasks_attempt").on(t.inputEntry, t.stage, t.attempt),
+  index("processing_tasks_document").on(t.documentId, t.version)
+])
+
+/**
+ * Append-only archive of every event the projector has seen. The unique (stream, entry_id) is also
+ * the projector's dedupe record: a batch is written with its archive rows in one transaction.
+ */
+export const events = pgTable("events", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  stream: text("stream").notNull(),
+  entryId: text("entry_id").notNull(),
+  type: text("type").notNull(),
+  documentId: text("document_id"),
+  version: integer("version"),
+  payload: jsonb("payload").notNull(),
+  occurredAt: timestamptz("occurred_at").notNull(),
+  recordedAt: timestamptz("recorded_at").notNull().defaultNow()
+}, (t) => [
+  uniqueIndex("events_stream_entry").on(t.stream, t.entryId),
+  index("events_document").on(t.documentId, t.version),
+  index("events_occurred_at").on(t.occurredAt)
+])
+
+/** Blob store's durable tier: content-addressed bytes behind the Redis copy. */
+export const blobs = pgTable("blobs", {
+  ref: text("ref").primaryKey(),
+  bytes: bytea("bytes").notNull(),
+  createdAt: timestamptz("created_at").notNull().defaultNow()
+})

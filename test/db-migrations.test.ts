@@ -1,0 +1,42 @@
+import { randomUUID } from "node:crypto"
+import { fileURLToPath } from "node:url"
+import { drizzle } from "drizzle-orm/node-postgres"
+import { migrate } from "drizzle-orm/node-postgres/migrator"
+import pg from "pg"
+import { afterAll, describe, expect, it } from "vitest"
+
+const ADMIN_URL = process.env.LEXSTREAM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const database = `lexstream_test_${randomUUID().slice(0, 8)}`
+const admin = new pg.Client({ connectionString: ADMIN_URL })
+
+afterAll(async () => {
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  await admin.end()
+})
+
+describe("migrations", () => {
+  it("create every read model on an empty PostgreSQL database, and re-running them is a no-op", async () => {
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${database}`)
+    const url = new URL(ADMIN_URL)
+    url.pathname = `/${database}`
+    const pool = new pg.Pool({ connectionString: url.toString() })
+    try {
+      const db = drizzle(pool)
+      const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url))
+      await migrate(db, { migrationsFolder })
+      await migrate(db, { migrationsFolder })
+      const { rows } = await pool.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+      )
+      expect(rows.map((r) => r.table_name)).toEqual([
+        "blobs", "canonical_entities", "chunks", "document_texts", "documents", "entity_mentions", "events", "processing_tasks", "relationships"
+      ])
+      // The archive's unique (stream, entry_id) is the projector's dedupe record.
+      await pool.query("INSERT INTO events (stream, entry_id, type, payload, occurred_at) VALUES ('s', '1-0', 't', '{}', now())")
+      await expect(pool.query("INSERT INTO events (stream, entry_id, type, payload, occurred_at) VALUES ('s', '1-0', 't', '{}', now())")).rejects.toThrow(/duplicate key/)
+    } finally {
+      await pool.end()
+    }
+  })
+})
