@@ -87,5 +87,8 @@ describe("worker lifecycle", () => {
     } finally {
       await second.stop()
     }
+    // Both workers left every group on their way out: no dead consumer names pile up.
+    const consumers = (await redis.xinfo("CONSUMERS", stream.event("document.submitted"), "ocr")) as Array<unknown>
+    expect(consumers).toEqual([])
   })
 })

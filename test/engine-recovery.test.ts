@@ -9,6 +9,7 @@ import {
   readAll,
   redisClient,
   REDIS_URL,
+  serviceRunner,
   startWorker,
   submit,
   uniquePrefix,
@@ -16,6 +17,7 @@ import {
   type RunningWorker
 } from "./support/harness.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
+import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
 
 const redis = redisClient()
 const prefixes: Array<string> = []
@@ -148,6 +150,38 @@ describe("consumer runtime", () => {
     expect(garbled.reason).toMatch(/^malformed entry/)
     expect(garbled.deliveries).toBe("1")
     await waitFor("its document.failed", async () => (await redis.xlen(stream.event("document.failed"))) === 2)
+  })
+
+  it("re-drives dead-lettered entries with `dlq retry` once the cause is fixed", async () => {
+    const prefix = newPrefix("redrive")
+    const stream = names(prefix)
+    let broken = true
+    await started({
+      prefix,
+      stages: ["ocr"],
+      config: { maxDeliveries: 2 },
+      works: {
+        ocr: (event) => broken ? Effect.fail(new StageFailure({ message: "model unavailable", retryable: true })) : Effect.succeed(event.data)
+      }
+    })
+    await redis.xadd(stream.event("document.submitted"), "*", ...submittedFields("doc-redrive"))
+    const [letter] = await waitFor("the dead letter", async () => {
+      const entries = await readAll(redis, stream.deadLetter)
+      return entries.length > 0 && entries
+    })
+    const { run } = serviceRunner("redrive", { keyPrefix: prefix })
+    expect((await run(listDeadLetters(10)))[0]).toMatchObject({ id: letter!.id, stage: "ocr", deliveries: 2 })
+
+    broken = false
+    const { retried, skipped } = await run(retryDeadLetters("all"))
+    expect(skipped).toEqual([])
+    expect(retried).toEqual([expect.objectContaining({ id: letter!.id, stream: stream.event("document.submitted") })])
+    expect(await redis.xlen(stream.deadLetter)).toBe(0)
+    const outputs = await waitFor("the re-driven document", async () => {
+      const entries = await readAll(redis, stream.event("document.text_extracted"))
+      return entries.length > 0 && entries
+    })
+    expect(outputs.map((o) => o.document_id)).toEqual(["doc-redrive"])
   })
 
   it("parks an entry that already crashed its consumers too often, without running it again", async () => {

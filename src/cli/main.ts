@@ -5,6 +5,7 @@ import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { runWorker } from "../engine/worker.ts"
 import { liveLayer } from "../layers.ts"
 import { isStageName } from "../stages/pipeline.ts"
+import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { ingestFiles } from "./ingest.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
@@ -62,9 +63,43 @@ const demo = Command.make("demo", {}, () => runDemo()).pipe(
   Command.withDescription("Run a worker, submit the bundled samples, print each document's way through the stages")
 )
 
+const dlqList = Command.make(
+  "list",
+  { limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many entries"), Flag.withDefault(100)) },
+  Effect.fn(function*({ limit }) {
+    const letters = yield* listDeadLetters(limit)
+    if (letters.length === 0) return yield* Console.log("the dead-letter stream is empty")
+    for (const letter of letters) {
+      yield* Console.log(
+        `${letter.id}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
+      )
+    }
+  })
+).pipe(Command.withDescription("Show dead-lettered entries with their last error"))
+
+const dlqRetry = Command.make(
+  "retry",
+  {
+    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter entry ids"), Argument.variadic()),
+    all: Flag.Boolean("all").pipe(Flag.withDescription("Re-drive every dead-lettered entry"), Flag.withDefault(false))
+  },
+  Effect.fn(function*({ ids, all }) {
+    if (!all && ids.length === 0) return yield* Effect.fail("name dead-letter ids, or pass --all")
+    const { retried, skipped } = yield* retryDeadLetters(all ? "all" : ids)
+    for (const r of retried) yield* Console.log(`re-driven ${r.id} -> ${r.stream} ${r.newId}`)
+    for (const s of skipped) yield* Console.log(`skipped ${s.id}: ${s.why}`)
+    if (skipped.length > 0) return yield* Effect.fail(`${skipped.length} entr(y/ies) not re-driven`)
+  })
+).pipe(Command.withDescription("Put dead-lettered entries back on their stream (after fixing the cause)"))
+
+const dlq = Command.make("dlq").pipe(
+  Command.withDescription("Inspect and re-drive the dead-letter stream"),
+  Command.withSubcommands([dlqList, dlqRetry])
+)
+
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo])
+  Command.withSubcommands([worker, ingest, demo, dlq])
 )
 
 const program = lexstream.pipe(

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, FiberSet, Latch, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Latch, Schedule } from "effect"
 import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
@@ -371,7 +371,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       Effect.catch((error) => (isNoGroupError(error) ? ensureGroup(redis, stage.inputStream, group) : Effect.fail(error))),
       Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log))
     )
-    yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
+    const reclaimer = yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
 
     // 3. Heartbeat: extend the locks of in-flight work and reset its idle time, so a slow document is
     //    neither double-processed nor reclaimed by another consumer.
@@ -412,5 +412,10 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       yield* Effect.logWarning("grace period over; releasing unfinished entries", { inFlight: active }).pipe(log)
       yield* FiberSet.clear(items)
     }
-    yield* Effect.logInfo("stage stopped").pipe(log)
+    // Leave the group if nothing is pending for us, so dead consumer names do not pile up.
+    yield* Fiber.interrupt(reclaimer)
+    const retired = yield* redis.use("retire", () => scripts.retire([stage.inputStream], [group, consumer])).pipe(
+      Effect.orElseSucceed(() => 0)
+    )
+    yield* Effect.logInfo("stage stopped", { leftGroup: retired === 1 }).pipe(log)
   }).pipe(Effect.scoped)

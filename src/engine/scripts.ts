@@ -121,6 +121,18 @@ end
 return n
 `
 
+/**
+ * Removes a consumer from its group only if it holds no pending entries: XGROUP DELCONSUMER on a
+ * consumer with pending entries would lose them. KEYS: [stream]. ARGV: [group, consumer].
+ * Returns 1 when removed, 0 when it still had entries.
+ */
+const RETIRE = `
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if #pending > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`
+
 type ScriptCall = (numberOfKeys: number, ...keysAndArgs: Array<string | Buffer | number>) => Promise<unknown>
 
 export interface Scripts {
@@ -128,6 +140,7 @@ export interface Scripts {
   readonly settle: (keys: ReadonlyArray<string>, args: ReadonlyArray<string | Buffer | number>) => Promise<Array<string>>
   readonly extend: (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Promise<number>
   readonly release: (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Promise<number>
+  readonly retire: (keys: ReadonlyArray<string>, args: ReadonlyArray<string>) => Promise<number>
 }
 
 /**
@@ -135,7 +148,7 @@ export interface Scripts {
  * so a restarted Redis (empty script cache) needs nothing from us.
  */
 export const registerScripts = (client: Redis): Scripts => {
-  const sources = { lexBegin: BEGIN, lexSettle: SETTLE, lexExtend: EXTEND, lexRelease: RELEASE }
+  const sources = { lexBegin: BEGIN, lexSettle: SETTLE, lexExtend: EXTEND, lexRelease: RELEASE, lexRetire: RETIRE }
   for (const [name, lua] of Object.entries(sources)) {
     if (!(name in client)) client.defineCommand(name, { lua })
   }
@@ -149,6 +162,7 @@ export const registerScripts = (client: Redis): Scripts => {
     begin: call("lexBegin") as Scripts["begin"],
     settle: call("lexSettle") as Scripts["settle"],
     extend: call("lexExtend") as Scripts["extend"],
-    release: call("lexRelease") as Scripts["release"]
+    release: call("lexRelease") as Scripts["release"],
+    retire: call("lexRetire") as Scripts["retire"]
   }
 }

@@ -129,8 +129,8 @@ export const names = streamNames
  * runners for effects that need them. The prefix is returned so the test can clean it up.
  */
 export const serviceRunner = (label: string, overrides: Partial<Omit<AppConfigShape, "redisUrl">> = {}) => {
-  const prefix = uniquePrefix(label)
-  const layer = servicesLayer(AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL, ...overrides }), Metrics.layerTest)
+  const prefix = overrides.keyPrefix ?? uniquePrefix(label)
+  const layer = servicesLayer(AppConfig.layer({ ...overrides, keyPrefix: prefix, redisUrl: REDIS_URL }), Metrics.layerTest)
   type Services = Layer.Success<typeof layer>
   const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provide(effect, layer))
   const runExit = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromiseExit(Effect.provide(effect, layer))
