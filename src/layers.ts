@@ -15,4 +15,5 @@ export const servicesLayer = <E, R>(config: Layer.Layer<AppConfig, E, R>, metric
 
 /** Production wiring: configuration from the environment, pino logging at the configured level. */
 export const liveLayer = (logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "info") =>
-  servicesLayer(AppConfig.layerFromEnv).pipe(Layer.provide(loggerLayer(logLevel)), Layer.provideMerge(loggerLayer(logLevel)))
+  // provideMerge: the services log through pino while building, and so does everything they serve.
+  servicesLayer(AppConfig.layerFromEnv).pipe(Layer.provideMerge(loggerLayer(logLevel)))

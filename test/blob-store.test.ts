@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto"
 import { Effect } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { BlobStore, blobRefOf } from "../src/services/blob-store.ts"
-import { deletePrefix, names, redisClient, serviceRunner } from "./support/harness.ts"
+import { names, serviceRunner, testRedis } from "./support/harness.ts"
 
 /** The content-addressed blob store on the real Redis. */
 
@@ -17,16 +17,11 @@ const lookUp = (ref: string) =>
     }
   })
 
-const redis = redisClient()
-const prefixes: Array<string> = []
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix)
-  redis.disconnect()
-})
+const { redis, track } = testRedis()
 
 const setup = (label: string) => {
   const { prefix, run } = serviceRunner(`blob-${label}`)
-  prefixes.push(prefix)
+  track(prefix)
   const blobKeys = async () => {
     const keys: Array<string> = []
     let cursor = "0"

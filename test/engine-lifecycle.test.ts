@@ -1,13 +1,8 @@
-import { afterAll, describe, expect, it } from "vitest"
-import { deletePrefix, names, readAll, redisClient, REDIS_URL, startWorker, submit, uniquePrefix, waitFor } from "./support/harness.ts"
+import { describe, expect, it } from "vitest"
+import { names, readAll, REDIS_URL, redisClient, startWorker, submit, testRedis, uniquePrefix, waitFor } from "./support/harness.ts"
 import { freePort, spawnWorker, startRedisServer, stopProcess } from "./support/processes.ts"
 
-const redis = redisClient()
-const prefixes: Array<string> = []
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix)
-  redis.disconnect()
-})
+const { redis, track } = testRedis()
 
 describe("worker lifecycle", () => {
   it("resumes by itself after the Redis server it uses restarts", async () => {
@@ -50,7 +45,7 @@ describe("worker lifecycle", () => {
 
   it("loses nothing on SIGTERM: in-flight work finishes, the rest waits for the next worker", async () => {
     const prefix = uniquePrefix("sigterm")
-    prefixes.push(prefix)
+    track(prefix)
     const stream = names(prefix)
     const first = await spawnWorker({
       LEXSTREAM_REDIS_URL: REDIS_URL,

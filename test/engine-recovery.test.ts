@@ -1,32 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { StageFailure } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
 import { submittedFields } from "./support/events.ts"
-import {
-  deletePrefix,
-  names,
-  readAll,
-  redisClient,
-  REDIS_URL,
-  serviceRunner,
-  startWorker,
-  submit,
-  uniquePrefix,
-  waitFor,
-  type RunningWorker
-} from "./support/harness.ts"
+import { names, readAll, REDIS_URL, serviceRunner, startWorker, submit, testRedis, type RunningWorker, waitFor } from "./support/harness.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
 
-const redis = redisClient()
-const prefixes: Array<string> = []
+const { redis, newPrefix } = testRedis()
 const workers: Array<RunningWorker> = []
-const newPrefix = (label: string) => {
-  const prefix = uniquePrefix(label)
-  prefixes.push(prefix)
-  return prefix
-}
 const started = async (options: Parameters<typeof startWorker>[0]) => {
   const worker = await startWorker(options)
   workers.push(worker)
@@ -35,10 +17,6 @@ const started = async (options: Parameters<typeof startWorker>[0]) => {
 
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.kill()))
-})
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix)
-  redis.disconnect()
 })
 
 const pendingCount = async (stream: string, group: string) => {

@@ -1,8 +1,8 @@
 import { Exit } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { decodeEventFields } from "../src/events/event.ts"
 import { derivedDocumentId, INTAKE_FIELDS, type RejectionCode, validateIntake } from "../src/events/intake.ts"
-import { deletePrefix, names, readAll, redisClient, startWorker, uniquePrefix, waitFor } from "./support/harness.ts"
+import { names, readAll, startWorker, testRedis, uniquePrefix, waitFor } from "./support/harness.ts"
 
 /**
  * The public intake contract: what producers may XADD, and what they get back when they get it
@@ -291,11 +291,6 @@ describe("validateIntake: good shapes", () => {
     expect(acceptedOf(validateIntake("1-1", toBuffers(withSource("priority", raw)), LIMITS)).submission.priority).toBe(priority)
   })
 
-  it("uses the configured default priority when none is sent", () => {
-    const accepted = acceptedOf(validateIntake("1-1", toBuffers(["source", SOURCE]), { ...LIMITS, defaultPriority: 2 }))
-    expect(accepted.submission.priority).toBe(2)
-  })
-
   it("accepts fields in any order", () => {
     const accepted = acceptedOf(validateIntake("1-1", toBuffers(["priority", "3", "source", SOURCE, "project", "p1"]), LIMITS))
     expect(accepted.submission).toMatchObject({ source: SOURCE, priority: 3, project: "p1" })
@@ -317,16 +312,11 @@ describe("validateIntake: good shapes", () => {
 })
 
 describe("intake stage on a real Redis", () => {
-  const redis = redisClient()
-  const prefixes: Array<string> = []
-  afterAll(async () => {
-    for (const prefix of prefixes) await deletePrefix(redis, prefix)
-    redis.disconnect()
-  })
+  const { redis, track } = testRedis()
 
   it("rejects every bad shape with its reason and original bytes, accepts the rest, loses nothing", async () => {
     const prefix = uniquePrefix("intake-contract")
-    prefixes.push(prefix)
+    track(prefix)
     const stream = names(prefix)
     const startedAt = Date.now()
     const worker = await startWorker({ prefix, stages: ["intake"], config: { maxMetadataBytes: MAX_METADATA_BYTES, batchSize: 7 } })

@@ -1,20 +1,15 @@
 import { Effect, Exit, Option } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Locks } from "../src/services/locks.ts"
-import { deletePrefix, redisClient, serviceRunner } from "./support/harness.ts"
+import { serviceRunner, testRedis } from "./support/harness.ts"
 
 /** Locks on the real Redis: ownership by token, expiry, extension and the withLock bracket. */
 
-const redis = redisClient()
-const prefixes: Array<string> = []
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(redis, prefix)
-  redis.disconnect()
-})
+const { redis, track } = testRedis()
 
 const setup = (label: string) => {
   const { prefix, run, runExit } = serviceRunner(`locks-${label}`, { lockTtlMs: 5_000 })
-  prefixes.push(prefix)
+  track(prefix)
   return { key: (name: string) => `${prefix}lock:${name}`, run, runExit }
 }
 

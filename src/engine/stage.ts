@@ -52,5 +52,4 @@ export interface StageDefinition<In, R = never> {
 }
 
 // Stages are stored in heterogeneous lists; their input type is private to each one.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStage<R = never> = StageDefinition<any, R>

@@ -143,25 +143,28 @@ const fastDecode = (record: Record<string, string>): LexEvent | undefined => {
   return isLexEvent(candidate) ? (candidate as LexEvent) : undefined
 }
 
+/** Stream fields as a record of known envelope fields, or why they are not one. */
+const envelopeRecord = (fields: ReadonlyArray<string>): Record<string, string> | EventValidationError => {
+  const record = fieldsToRecord(fields)
+  if (typeof record === "string") return new EventValidationError({ message: record })
+  for (const name in record) {
+    if (!ENVELOPE_FIELDS.has(name)) return new EventValidationError({ message: `unknown field '${name}'` })
+  }
+  return record
+}
+
 /** Validates stream fields as an event; the reason says what is wrong. */
 export const decodeEventFields = (fields: ReadonlyArray<string>): Exit.Exit<LexEvent, EventValidationError> => {
-  const record = fieldsToRecord(fields)
-  if (typeof record === "string") return Exit.fail(new EventValidationError({ message: record }))
-  for (const name in record) {
-    if (!ENVELOPE_FIELDS.has(name)) return Exit.fail(new EventValidationError({ message: `unknown field '${name}'` }))
-  }
+  const record = envelopeRecord(fields)
+  if (record instanceof EventValidationError) return Exit.fail(record)
   const fast = fastDecode(record)
   return fast ? Exit.succeed(fast) : Exit.mapError(decodeEvent(record), failure)
 }
 
-/** The full codec, kept callable for tests that compare it with the fast path. */
+/** The full codec alone, for tests that compare it with the fast path. */
 export const decodeEventFieldsStrict = (fields: ReadonlyArray<string>): Exit.Exit<LexEvent, EventValidationError> => {
-  const record = fieldsToRecord(fields)
-  if (typeof record === "string") return Exit.fail(new EventValidationError({ message: record }))
-  for (const name in record) {
-    if (!ENVELOPE_FIELDS.has(name)) return Exit.fail(new EventValidationError({ message: `unknown field '${name}'` }))
-  }
-  return Exit.mapError(decodeEvent(record), failure)
+  const record = envelopeRecord(fields)
+  return record instanceof EventValidationError ? Exit.fail(record) : Exit.mapError(decodeEvent(record), failure)
 }
 
 /** Validates an event and encodes it as stream fields (type guard first; the codec explains failures). */

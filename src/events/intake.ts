@@ -96,7 +96,7 @@ const printable = (name: string) => JSON.stringify(name.length > 64 ? `${name.sl
 export const validateIntake = (
   entryId: string,
   fields: ReadonlyArray<Buffer>,
-  limits: { readonly maxMetadataBytes: number; readonly defaultPriority?: number }
+  limits: { readonly maxMetadataBytes: number }
 ): Exit.Exit<AcceptedIntake, Rejection> => {
   if (fields.length === 0) return reject("no_fields", "the entry has no fields; 'source' is required")
   if (fields.length % 2 !== 0) return reject("invalid_field", "odd number of field names and values")
@@ -155,7 +155,7 @@ export const validateIntake = (
       ...(accepted.filename !== undefined ? { filename: accepted.filename } : {}),
       ...(accepted.content_type !== undefined ? { contentType: accepted.content_type } : {}),
       ...(accepted.sha256 !== undefined ? { sha256: accepted.sha256.toLowerCase() } : {}),
-      priority: accepted.priority ?? limits.defaultPriority ?? 5,
+      priority: accepted.priority ?? 5,
       metadata: accepted.metadata ?? {},
       intakeId: entryId
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import { Redis } from "ioredis"
+import { afterAll } from "vitest"
 import { AppConfig, type AppConfigShape } from "../../src/config.ts"
 import type { StageName } from "../../src/events/streams.ts"
 import { streamNames } from "../../src/events/streams.ts"
@@ -135,4 +136,22 @@ export const serviceRunner = (label: string, overrides: Partial<Omit<AppConfigSh
   const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provide(effect, layer))
   const runExit = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromiseExit(Effect.provide(effect, layer))
   return { prefix, run, runExit }
+}
+
+/**
+ * A Redis client for a test file plus the prefixes it used; both are cleaned up after the file.
+ * `track` registers a prefix made elsewhere (serviceRunner, startWorker options).
+ */
+export const testRedis = () => {
+  const redis = redisClient()
+  const prefixes: Array<string> = []
+  afterAll(async () => {
+    for (const prefix of prefixes) await deletePrefix(redis, prefix)
+    redis.disconnect()
+  })
+  const track = (prefix: string) => {
+    prefixes.push(prefix)
+    return prefix
+  }
+  return { redis, track, newPrefix: (label: string) => track(uniquePrefix(label)) }
 }
