@@ -1,5 +1,5 @@
 import { hostname } from "node:os"
-import { Config, Context, Effect, Layer, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 
 /** Everything a lexstream process can be tuned with. Read from LEXSTREAM_* environment variables. */
 export interface AppConfigShape {
@@ -40,6 +40,25 @@ export interface AppConfigShape {
   /** Largest accepted intake `metadata` JSON (bytes). */
   readonly maxMetadataBytes: number
   readonly logLevel: string
+  /** Folders a `file://` source may be read from; anything resolving outside them is refused. */
+  readonly sourceRoots: ReadonlyArray<string>
+  /** Hosts an `http(s)://` source may be fetched from (exact host names, or `*.example.com`). */
+  readonly httpAllowedHosts: ReadonlyArray<string>
+  /** Largest source document read from any source (bytes). */
+  readonly maxSourceBytes: number
+  /** S3-compatible endpoint (MinIO, LocalStack, tests); unset means AWS itself. */
+  readonly s3Endpoint: string | undefined
+  readonly s3Region: string
+  /** OCR and extraction results are kept this long in the cache (seconds). */
+  readonly cacheTtlSeconds: number
+  /** Pages OCRed at once by one process (Tesseract is CPU-bound). */
+  readonly ocrConcurrency: number
+  /** Documents with more pages are refused by the OCR stage. */
+  readonly maxPages: number
+  /** Postgres connection URL (`DATABASE_URL`); unset means embedded PGlite in `dataDir`. */
+  readonly databaseUrl: Redacted.Redacted<string> | undefined
+  /** Local data folder (embedded PGlite database). */
+  readonly dataDir: string
 }
 
 export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
@@ -61,7 +80,23 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   httpPort: 9464,
   processingVersion: 1,
   maxMetadataBytes: 64 * 1024,
-  logLevel: "info"
+  logLevel: "info",
+  sourceRoots: [process.cwd()],
+  httpAllowedHosts: [],
+  maxSourceBytes: 100 * 1024 * 1024,
+  s3Endpoint: undefined,
+  s3Region: "us-east-1",
+  cacheTtlSeconds: 30 * 24 * 3600,
+  ocrConcurrency: 2,
+  maxPages: 2_000,
+  databaseUrl: undefined,
+  dataDir: ".lexstream"
+}
+
+/** Explicit settings; the two URLs as plain strings (they are redacted inside). */
+export type AppConfigOverrides = Partial<Omit<AppConfigShape, "redisUrl" | "databaseUrl">> & {
+  readonly redisUrl?: string
+  readonly databaseUrl?: string
 }
 
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lexstream/AppConfig") {
@@ -91,21 +126,39 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         shutdownGraceMs: int("LEXSTREAM_SHUTDOWN_GRACE_MS", defaults.shutdownGraceMs),
         httpPort: int("LEXSTREAM_METRICS_PORT", defaults.httpPort),
         processingVersion: int("LEXSTREAM_PROCESSING_VERSION", defaults.processingVersion),
-        maxMetadataBytes: int("LEXSTREAM_MAX_METADATA_BYTES", defaults.maxMetadataBytes)
+        maxMetadataBytes: int("LEXSTREAM_MAX_METADATA_BYTES", defaults.maxMetadataBytes),
+        maxSourceBytes: int("LEXSTREAM_MAX_SOURCE_BYTES", defaults.maxSourceBytes),
+        cacheTtlSeconds: int("LEXSTREAM_CACHE_TTL_SECONDS", defaults.cacheTtlSeconds),
+        ocrConcurrency: int("LEXSTREAM_OCR_CONCURRENCY", defaults.ocrConcurrency),
+        maxPages: int("LEXSTREAM_MAX_PAGES", defaults.maxPages)
       })
-      return AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers })
+      const list = (name: string, fallback: ReadonlyArray<string>) =>
+        Config.String(name).pipe(
+          Config.map((value): ReadonlyArray<string> => value.split(",").map((item) => item.trim()).filter((item) => item !== "")),
+          Config.withDefault(fallback)
+        )
+      const sources = yield* Config.all({
+        sourceRoots: list("LEXSTREAM_SOURCE_ROOTS", defaults.sourceRoots),
+        httpAllowedHosts: list("LEXSTREAM_HTTP_ALLOWED_HOSTS", defaults.httpAllowedHosts),
+        s3Endpoint: Config.String("LEXSTREAM_S3_ENDPOINT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+        s3Region: Config.String("AWS_REGION").pipe(Config.withDefault(defaults.s3Region)),
+        databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option, Config.map(Option.getOrUndefined)),
+        dataDir: Config.String("LEXSTREAM_DATA_DIR").pipe(Config.withDefault(defaults.dataDir))
+      })
+      return AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources })
     })
   )
 
   /** Explicit configuration, for tests, benchmarks and embedding. */
-  static readonly layer = (overrides: Partial<Omit<AppConfigShape, "redisUrl">> & { readonly redisUrl?: string }) =>
+  static readonly layer = (overrides: AppConfigOverrides) =>
     Layer.succeed(
       AppConfig,
       AppConfig.of({
         ...defaults,
         consumerName: defaultConsumerName(),
         ...overrides,
-        redisUrl: Redacted.make(overrides.redisUrl ?? "redis://127.0.0.1:6379")
+        redisUrl: Redacted.make(overrides.redisUrl ?? "redis://127.0.0.1:6379"),
+        databaseUrl: overrides.databaseUrl === undefined ? undefined : Redacted.make(overrides.databaseUrl)
       })
     )
 }

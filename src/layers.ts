@@ -1,6 +1,7 @@
 import { Layer } from "effect"
 import { AppConfig } from "./config.ts"
 import { BlobStore } from "./services/blob-store.ts"
+import { Cache } from "./services/cache.ts"
 import { Locks } from "./services/locks.ts"
 import { loggerLayer } from "./services/logger.ts"
 import { Metrics } from "./services/metrics.ts"
@@ -10,7 +11,7 @@ import { RedisClient } from "./services/redis.ts"
 export const servicesLayer = <E, R>(config: Layer.Layer<AppConfig, E, R>, metrics: Layer.Layer<Metrics> = Metrics.layer) => {
   const base = Layer.mergeAll(config, metrics)
   const redis = RedisClient.layer.pipe(Layer.provideMerge(base))
-  return Layer.mergeAll(Locks.layer, BlobStore.layer).pipe(Layer.provideMerge(redis))
+  return Layer.mergeAll(Locks.layer, BlobStore.layer, Cache.layer).pipe(Layer.provideMerge(redis))
 }
 
 /** Production wiring: configuration from the environment, pino logging at the configured level. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import { Redis } from "ioredis"
 import { afterAll } from "vitest"
-import { AppConfig, type AppConfigShape } from "../../src/config.ts"
+import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
 import type { StageName } from "../../src/events/streams.ts"
 import { streamNames } from "../../src/events/streams.ts"
 import { runWorker } from "../../src/engine/worker.ts"
@@ -17,7 +17,7 @@ export const REDIS_URL = process.env.LEXSTREAM_TEST_REDIS_URL ?? "redis://127.0.
 export const uniquePrefix = (label: string) => `lxtest:${label}:${randomUUID().slice(0, 8)}:`
 
 /** Fast timings so recovery paths run in test time. */
-export const testConfig = (prefix: string, overrides: Partial<AppConfigShape> = {}): Partial<AppConfigShape> => ({
+export const testConfig = (prefix: string, overrides: AppConfigOverrides = {}): AppConfigOverrides => ({
   keyPrefix: prefix,
   consumerName: `test-${randomUUID().slice(0, 6)}`,
   blockMs: 200,
@@ -46,7 +46,7 @@ export const startWorker = async <R = never>(options: {
   readonly prefix: string
   readonly stages?: ReadonlyArray<StageName>
   readonly works?: StageWorks<R>
-  readonly config?: Partial<AppConfigShape>
+  readonly config?: AppConfigOverrides
   readonly redisUrl?: string
 }): Promise<RunningWorker> => {
   const config = testConfig(options.prefix, options.config)
@@ -129,7 +129,7 @@ export const names = streamNames
  * The Effect services (Redis, Locks, BlobStore, …) on the real Redis under a fresh prefix, with
  * runners for effects that need them. The prefix is returned so the test can clean it up.
  */
-export const serviceRunner = (label: string, overrides: Partial<Omit<AppConfigShape, "redisUrl">> = {}) => {
+export const serviceRunner = (label: string, overrides: AppConfigOverrides = {}) => {
   const prefix = overrides.keyPrefix ?? uniquePrefix(label)
   const layer = servicesLayer(AppConfig.layer({ ...overrides, keyPrefix: prefix, redisUrl: REDIS_URL }), Metrics.layerTest)
   type Services = Layer.Success<typeof layer>
