@@ -1,0 +1,80 @@
+import { mkdirSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { PGlite } from "@electric-sql/pglite"
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core"
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres"
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator"
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite"
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import pg from "pg"
+import { AppConfig } from "../config.ts"
+import * as schema from "./schema.ts"
+
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  operation: Schema.String,
+  message: Schema.String
+}) {}
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+
+export interface DatabaseShape {
+  /** Drizzle over whichever engine is configured; both speak the same schema and SQL. */
+  readonly db: Db
+  readonly kind: "postgres" | "pglite"
+  /** Runs a promise-returning query, mapping its rejection to a DatabaseError. */
+  readonly use: <A>(operation: string, run: (db: Db) => Promise<A>) => Effect.Effect<A, DatabaseError>
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url))
+
+const toError = (operation: string) => (error: unknown) =>
+  new DatabaseError({ operation, message: String((error as Error)?.message ?? error) })
+
+/** Where the embedded database lives inside the data folder. */
+export const pgliteDirectory = (dataDir: string) => join(resolve(dataDir), "pglite")
+
+/**
+ * The read-model database. `DATABASE_URL` selects PostgreSQL through `pg`; without it lexstream
+ * uses embedded PGlite in the data folder, so a fresh machine needs no database server. Migrations
+ * run when the layer is built; they are idempotent.
+ */
+export class Database extends Context.Service<Database, DatabaseShape>()("lexstream/Database") {
+  static readonly layer = Layer.effect(
+    Database,
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      if (config.databaseUrl !== undefined) {
+        const url = Redacted.value(config.databaseUrl)
+        const pool = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const created = new pg.Pool({ connectionString: url, max: 4 })
+            // A dropped idle connection must not crash the process; the next query reconnects.
+            created.on("error", () => {})
+            return created
+          }),
+          (created) => Effect.promise(() => created.end())
+        )
+        const db = drizzlePg(pool, { schema })
+        yield* Effect.tryPromise({ try: () => migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER }), catch: toError("migrate") })
+        return Database.of(makeShape(db as unknown as Db, "postgres"))
+      }
+      const directory = pgliteDirectory(config.dataDir)
+      mkdirSync(directory, { recursive: true })
+      const client = yield* Effect.acquireRelease(
+        Effect.tryPromise({ try: () => PGlite.create(directory), catch: toError("open pglite") }),
+        (opened) => Effect.promise(() => opened.close())
+      )
+      const db = drizzlePglite(client, { schema })
+      yield* Effect.tryPromise({ try: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }), catch: toError("migrate") })
+      return Database.of(makeShape(db as unknown as Db, "pglite"))
+    })
+  )
+}
+
+const makeShape = (db: Db, kind: DatabaseShape["kind"]): DatabaseShape => ({
+  db,
+  kind,
+  use: (operation, run) => Effect.tryPromise({ try: () => run(db), catch: toError(operation) })
+})
