@@ -1,0 +1,37 @@
+import { Effect } from "effect"
+import { AppConfig } from "../config.ts"
+import { streamNames } from "../events/streams.ts"
+import { RedisClient } from "../services/redis.ts"
+import { STAGE_FLOW, type WorkStageName } from "../stages/pipeline.ts"
+
+/**
+ * What Redis still knows about a document at a processing version. The engine keys a stage's
+ * done-marker by `done:<stage>:<document>:<version>`, the same work key replay and reconcile use.
+ */
+
+/** The stages that read pipeline events, in order. */
+export const WORK_STAGES = Object.keys(STAGE_FLOW) as Array<WorkStageName>
+
+export interface DocumentVersion {
+  readonly documentId: string
+  readonly version: number
+}
+
+/** Per item, the work stages whose done-marker exists for that document and version. */
+export const usedVersionStages = (items: ReadonlyArray<DocumentVersion>) =>
+  Effect.gen(function*() {
+    if (items.length === 0) return []
+    const config = yield* AppConfig
+    const redis = yield* RedisClient
+    const names = streamNames(config.keyPrefix)
+    const replies = yield* redis.use("replay.done-markers", (client) => {
+      const pipeline = client.pipeline()
+      for (const item of items) {
+        for (const stage of WORK_STAGES) pipeline.exists(names.doneKey(stage, `${item.documentId}:${item.version}`))
+      }
+      return pipeline.exec()
+    })
+    return items.map((_, i) =>
+      WORK_STAGES.filter((_, s) => replies?.[i * WORK_STAGES.length + s]?.[1] === 1)
+    )
+  })
