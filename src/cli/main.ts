@@ -8,7 +8,10 @@ import { isStageName } from "../stages/pipeline.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { ingestFiles } from "./ingest.ts"
+import { reconcileCommand } from "./reconcile.ts"
+import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
+import { statusCommand } from "./status.ts"
 
 const parseStages = (value: string): Effect.Effect<ReadonlyArray<StageName>, string> => {
   const requested = value === "all" ? [...STAGE_NAMES] : value.split(",").map((s) => s.trim()).filter(Boolean)
@@ -99,7 +102,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand])
 )
 
 const program = lexstream.pipe(

@@ -33,12 +33,12 @@ export const freshDatabase = async (): Promise<string> => {
   return url.toString()
 }
 
-/** Redis services + Database (migrated) under one runtime, disposed after the file. */
-export const readModelRuntime = (overrides: AppConfigOverrides) => {
+/** Redis services + Database (migrated) under one runtime, disposed after the file unless told otherwise. */
+export const readModelRuntime = (overrides: AppConfigOverrides, options: { readonly disposeAfterAll?: boolean } = {}) => {
   const config = AppConfig.layer({ redisUrl: REDIS_URL, ...overrides })
   const layer = Database.layer.pipe(Layer.provideMerge(servicesLayer(config, Metrics.layerTest)))
   const runtime = ManagedRuntime.make(layer)
-  afterAll(() => runtime.dispose())
+  if (options.disposeAfterAll !== false) afterAll(() => runtime.dispose())
   return runtime
 }
 

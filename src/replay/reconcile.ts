@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto"
+import { Effect, Exit } from "effect"
+import { AppConfig } from "../config.ts"
+import { encodeEventFields, type Submission } from "../events/event.ts"
+import { validateIntake } from "../events/intake.ts"
+import { streamNames } from "../events/streams.ts"
+import { RedisClient } from "../services/redis.ts"
+import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedDocuments } from "./archive.ts"
+import { usedVersionStages } from "./redis-state.ts"
+
+/**
+ * Reconcile: after Redis has lost its data, put every document Postgres shows as unfinished
+ * (submitted or processing) back into the pipeline, under the same id and version.
+ *
+ * Documents Redis still tracks are left alone, so running it while Redis is healthy (or twice) does
+ * not double work. A document counts as tracked when any of these exists in Redis:
+ *   - a done-marker of any stage for its (document, version): the engine's own dedupe record;
+ *   - its latest archived event's entry, still in its stream (e.g. waiting for the next stage);
+ *   - the marker of an earlier reconcile of that (document, version), set with its resubmission.
+ * A resubmission keeps the document's version, so should it ever meet a surviving entry of the
+ * same run, the engine's done-markers still let only one through each stage.
+ */
+
+export interface ResubmittedDocument {
+  readonly documentId: string
+  readonly version: number
+  /** What Postgres showed: submitted or processing. */
+  readonly status: string
+  /** `intake` (the public contract), or `document.submitted` for a version intake would not assign. */
+  readonly via: "intake" | "document.submitted"
+  readonly stream: string
+  /** The new entry; absent on a dry run. */
+  readonly entryId?: string
+}
+
+export interface LeftDocument {
+  readonly documentId: string
+  readonly version: number
+  readonly reason: string
+}
+
+export interface ReconcileReport {
+  readonly runId: string
+  readonly dryRun: boolean
+  /** Unfinished documents Postgres shows. */
+  readonly unfinished: number
+  readonly resubmitted: ReadonlyArray<ResubmittedDocument>
+  /** Still tracked by Redis: nothing to do. */
+  readonly tracked: ReadonlyArray<LeftDocument>
+  /** Could not be resubmitted (the reason says why); everything else about them is unchanged. */
+  readonly failed: ReadonlyArray<LeftDocument>
+}
+
+/**
+ * Appends the resubmission and its reconcile marker in one step, unless the marker exists (another
+ * reconcile got there first). KEYS: [stream, marker]. ARGV: [ttlSeconds, fields…]. Returns the
+ * entry id, or false when the marker was already set.
+ */
+const RESUBMIT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+redis.call('SET', KEYS[2], KEYS[1] .. '/' .. id, 'EX', ARGV[1])
+return id
+`
+
+const reconcileMarker = (prefix: string, documentId: string, version: number) => `${prefix}reconciled:${documentId}:${version}`
+
+/** The intake entry a producer would have written for this document. */
+const intakeFields = (row: DocumentRow, submission: Submission | undefined): Array<string> => {
+  const fields = ["source", row.source, "document_id", row.id, "project", row.project]
+  if (row.filename !== null) fields.push("filename", row.filename)
+  if (row.contentType !== null) fields.push("content_type", row.contentType)
+  if (row.sha256 !== null) fields.push("sha256", row.sha256)
+  if (submission !== undefined) fields.push("priority", String(submission.priority), "metadata", JSON.stringify(submission.metadata))
+  fields.push("correlation_id", row.correlationId)
+  return fields
+}
+
+const submissionFromRow = (row: DocumentRow, runId: string): Submission => ({
+  source: row.source,
+  project: row.project,
+  ...(row.filename !== null ? { filename: row.filename } : {}),
+  ...(row.contentType !== null ? { contentType: row.contentType } : {}),
+  ...(row.sha256 !== null ? { sha256: row.sha256 } : {}),
+  priority: 5,
+  metadata: {},
+  intakeId: `reconcile/${runId}`
+})
+
+const failureMessage = <E>(exit: Exit.Exit<unknown, E>, describe: (error: E) => string) => {
+  if (Exit.isSuccess(exit)) return ""
+  const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
+  return reason && "error" in reason ? describe(reason.error) : "invalid"
+}
+
+export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefined } = {}) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const redis = yield* RedisClient
+    const names = streamNames(config.keyPrefix)
+    const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`
+    const dryRun = options.dryRun === true
+
+    const rows = yield* unfinishedDocuments()
+    const ids = rows.map((row) => row.id)
+    const known = yield* knownVersions(ids)
+    const latest = yield* latestArchivedEvents(ids)
+    const versionOf = (row: DocumentRow) => Math.max(row.version, known.get(row.id) ?? 0)
+
+    const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
+    const probes = yield* redis.use("reconcile.state", (client) => {
+      const pipeline = client.pipeline()
+      for (const row of rows) {
+        pipeline.get(reconcileMarker(names.prefix, row.id, versionOf(row)))
+        const event = latest.get(row.id)
+        // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
+        if (event !== undefined) pipeline.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1)
+        else pipeline.echo("")
+      }
+      return pipeline.exec()
+    })
+
+    const tracked: Array<LeftDocument> = []
+    const failed: Array<LeftDocument> = []
+    const toResubmit: Array<{ readonly row: DocumentRow; readonly version: number; readonly via: ResubmittedDocument["via"]; readonly stream: string; readonly fields: Array<string> }> = []
+    rows.forEach((row, index) => {
+      const version = versionOf(row)
+      const event: ArchivedEvent | undefined = latest.get(row.id)
+      const earlier = probes?.[index * 2]?.[1]
+      const entry = probes?.[index * 2 + 1]
+      const stages = markers[index]!
+      if (typeof earlier === "string") {
+        tracked.push({ documentId: row.id, version, reason: `already resubmitted by reconcile (${earlier})` })
+        return
+      }
+      if (stages.length > 0) {
+        tracked.push({ documentId: row.id, version, reason: `Redis has done-markers for ${stages.join(", ")}` })
+        return
+      }
+      if (event !== undefined && entry !== undefined && !entry[0] && Array.isArray(entry[1]) && entry[1].length > 0) {
+        tracked.push({ documentId: row.id, version, reason: `its latest event ${event.stream}/${event.entryId} is still in Redis` })
+        return
+      }
+      const submission = event?.data.submission
+      if (version === config.processingVersion) {
+        // Through the public contract, exactly as a producer would resubmit it; checked first with
+        // the intake's own validation so a resubmission never lands in `rejected`.
+        const fields = intakeFields(row, submission)
+        const check = validateIntake("0-0", fields.map((field) => Buffer.from(field)), { maxMetadataBytes: config.maxMetadataBytes })
+        if (Exit.isFailure(check)) {
+          failed.push({ documentId: row.id, version, reason: `intake would reject it: ${failureMessage(check, (r) => r.message)}` })
+          return
+        }
+        toResubmit.push({ row, version, via: "intake", stream: names.intake, fields })
+        return
+      }
+      // Intake assigns the configured processing version; a replayed version must keep its own.
+      const encoded = encodeEventFields({
+        type: "document.submitted",
+        document_id: row.id,
+        version,
+        correlation_id: row.correlationId,
+        causation_id: `reconcile/${runId}`,
+        occurred_at: Date.now(),
+        submitted_at: Date.now(),
+        data: { submission: submission ?? submissionFromRow(row, runId), artifacts: {}, facts: {} }
+      })
+      if (Exit.isFailure(encoded)) {
+        failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${failureMessage(encoded, (e) => e.message)}` })
+        return
+      }
+      toResubmit.push({ row, version, via: "document.submitted", stream: names.event("document.submitted"), fields: encoded.value })
+    })
+
+    const resubmitted: Array<ResubmittedDocument> = []
+    for (const item of toResubmit) {
+      const base = { documentId: item.row.id, version: item.version, status: item.row.status, via: item.via, stream: item.stream }
+      if (dryRun) {
+        resubmitted.push(base)
+        continue
+      }
+      const marker = reconcileMarker(names.prefix, item.row.id, item.version)
+      const id = yield* redis.use("reconcile.resubmit", (client) =>
+        client.eval(RESUBMIT, 2, item.stream, marker, config.doneTtlSeconds, ...item.fields) as Promise<string | null>)
+      if (typeof id === "string") resubmitted.push({ ...base, entryId: id })
+      else tracked.push({ documentId: item.row.id, version: item.version, reason: "resubmitted by a concurrent reconcile" })
+    }
+    return { runId, dryRun, unfinished: rows.length, resubmitted, tracked, failed } satisfies ReconcileReport
+  })
