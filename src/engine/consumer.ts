@@ -20,6 +20,8 @@ interface WorkItem {
   readonly lockKey: string
   readonly token: string
   readonly deliveries: number
+  /** performance.now() when the latest attempt started (for task tracking of failed attempts). */
+  startedAt: number
 }
 
 const failureMessage = (cause: Cause.Cause<StageFailure>): StageFailure => {
@@ -96,7 +98,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
 
     const parkItem = (entry: RawEntry, item: WorkItem | undefined, reason: string, deliveries: number): SettleItem => {
       const workKey = item?.workKey ?? `entry:${entry.id}`
-      const info = { reason, deliveries }
+      const info = { reason, deliveries, consumer }
       return {
         op: "park",
         entryId: entry.id,
@@ -138,10 +140,26 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const recordError = (entryId: string, failure: StageFailure) =>
       redis.use("errors.record", (client) => client.hset(errorsKey, entryId, failure.message.slice(0, 4_000))).pipe(Effect.ignore)
 
+    /** Task tracking of an attempt that will be retried (the final one is recorded by its parking). */
+    const recordAttempt = (item: WorkItem, failure: StageFailure, deliveries: number) => {
+      if (!stage.attemptFailed || !failure.retryable || deliveries >= config.maxDeliveries) return Effect.void
+      const record = stage.attemptFailed(item.input, item.entry, {
+        error: failure.message,
+        deliveries,
+        consumer,
+        startedAt: Math.round(performance.timeOrigin + item.startedAt),
+        finishedAt: Date.now()
+      })
+      return record === undefined
+        ? Effect.void
+        : redis.use("attempt.record", (client) => client.xadd(record.stream, "*", ...record.fields)).pipe(Effect.ignore)
+    }
+
     const attempt = (item: WorkItem, deliveries: number) =>
       Effect.suspend(() => {
         const started = performance.now()
-        return stage.process(item.input, { entryId: item.entry.id, deliveries }).pipe(
+        item.startedAt = started
+        return stage.process(item.input, { entryId: item.entry.id, deliveries, consumer }).pipe(
           Effect.ensuring(Effect.sync(() => workDuration.observe((performance.now() - started) / 1000)))
         )
       }).pipe(Effect.exit)
@@ -166,7 +184,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         }).pipe(
           Effect.tapError((failure) =>
             Effect.andThen(
-              recordError(item.entry.id, failure),
+              Effect.andThen(recordError(item.entry.id, failure), recordAttempt(item, failure, deliveries)),
               Effect.logWarning("stage work failed", { entryId: item.entry.id, deliveries, error: failure.message }).pipe(log)
             )
           )
@@ -232,7 +250,8 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             doneKey: names.doneKey(stage.name, workKey),
             lockKey: names.lockKey(stage.name, workKey),
             token: `${tokenPrefix}/${entry.id}`,
-            deliveries
+            deliveries,
+            startedAt: 0
           }
           if (deliveries > config.maxDeliveries) overLimit.push(item)
           else candidates.push(item)

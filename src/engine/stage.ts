@@ -23,11 +23,23 @@ export interface WorkContext {
   readonly entryId: string
   /** How many times this entry has been delivered, this attempt included. */
   readonly deliveries: number
+  /** This process's consumer name in the stage's group (always set by the engine). */
+  readonly consumer?: string
 }
 
 export interface ParkInfo {
   readonly reason: string
   readonly deliveries: number
+  readonly consumer: string
+}
+
+/** A failed attempt that will be retried. Times are epoch milliseconds. */
+export interface AttemptInfo {
+  readonly error: string
+  readonly deliveries: number
+  readonly consumer: string
+  readonly startedAt: number
+  readonly finishedAt: number
 }
 
 /**
@@ -47,6 +59,8 @@ export interface StageDefinition<In, R = never> {
   readonly process: (input: In, context: WorkContext) => Effect.Effect<Emission, StageFailure, R>
   /** The `document.failed` event to emit when an entry is parked, if a document is known. */
   readonly failureEvent: (input: In | undefined, entry: RawEntry, info: ParkInfo) => Emission | undefined
+  /** A record to append when an attempt failed and will be retried (task tracking), if the stage keeps one. */
+  readonly attemptFailed?: (input: In, entry: RawEntry, info: AttemptInfo) => Emission | undefined
   /** Called after the output was appended (metrics such as end-to-end latency). */
   readonly onEmitted?: (input: In, outputId: string) => void
 }

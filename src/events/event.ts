@@ -48,13 +48,27 @@ export const Submission = Schema.Struct({
 })
 export type Submission = typeof Submission.Type
 
+/** The stage attempt that produced an event (the projector's processing_tasks row). */
+export const TaskInfo = Schema.Struct({
+  stage: Schema.String,
+  consumer: Schema.String,
+  /** Deliveries of the input entry, this attempt included. */
+  attempt: Schema.Int,
+  /** Epoch milliseconds. */
+  startedAt: Schema.Int,
+  finishedAt: Schema.Int
+})
+export type TaskInfo = typeof TaskInfo.Type
+
 /** Payload of every event on the happy path: results accumulate as stages run. */
 export const PipelineData = Schema.Struct({
   submission: Submission,
   /** Blob references of stage results, by name (e.g. `text`, `chunks`). */
   artifacts: Schema.Record(Schema.String, Schema.String),
   /** Small results worth reading without a blob fetch (category, page count, counts). */
-  facts: JsonObject
+  facts: JsonObject,
+  /** Set by the stage that emitted the event; each stage replaces it. */
+  task: Schema.optionalKey(TaskInfo)
 })
 export type PipelineData = typeof PipelineData.Type
 
@@ -64,7 +78,9 @@ export const FailedData = Schema.Struct({
   deliveries: Schema.Int,
   inputStream: Schema.String,
   inputId: Schema.String,
-  submission: Schema.optionalKey(Submission)
+  submission: Schema.optionalKey(Submission),
+  /** The consumer that parked the entry. */
+  consumer: Schema.optionalKey(Schema.String)
 })
 export type FailedData = typeof FailedData.Type
 

@@ -26,6 +26,8 @@ export interface StreamNames {
   readonly rejected: string
   /** Entries parked after too many failed deliveries or as poison, with their last error. */
   readonly deadLetter: string
+  /** One entry per failed stage attempt that will be retried (src/events/task-attempt.ts). */
+  readonly taskFailed: string
   readonly event: (type: EventType) => string
   /** Marks a stage's work on one unit (document+version, or an intake entry) as emitted. */
   readonly doneKey: (stage: string, workKey: string) => string
@@ -41,6 +43,7 @@ export const streamNames = (prefix: string): StreamNames => ({
   intake: `${prefix}intake`,
   rejected: `${prefix}rejected`,
   deadLetter: `${prefix}dead-letter`,
+  taskFailed: `${prefix}task.failed`,
   event: (type) => `${prefix}${type}`,
   doneKey: (stage, workKey) => `${prefix}done:${stage}:${workKey}`,
   lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,

@@ -8,7 +8,16 @@ import {
   type PipelineEvent
 } from "../events/event.ts"
 import type { EventType, StreamNames } from "../events/streams.ts"
-import { type Emission, type ParkInfo, type RawEntry, StageFailure, type StageDefinition, type WorkContext } from "../engine/stage.ts"
+import { encodeTaskAttempt } from "../events/task-attempt.ts"
+import {
+  type AttemptInfo,
+  type Emission,
+  type ParkInfo,
+  type RawEntry,
+  StageFailure,
+  type StageDefinition,
+  type WorkContext
+} from "../engine/stage.ts"
 
 /** A stage's own logic: the next event's data from this one's. Plain, testable, no Redis. */
 export type StageWork<R> = (event: PipelineEvent, context: WorkContext) => Effect.Effect<PipelineData, StageFailure, R>
@@ -66,22 +75,44 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
       return Exit.succeed(event as PipelineEvent)
     },
     workKey: (event) => `${event.document_id}:${event.version}`,
-    process: (event, context) =>
-      options.work(event, context).pipe(
-        Effect.flatMap((data) =>
-          encodeOrFail({
+    process: (event, context) => {
+      const startedAt = Date.now()
+      return options.work(event, context).pipe(
+        Effect.flatMap((data) => {
+          const finishedAt = Date.now()
+          return encodeOrFail({
             type: options.output as PipelineEvent["type"],
             document_id: event.document_id,
             version: event.version,
             correlation_id: event.correlation_id,
             causation_id: `${inputStream}/${context.entryId}`,
-            occurred_at: Date.now(),
+            occurred_at: finishedAt,
             submitted_at: event.submitted_at,
-            data
+            // The attempt that produced this event: the projector's processing_tasks row.
+            data: {
+              ...data,
+              task: { stage: options.name, consumer: context.consumer ?? "", attempt: context.deliveries, startedAt, finishedAt }
+            }
           })
-        ),
+        }),
         Effect.map((fields): Emission => ({ stream: outputStream, fields }))
-      ),
+      )
+    },
+    attemptFailed: (event: PipelineEvent, entry: RawEntry, info: AttemptInfo): Emission => ({
+      stream: names.taskFailed,
+      fields: encodeTaskAttempt({
+        type: "task.failed",
+        document_id: event.document_id,
+        version: event.version,
+        stage: options.name,
+        consumer: info.consumer,
+        attempt: info.deliveries,
+        input_entry: `${inputStream}/${entry.id}`,
+        error: info.error.slice(0, 2_000),
+        started_at: info.startedAt,
+        finished_at: info.finishedAt
+      })
+    }),
     failureEvent: (event: PipelineEvent | undefined, entry: RawEntry, info: ParkInfo) => {
       const documentId = event?.document_id ?? rawField(entry, "document_id")
       if (documentId === undefined) return undefined
@@ -99,6 +130,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
           deliveries: info.deliveries,
           inputStream,
           inputId: entry.id,
+          consumer: info.consumer,
           ...(event ? { submission: event.data.submission } : {})
         }
       }
