@@ -74,7 +74,13 @@ export const entityMentions = pgTable("entity_mentions", {
   charStart: integer("char_start").notNull(),
   charEnd: integer("char_end").notNull(),
   confidence: real("confidence").notNull(),
-  canonicalId: text("canonical_id")
+  canonicalId: text("canonical_id"),
+  /** ISO date, `USD 1250000.00`, `42 U.S.C. § 1983`, … where the extractor gives one. */
+  normalized: text("normalized"),
+  /** A defined term the text gives the entity (`the "Company"` → `Company`). */
+  definedAs: text("defined_as"),
+  /** For counsel: the party they represent. */
+  represents: text("represents")
 }, (t) => [
   primaryKey({ columns: [t.documentId, t.version, t.chunkIndex, t.ordinal] }),
   index("entity_mentions_canonical").on(t.canonicalId)
@@ -87,6 +93,8 @@ export const canonicalEntities = pgTable("canonical_entities", {
   type: text("type").notNull(),
   name: text("name").notNull(),
   aliases: jsonb("aliases").$type<Array<string>>().notNull().default(sql`'[]'::jsonb`),
+  /** Party roles seen across documents (plaintiff, lessee, …), merged like the aliases. */
+  roles: jsonb("roles").$type<Array<string>>().notNull().default(sql`'[]'::jsonb`),
   createdAt: timestamptz("created_at").notNull(),
   updatedAt: timestamptz("updated_at").notNull()
 }, (t) => [index("canonical_entities_project_type").on(t.project, t.type)])
@@ -100,7 +108,8 @@ export const relationships = pgTable("relationships", {
   documentId: text("document_id").notNull(),
   version: integer("version").notNull(),
   /** Chunk index, span and quoted text that support the edge. */
-  evidence: jsonb("evidence").notNull()
+  evidence: jsonb("evidence").notNull(),
+  confidence: real("confidence")
 }, (t) => [
   // Reprocessing a document must not duplicate its edges.
   uniqueIndex("relationships_edge").on(t.project, t.type, t.sourceId, t.targetId, t.documentId, t.version)
