@@ -36,7 +36,13 @@ const processedDocument = async (id: string, options: { project?: string; submit
     document_id: id,
     occurred_at: submittedAt + 1_000,
     submitted_at: submittedAt,
-    data: { submission, artifacts: options.artifacts ?? {}, facts: { category: "contract", pages: 2 } }
+    data: {
+      submission,
+      artifacts: options.artifacts ?? {},
+      facts: { category: "contract", pages: 2 },
+      // The attempt that produced it (the projector's processing_tasks row).
+      task: { stage: "clean", consumer: "w-1", attempt: 1, startedAt: submittedAt + 900, finishedAt: submittedAt + 1_000 }
+    } as PipelineEvent["data"]
   }))
   return submission
 }
@@ -69,6 +75,8 @@ describe("lexstream replay", () => {
     expect(appended!.event.version).toBe(2)
     expect(appended!.event.data.artifacts).toEqual({ text })
     expect(appended!.event.data.facts).toEqual({ category: "contract", pages: 2 })
+    // No stage produced the replayed event: the old attempt's record is not carried over.
+    expect(appended!.event.data).not.toHaveProperty("task")
 
     // The appended event is a valid input: chunk → … → graph run it under version 2.
     const worker = await startWorker({ prefix, stages: ["chunk", "entities", "resolve", "graph"] })

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Exit, Schema } from "effect"
 import { AppConfig } from "../config.ts"
-import { encodeEventFields, type PipelineEvent } from "../events/event.ts"
+import { encodeEventFields, type PipelineData, type PipelineEvent } from "../events/event.ts"
 import { type EventType, streamNames } from "../events/streams.ts"
 import { BlobStore } from "../services/blob-store.ts"
 import { RedisClient } from "../services/redis.ts"
@@ -69,6 +69,15 @@ export interface ReplayReport {
   readonly dryRun: boolean
   readonly replayed: ReadonlyArray<ReplayedDocument>
   readonly skipped: ReadonlyArray<SkippedDocument>
+}
+
+/**
+ * The archived event's data without the record of the stage attempt that produced it: the replayed
+ * event was produced by no stage, and the projector must not count that old attempt again.
+ */
+const withoutTask = (data: PipelineData): PipelineData => {
+  const { task: _task, ...rest } = data as PipelineData & { readonly task?: unknown }
+  return rest
 }
 
 /** Identifies one replay run in every event it appends (`causation_id` = `replay/<run id>`). */
@@ -190,7 +199,7 @@ export const replayDocuments = (request: ReplayRequest) =>
         submitted_at: now,
         data: fromStage === "ocr"
           ? { submission: item.source.data.submission, artifacts: {}, facts: {} }
-          : item.source.data
+          : withoutTask(item.source.data)
       }
       const fields = encodeEventFields(event)
       if (Exit.isFailure(fields)) {
