@@ -6,12 +6,13 @@ import { streamNames } from "../src/events/streams.ts"
 import { reconcileDocuments } from "../src/replay/reconcile.ts"
 import { submittedFields } from "./support/events.ts"
 import { readAll, startWorker, testRedis, waitFor } from "./support/harness.ts"
-import { archiveEvent, freshDatabase, insertDocument, pipelineEvent, readModelRuntime } from "./support/read-models.ts"
+import { archiveEvent, freshDatabase, insertDocument, pipelineEvent, readModelRuntime, runCli } from "./support/read-models.ts"
 
 const { redis, newPrefix } = testRedis()
 const prefix = newPrefix("reconcile")
 const names = streamNames(prefix)
-const runtime = readModelRuntime({ keyPrefix: prefix, databaseUrl: await freshDatabase(), processingVersion: 1 })
+const databaseUrl = await freshDatabase()
+const runtime = readModelRuntime({ keyPrefix: prefix, databaseUrl, processingVersion: 1 })
 const db = await runtime.runPromise(Effect.gen(function*() { return (yield* Database).db }))
 const reconcile = (dryRun = false) => runtime.runPromise(reconcileDocuments({ dryRun }))
 
@@ -119,5 +120,22 @@ describe("lexstream reconcile", () => {
     const report = await reconcile()
     expect(report.failed).toEqual([{ documentId: "rc-bad-source", version: 1, reason: expect.stringMatching(/intake would reject it: .*ftp:/) }])
     expect(await redis.xlen(names.intake)).toBe(intakeBefore)
+  })
+
+  it("CLI: says what it did (or would do) per document; a failure exits 1", async () => {
+    const env = { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix, LEXSTREAM_PROCESSING_VERSION: "1" }
+    await insertDocument(db, { id: "rc-cli", status: "processing" })
+    const dry = await runCli(["reconcile", "--dry-run"], env)
+    expect(dry.code, dry.stderr).toBe(0)
+    const lines = dry.stdout.trim().split("\n")
+    expect(lines[0]).toMatch(/^dry run \(nothing written\): \d+ unfinished document\(s\) in Postgres; would resubmit 1, still tracked by Redis \d+, failed 1$/)
+    expect(lines).toContain(`  resubmitted rc-cli v1 (processing) via intake: ${names.intake}`)
+    expect(lines).toContainEqual(expect.stringMatching(/^  left alone  rc-marked v2: Redis has done-markers for clean$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^  FAILED      rc-bad-source v1: intake would reject it/))
+
+    const real = await runCli(["reconcile"], env)
+    expect(real.code).toBe(1)
+    expect(real.stdout).toMatch(new RegExp(`resubmitted rc-cli v1 \\(processing\\) via intake: ${names.intake} \\d+-\\d+`))
+    expect(real.stderr).toContain("1 document(s) could not be resubmitted")
   })
 })

@@ -6,12 +6,13 @@ import { streamNames } from "../src/events/streams.ts"
 import { ReplayError, type ReplayRequest, replayDocuments } from "../src/replay/replay.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { readAll, startWorker, testRedis, waitFor } from "./support/harness.ts"
-import { archiveEvent, freshDatabase, insertDocument, pipelineEvent, readModelRuntime } from "./support/read-models.ts"
+import { archiveEvent, freshDatabase, insertDocument, pipelineEvent, readModelRuntime, runCli } from "./support/read-models.ts"
 
 const { redis, newPrefix } = testRedis()
 const prefix = newPrefix("replay")
 const names = streamNames(prefix)
-const runtime = readModelRuntime({ keyPrefix: prefix, databaseUrl: await freshDatabase() })
+const databaseUrl = await freshDatabase()
+const runtime = readModelRuntime({ keyPrefix: prefix, databaseUrl })
 const db = () => runtime.runPromise(Effect.gen(function*() { return (yield* Database).db }))
 const replay = (request: ReplayRequest) => runtime.runPromise(replayDocuments(request))
 
@@ -178,5 +179,37 @@ describe("lexstream replay", () => {
     const report = await replay({ target: { _tag: "document", documentId: "rp-trimmed" } })
     expect(report.replayed).toMatchObject([{ documentId: "rp-trimmed", version: 2 }])
     expect(await readAll(redis, names.event("document.submitted"))).toHaveLength(1)
+  })
+
+  it("CLI: prints the plan and summary; an unknown document or a bad selection exits 1 with the reason", async () => {
+    await processedDocument("rp-cli-1", { project: "umbrella" })
+    await processedDocument("rp-cli-2", { project: "umbrella" })
+    const env = { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix }
+    const before = await redis.xlen(names.event("document.classified"))
+
+    const dry = await runCli(["replay", "--project", "umbrella", "--from-stage", "chunk", "--dry-run"], env)
+    expect(dry.code, dry.stderr).toBe(0)
+    const lines = dry.stdout.trim().split("\n")
+    expect(lines[0]).toMatch(/^dry run \(nothing written\): would replay 2 document\(s\) from stage chunk as document\.classified, causation replay\/\S+$/)
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^  rp-cli-1  v1 -> v2  \S+document\.classified  \(from \S+document\.classified\/\S+\)$/),
+      expect.stringMatching(/^  rp-cli-2  v1 -> v2 /)
+    ])
+    expect(await redis.xlen(names.event("document.classified"))).toBe(before)
+
+    const real = await runCli(["replay", "--document", "rp-cli-1", "--version", "5"], env)
+    expect(real.code, real.stderr).toBe(0)
+    expect(real.stdout).toMatch(/^replayed 1 document\(s\) from stage ocr as document\.submitted/)
+    expect(real.stdout).toMatch(/rp-cli-1  v1 -> v5  \S+document\.submitted \d+-\d+/)
+
+    const unknown = await runCli(["replay", "--document", "rp-cli-nobody"], env)
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain("unknown document 'rp-cli-nobody'")
+    const conflicting = await runCli(["replay", "--document", "rp-cli-1", "--project", "umbrella"], env)
+    expect(conflicting.code).toBe(1)
+    expect(conflicting.stderr).toContain("do not combine it with --project")
+    const badTime = await runCli(["replay", "--since", "last tuesday"], env)
+    expect(badTime.code).toBe(1)
+    expect(badTime.stderr).toContain("--since 'last tuesday' is not a date")
   })
 })

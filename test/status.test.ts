@@ -1,18 +1,14 @@
-import { spawn } from "node:child_process"
-import { once } from "node:events"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { formatStatus } from "../src/cli/status.ts"
 import { Database, type Db } from "../src/db/database.ts"
 import { documentStatus, UnknownDocument } from "../src/replay/status.ts"
 import { testRedis } from "./support/harness.ts"
-import { archiveEvent, freshDatabase, insertDocument, insertTask, pipelineEvent, readModelRuntime } from "./support/read-models.ts"
+import { archiveEvent, freshDatabase, insertDocument, insertTask, pipelineEvent, readModelRuntime, runCli } from "./support/read-models.ts"
 
-const CLI = fileURLToPath(new URL("../bin/lexstream.js", import.meta.url))
 const { newPrefix } = testRedis()
 const prefix = newPrefix("status")
 const databaseUrl = await freshDatabase()
@@ -37,19 +33,6 @@ const seed = async (db: Db, id: string) => {
   await insertTask(db, { documentId: id, stage: "ocr", attempt: 2, status: "completed", consumer: "w-2", startedAt: at("10:00:32"), finishedAt: at("10:00:33.5"), durationMs: 1_500 })
   await insertTask(db, { documentId: id, stage: "clean", attempt: 1, status: "completed", consumer: "w-2", startedAt: at("10:00:34"), finishedAt: at("10:00:34.2"), durationMs: 200 })
   await insertTask(db, { documentId: id, stage: "ocr", version: 2, attempt: 1, status: "completed", consumer: "w-3", startedAt: at("11:00:00"), finishedAt: at("11:00:02"), durationMs: 2_000 })
-}
-
-const runCli = async (args: ReadonlyArray<string>, env: Record<string, string>) => {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, LEXSTREAM_PREFIX: prefix, LEXSTREAM_LOG_LEVEL: "error", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (chunk) => (stdout += chunk))
-  child.stderr.on("data", (chunk) => (stderr += chunk))
-  const [code] = await once(child, "exit")
-  return { code: code as number | null, stdout, stderr }
 }
 
 describe("lexstream status", () => {
@@ -80,7 +63,7 @@ describe("lexstream status", () => {
 
   it("CLI: --json for scripts, and an unknown document exits 1 with a clear message", async () => {
     await seed(await dbOf(runtime), "st-cli")
-    const json = await runCli(["status", "st-cli", "--json"], { DATABASE_URL: databaseUrl })
+    const json = await runCli(["status", "st-cli", "--json"], { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix })
     expect(json.code, json.stderr).toBe(0)
     const parsed = JSON.parse(json.stdout)
     expect(parsed.document).toMatchObject({ id: "st-cli", status: "processing", version: 2, submittedAt: "2025-03-01T10:00:00.000Z" })
@@ -98,7 +81,7 @@ describe("lexstream status", () => {
       inputEntry: expect.any(String)
     })
 
-    const unknown = await runCli(["status", "st-nobody"], { DATABASE_URL: databaseUrl })
+    const unknown = await runCli(["status", "st-nobody"], { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix })
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toContain("unknown document 'st-nobody'")
     expect(unknown.stdout).toBe("")

@@ -25,7 +25,7 @@ export const reconcileCommand = Command.make(
   Effect.fn(function*({ dryRun }) {
     const report = yield* reconcileDocuments({ dryRun }).pipe(Effect.provide(Database.layer))
     for (const line of formatReconcileReport(report)) yield* Console.log(line)
-    if (report.failed.length > 0) return yield* Effect.fail(`${report.failed.length} document(s) could not be resubmitted`)
+    if (!report.dryRun && report.failed.length > 0) return yield* Effect.fail(`${report.failed.length} document(s) could not be resubmitted`)
   })
 ).pipe(Command.withDescription(
   "After Redis lost its data: resubmit every document Postgres shows as unfinished (skips what Redis still tracks)"

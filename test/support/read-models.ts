@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
+import { once } from "node:events"
+import { fileURLToPath } from "node:url"
 import { Exit, Layer, ManagedRuntime } from "effect"
 import pg from "pg"
 import { afterAll } from "vitest"
@@ -115,3 +118,19 @@ export const insertTask = (db: Db, row: Partial<typeof processingTasks.$inferIns
     finishedAt: new Date("2025-03-01T10:00:01Z"),
     ...row
   })
+
+const CLI = fileURLToPath(new URL("../../bin/lexstream.js", import.meta.url))
+
+/** Runs the real CLI (`lexstream …`) in a child process; resolves to its exit code and output. */
+export const runCli = async (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LEXSTREAM_LOG_LEVEL: "error", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (chunk) => (stdout += chunk))
+  child.stderr.on("data", (chunk) => (stderr += chunk))
+  const [code] = await once(child, "exit")
+  return { code: code as number | null, stdout, stderr }
+}
