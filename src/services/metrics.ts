@@ -78,6 +78,19 @@ export const makeMetrics = (options: { readonly defaultMetrics: boolean } = { de
       labelNames: ["cache", "result"] as const,
       registers
     }),
+    ocrPages: new Counter({
+      name: "lexstream_ocr_pages_total",
+      help: "Pages whose text was extracted (cache hits not counted), by method: text-layer, plain-text, tesseract, …",
+      labelNames: ["method"] as const,
+      registers
+    }),
+    ocrPageDuration: new Histogram({
+      name: "lexstream_ocr_page_seconds",
+      help: "Time an OCR engine spent recognising one page (PDF page rendering not included), by method",
+      labelNames: ["method"] as const,
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
     lockAcquire: new Counter({
       name: "lexstream_lock_acquire_total",
       help: "Document-stage lock attempts by result",
@@ -87,6 +100,23 @@ export const makeMetrics = (options: { readonly defaultMetrics: boolean } = { de
     redisReconnects: new Counter({
       name: "lexstream_redis_reconnects_total",
       help: "Redis connection attempts after a lost connection",
+      registers
+    }),
+    projectorLag: new Gauge({
+      name: "lexstream_projector_lag_seconds",
+      help: "Now minus occurred_at of the last event the projector wrote to Postgres (0 when caught up)",
+      registers
+    }),
+    projectorBatch: new Histogram({
+      name: "lexstream_projector_batch_seconds",
+      help: "Time to write one projector batch (read models, archive, blobs) in its Postgres transaction",
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
+    projectorEvents: new Counter({
+      name: "lexstream_projector_events_total",
+      help: "Stream entries handled by the projector, by type and outcome (projected, duplicate, invalid)",
+      labelNames: ["type", "outcome"] as const,
       registers
     })
   }

@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto"
+import { Effect } from "effect"
+import type { ExtractedText, PageText } from "../pipeline/artifacts.ts"
+import { Cache } from "../services/cache.ts"
+import { Metrics } from "../services/metrics.ts"
+import type { RedisError } from "../services/redis.ts"
+import { OcrEngine, type PageImage } from "./engine.ts"
+import { type ExtractionError, extractionError } from "./errors.ts"
+import { decodePlainText, describeUnsupported, detectMediaType } from "./media-type.ts"
+import { openPdf } from "./pdf.ts"
+import { usableCharacters } from "./text-layer.ts"
+
+/**
+ * Version of the extraction logic (text-layer joining, the OCR threshold, rendering). Part of the
+ * cache key: bump it when a change should make cached results stale.
+ */
+export const OCR_VERSION = 1
+
+/** A PDF page with fewer letters and digits than this in its text layer is OCRed instead. */
+export const MIN_TEXT_LAYER_CHARACTERS = 20
+
+/** What the producer said about the document: used in error messages, never to choose a parser. */
+export interface ExtractHints {
+  readonly contentType?: string | undefined
+  readonly filename?: string | undefined
+}
+
+export interface ExtractOptions {
+  /** Documents with more pages are refused (permanently). */
+  readonly maxPages: number
+  /** Pages of one document handled at once (the OCR engine bounds its own work separately). */
+  readonly concurrency: number
+  readonly hints?: ExtractHints | undefined
+}
+
+const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+const tooManyPages = (pages: number, maxPages: number) =>
+  extractionError("too_many_pages", `the document has ${pages} pages, more than the ${maxPages} allowed`)
+
+const declared = (hints: ExtractHints | undefined) => {
+  const parts = [
+    hints?.contentType ? `declared ${hints.contentType}` : undefined,
+    hints?.filename ? `filename ${JSON.stringify(hints.filename)}` : undefined
+  ].filter((part) => part !== undefined)
+  return parts.length > 0 ? ` (${parts.join(", ")})` : ""
+}
+
+/** Plain text is one page, or one page per form feed; line ends become `\n`. */
+export const plainTextPages = (text: string): Array<PageText> => {
+  const pages = text.replace(/\r\n?/g, "\n").split("\f")
+  if (pages.length > 1 && pages.at(-1)!.trim() === "") pages.pop()
+  return pages.map((page, i) => ({ page: i + 1, text: page, method: "plain-text", confidence: 1 }))
+}
+
+/** OCRs one page image, timing it; the page counter is what shows whether an engine was called. */
+const recognizePage = (image: PageImage) =>
+  Effect.gen(function*() {
+    const engine = yield* OcrEngine
+    const metrics = yield* Metrics
+    const started = performance.now()
+    const recognition = yield* engine.recognize(image)
+    metrics.ocrPageDuration.observe({ method: engine.method }, (performance.now() - started) / 1000)
+    return { page: image.page, text: recognition.text, method: engine.method, confidence: recognition.confidence } satisfies PageText
+  })
+
+const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
+  Effect.scoped(Effect.gen(function*() {
+    const pdf = yield* openPdf(bytes)
+    if (pdf.numPages > options.maxPages) return yield* tooManyPages(pdf.numPages, options.maxPages)
+    const numbers = Array.from({ length: pdf.numPages }, (_, i) => i + 1)
+    return yield* Effect.forEach(numbers, (page) =>
+      Effect.gen(function*() {
+        const layer = yield* pdf.pageText(page)
+        if (usableCharacters(layer) >= MIN_TEXT_LAYER_CHARACTERS) {
+          return { page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText
+        }
+        const { png, dpi } = yield* pdf.renderPage(page)
+        const recognized = yield* recognizePage({ bytes: png, mediaType: "image/png", page, dpi })
+        // A sparse text layer that OCR cannot improve on (a nearly blank page) is kept as it is.
+        return usableCharacters(recognized.text) >= usableCharacters(layer)
+          ? recognized
+          : ({ page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText)
+      }), { concurrency: Math.max(1, options.concurrency) })
+  }))
+
+/**
+ * The text of a document, page by page, from its bytes: PDF text layers where they exist, OCR for
+ * scanned pages and images, plain UTF-8 text as is. The media type is detected from the bytes.
+ */
+export const extractText = (
+  bytes: Uint8Array,
+  options: ExtractOptions
+): Effect.Effect<ExtractedText, ExtractionError, OcrEngine | Metrics> =>
+  Effect.gen(function*() {
+    if (bytes.byteLength === 0) return yield* extractionError("empty", `the document is empty (0 bytes)${declared(options.hints)}`)
+    const mediaType = detectMediaType(bytes)
+    let pages: ReadonlyArray<PageText>
+    switch (mediaType) {
+      case "application/pdf":
+        pages = yield* pdfPages(bytes, options)
+        break
+      case "image/png":
+      case "image/jpeg":
+      case "image/tiff":
+        // Multi-page TIFFs: Tesseract reads the first page.
+        pages = [yield* recognizePage({ bytes, mediaType, page: 1 })]
+        break
+      case "text/plain":
+        pages = plainTextPages(decodePlainText(bytes)!)
+        if (pages.length > options.maxPages) return yield* tooManyPages(pages.length, options.maxPages)
+        break
+      case undefined:
+        return yield* extractionError(
+          "unsupported_media_type",
+          `unsupported media type ${describeUnsupported(bytes)}${declared(options.hints)}: expected PDF, PNG, JPEG, TIFF or UTF-8 text`
+        )
+    }
+    const metrics = yield* Metrics
+    for (const page of pages) metrics.ocrPages.inc({ method: page.method })
+    return {
+      mediaType,
+      sha256: sha256Hex(bytes),
+      byteLength: bytes.byteLength,
+      pages
+    }
+  })
+
+/** The cache key of a document's extraction: its bytes, the engine and model, the logic version. */
+export const ocrCacheKey = (sha256: string, engineId: string) => `v${OCR_VERSION}:${engineId}:${sha256}`
+
+/**
+ * extractText through the shared cache: the same bytes are never extracted (or OCRed) twice while
+ * the entry lives, whichever worker asks. Failures are not cached.
+ */
+export const extractTextCached = (
+  bytes: Uint8Array,
+  options: ExtractOptions
+): Effect.Effect<ExtractedText, ExtractionError | RedisError, OcrEngine | Metrics | Cache> =>
+  Effect.gen(function*() {
+    const engine = yield* OcrEngine
+    const cache = yield* Cache
+    return yield* cache.getOrCompute("ocr", ocrCacheKey(sha256Hex(bytes), engine.id), extractText(bytes, options))
+  })

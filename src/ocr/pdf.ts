@@ -1,0 +1,106 @@
+import { createRequire } from "node:module"
+import { dirname, join, sep } from "node:path"
+import { createCanvas } from "@napi-rs/canvas"
+import { Effect, type Scope } from "effect"
+import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs"
+import { type ExtractionError, extractionError } from "./errors.ts"
+import { joinTextItems } from "./text-layer.ts"
+
+type RenderParameters = Parameters<PDFPageProxy["render"]>[0]
+
+const require = createRequire(import.meta.url)
+const PDFJS_ROOT = dirname(require.resolve("pdfjs-dist/package.json"))
+const folder = (name: string) => join(PDFJS_ROOT, name) + sep
+
+/** Loaded on first use: processes that never read a PDF do not pay for pdf.js. */
+let pdfjs: Promise<typeof import("pdfjs-dist/legacy/build/pdf.mjs")> | undefined
+const loadPdfjs = () => (pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs"))
+
+/** 300 DPI, Tesseract's sweet spot, unless the page is so large that its bitmap would pass the cap. */
+export const RENDER_DPI = 300
+/** Largest page bitmap rendered for OCR: about A3 at 300 DPI (4 bytes a pixel while rendering). */
+const MAX_RENDER_PIXELS = 18_000_000
+const MAX_RENDER_SIDE = 8_000
+
+const describe = (error: unknown) => String((error as Error)?.message ?? error).replace(/\s+/g, " ").trim()
+
+const classifyOpenError = (error: unknown): ExtractionError => {
+  const name = (error as Error)?.name
+  if (name === "PasswordException") return extractionError("encrypted_pdf", "encrypted PDF: it cannot be opened without a password")
+  return extractionError("corrupt_pdf", `corrupt PDF: ${describe(error)}`)
+}
+
+export interface OpenPdf {
+  readonly numPages: number
+  /** The page's text layer, joined into lines (empty when the page has none). */
+  readonly pageText: (page: number) => Effect.Effect<string, ExtractionError>
+  /** The page rendered to PNG for OCR, at RENDER_DPI or less for very large pages. */
+  readonly renderPage: (page: number) => Effect.Effect<{ readonly png: Buffer; readonly dpi: number }, ExtractionError>
+}
+
+const withPage = <A>(document: PDFDocumentProxy, number: number, what: string, use: (page: PDFPageProxy) => Promise<A>) =>
+  Effect.tryPromise({
+    try: async () => {
+      const page = await document.getPage(number)
+      try {
+        return await use(page)
+      } finally {
+        page.cleanup()
+      }
+    },
+    catch: (error) => extractionError("corrupt_pdf", `corrupt PDF: page ${number} ${what}: ${describe(error)}`)
+  })
+
+/**
+ * Opens a PDF with pdf.js (legacy build, for Node) for the length of the scope. A PDF that needs a
+ * password fails as `encrypted_pdf`; one pdf.js cannot parse fails as `corrupt_pdf`. Both are
+ * permanent. (An owner-password-only PDF opens normally: reading it needs no password.)
+ */
+export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const { getDocument, VerbosityLevel } = await loadPdfjs()
+        const task = getDocument({
+          // A copy: pdf.js may transfer (detach) the buffer it is given.
+          data: new Uint8Array(bytes),
+          verbosity: VerbosityLevel.ERRORS,
+          standardFontDataUrl: folder("standard_fonts"),
+          cMapUrl: folder("cmaps"),
+          cMapPacked: true,
+          wasmUrl: folder("wasm"),
+          iccUrl: folder("iccs"),
+          useSystemFonts: false,
+          stopAtErrors: false
+        })
+        try {
+          return { task, document: await task.promise }
+        } catch (error) {
+          await task.destroy()
+          throw error
+        }
+      },
+      catch: classifyOpenError
+    }),
+    ({ task }) => Effect.promise(() => task.destroy().catch(() => undefined))
+  ).pipe(
+    Effect.map(({ document }): OpenPdf => ({
+      numPages: document.numPages,
+      pageText: (number) =>
+        withPage(document, number, "text", async (page) => joinTextItems((await page.getTextContent()).items)),
+      renderPage: (number) =>
+        withPage(document, number, "rendering", async (page) => {
+          const unscaled = page.getViewport({ scale: 1 })
+          const fit = Math.min(
+            Math.sqrt(MAX_RENDER_PIXELS / (unscaled.width * unscaled.height)),
+            MAX_RENDER_SIDE / Math.max(unscaled.width, unscaled.height)
+          )
+          const scale = Math.min(RENDER_DPI / 72, fit)
+          const viewport = page.getViewport({ scale })
+          const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)))
+          // pdf.js types the canvas as a DOM one; @napi-rs/canvas is what it uses itself in Node.
+          await page.render({ canvas: canvas as unknown as RenderParameters["canvas"], viewport }).promise
+          return { png: await canvas.encode("png"), dpi: Math.round(scale * 72) }
+        })
+    }))
+  )

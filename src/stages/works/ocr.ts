@@ -1,0 +1,67 @@
+import { Effect, Layer } from "effect"
+import { AppConfig } from "../../config.ts"
+import { StageFailure } from "../../engine/stage.ts"
+import type { PipelineData } from "../../events/event.ts"
+import { OcrEngine } from "../../ocr/engine.ts"
+import { extractTextCached } from "../../ocr/extract.ts"
+import { TesseractEngine } from "../../ocr/tesseract.ts"
+import { ARTIFACTS, type ExtractedText, type TextMethod } from "../../pipeline/artifacts.ts"
+import { BlobStore } from "../../services/blob-store.ts"
+import { Cache } from "../../services/cache.ts"
+import { Metrics } from "../../services/metrics.ts"
+import { DocumentSources } from "../../sources/source.ts"
+import type { StageWork } from "../event-stage.ts"
+
+/** Small results of the ocr stage, merged into the event's `facts`. */
+export const ocrFacts = (extracted: ExtractedText) => {
+  const ocrMethods: Partial<Record<TextMethod, number>> = {}
+  for (const page of extracted.pages) ocrMethods[page.method] = (ocrMethods[page.method] ?? 0) + 1
+  const mean = extracted.pages.reduce((sum, page) => sum + page.confidence, 0) / Math.max(1, extracted.pages.length)
+  return {
+    pages: extracted.pages.length,
+    mediaType: extracted.mediaType,
+    ocrMethods,
+    /** Mean page confidence over all pages (a text layer or plain text counts as 1). */
+    ocrConfidence: Math.round(mean * 1000) / 1000
+  }
+}
+
+/**
+ * The ocr stage: reads the submission's bytes from its source (checking the declared sha256),
+ * extracts their text (cached by content, so a replay does not OCR again), stores it as the
+ * `extracted` artifact and adds page count, media type, methods and confidence to the facts.
+ * Bad input (unreadable, missing, corrupt, encrypted, unsupported) parks the entry at once; a
+ * network, Redis or engine fault is retried.
+ */
+export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache | BlobStore | Metrics> = (event) =>
+  Effect.gen(function*() {
+    const { submission } = event.data
+    const config = yield* AppConfig
+    const sources = yield* DocumentSources
+    const blobs = yield* BlobStore
+    const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
+    const extracted = yield* extractTextCached(bytes, {
+      maxPages: config.maxPages,
+      concurrency: config.ocrConcurrency,
+      hints: { contentType: submission.contentType, filename: submission.filename }
+    })
+    const ref = yield* blobs.putJson(extracted)
+    return {
+      ...event.data,
+      artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
+      facts: { ...event.data.facts, ...ocrFacts(extracted) }
+    } satisfies PipelineData
+  }).pipe(
+    Effect.mapError((error) =>
+      error._tag === "RedisError"
+        ? new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
+        // SourceError and ExtractionError know whether they can clear by themselves.
+        : new StageFailure({ message: error.message, retryable: error.retryable })
+    )
+  )
+
+/**
+ * What ocrWork needs beyond the shared services (AppConfig, Metrics, BlobStore, Cache): document
+ * sources and the OCR engine (Tesseract workers, stopped when the worker's scope closes).
+ */
+export const ocrLayer = Layer.mergeAll(DocumentSources.layer, TesseractEngine)
