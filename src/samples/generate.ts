@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { PDFDocument } from "pdf-lib"
 import { complaint, courtOrder, noticeScanLines, noticeScanText, proofOfService, supplyAgreement, type TextDocument } from "./documents.ts"
+import { ANSWER_KEY_FILE, SAMPLES_DIR } from "./files.ts"
 import { renderScannedPage } from "./scan.ts"
 import { typeset } from "./typeset.ts"
 
@@ -12,7 +12,6 @@ import { typeset } from "./typeset.ts"
  * means the content changed. Then checks the hand-written answer key still agrees with them.
  */
 
-export const SAMPLES_DIR = fileURLToPath(new URL("../../samples/", import.meta.url))
 const FIXED_DATE = new Date("2025-06-12T00:00:00Z")
 
 const newPdf = async (title: string) => {
@@ -51,7 +50,7 @@ const normalizeWhitespace = (text: string) => text.replace(/\s+/g, " ").trim()
 
 /** The answer key is written by hand; say so loudly when it no longer matches the generated files. */
 const checkAnswerKey = (pageCounts: Record<string, number>): Array<string> => {
-  const path = join(SAMPLES_DIR, "answer-key.json")
+  const path = join(SAMPLES_DIR, ANSWER_KEY_FILE)
   if (!existsSync(path)) return [`${path} is missing`]
   const key = JSON.parse(readFileSync(path, "utf8")) as {
     documents?: Record<string, { pages?: number; scannedPages?: Array<{ page: number; text: string }> }>
