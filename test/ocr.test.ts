@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -116,7 +118,14 @@ const metrics = makeMetrics({ defaultMetrics: false })
 const runtime = ManagedRuntime.make(
   ocrLayer.pipe(
     Layer.provideMerge(servicesLayer(
-      AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL, sourceRoots: [sourceDir], ocrConcurrency: 1, maxPages: 50 }),
+      AppConfig.layer({
+        keyPrefix: prefix,
+        redisUrl: REDIS_URL,
+        sourceRoots: [sourceDir],
+        httpAllowedHosts: ["127.0.0.1"],
+        ocrConcurrency: 1,
+        maxPages: 50
+      }),
       Layer.succeed(Metrics, metrics)
     ))
   )
@@ -317,7 +326,16 @@ describe("ocrWork (the ocr stage)", () => {
       expect(failure.retryable, submission.source).toBe(false)
       expect(failure.message).toMatch(message)
     }
-    const unreachable = await failureOf({ source: "http://127.0.0.1:9/contract.pdf" })
-    expect(unreachable.retryable).toBe(false) // not on the (empty) allow-list: a configuration matter
+    const notAllowed = await failureOf({ source: "http://localhost/contract.pdf" })
+    expect([notAllowed.retryable, notAllowed.message]).toEqual([false, "host localhost is not an allowed HTTP host"])
+
+    // An allowed host that refuses the connection now may answer later.
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const refused = await failureOf({ source: `http://127.0.0.1:${port}/contract.pdf` })
+    expect(refused.retryable).toBe(true)
+    expect(refused.message).toMatch(/ECONNREFUSED/)
   })
 })
