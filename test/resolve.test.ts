@@ -1,0 +1,367 @@
+import { Effect, Exit } from "effect"
+import { describe, expect, it } from "vitest"
+import type { PipelineEvent } from "../src/events/event.ts"
+import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/pipeline/artifacts.ts"
+import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
+import { resolveEntities } from "../src/resolution/resolve-entities.ts"
+import { BlobStore } from "../src/services/blob-store.ts"
+import { Metrics } from "../src/services/metrics.ts"
+import { resolveWork } from "../src/stages/works/resolve.ts"
+import { serviceRunner, testRedis } from "./support/harness.ts"
+
+/** Mentions laid out one after another, as an extractor would list them. */
+const mentionsOf = (...specs: ReadonlyArray<readonly [EntityType, string, Partial<Mention>?]>): Array<Mention> => {
+  let at = 0
+  return specs.map(([type, text, extra]) => {
+    const charStart = at
+    at += text.length + 20
+    return { type, text, charStart, charEnd: charStart + text.length, chunkIndex: 0, confidence: 0.9, ...extra }
+  })
+}
+
+const resolve = (mentions: ReadonlyArray<Mention>, known: ReadonlyArray<CanonicalEntity> = [], project = "matter-1") =>
+  resolveEntities({ project, mentions, known })
+
+/** The canonical of each mention, by mention index. */
+const canonicalsOf = (resolution: Resolution) => {
+  const byId = new Map(resolution.canonicals.map((canonical) => [canonical.id, canonical]))
+  return resolution.canonicalIds.map((id) => byId.get(id)!)
+}
+
+describe("resolveEntities", () => {
+  it("resolves the ways a person is written to one canonical named by the fullest form", () => {
+    const mentions = mentionsOf(
+      ["PERSON", "Paul, Michael"],
+      ["PERSON", "Michael Paul", { role: "plaintiff" }],
+      ["PERSON", "M. Paul"],
+      ["PERSON", "MICHAEL PAUL"],
+      ["PERSON", "Michael J. Paul"]
+    )
+    const { resolution } = resolve(mentions)
+    expect(new Set(resolution.canonicalIds).size).toBe(1)
+    expect(resolution.canonicals).toHaveLength(1)
+    const [paul] = resolution.canonicals
+    expect(paul!.type).toBe("PERSON")
+    expect(paul!.name).toBe("Michael J. Paul")
+    expect([...paul!.aliases].sort()).toEqual(["M. Paul", "MICHAEL PAUL", "Michael Paul", "Paul, Michael"])
+    expect(paul!.roles).toEqual(["plaintiff"])
+    expect(paul!.id).toMatch(/^ent_[0-9a-f]{24}$/)
+  })
+
+  it("keeps M. Paul apart when two M… Pauls could be meant, and different first names apart", () => {
+    const mentions = mentionsOf(
+      ["PERSON", "Michael Paul"],
+      ["PERSON", "Mark Paul"],
+      ["PERSON", "M. Paul"],
+      ["PERSON", "Paul, Mark"],
+      ["PERSON", "Sarah Paul"]
+    )
+    const ids = resolve(mentions).resolution.canonicalIds
+    expect(ids[3]).toBe(ids[1]) // Paul, Mark = Mark Paul
+    expect(new Set([ids[0], ids[1], ids[2], ids[4]]).size).toBe(4)
+    expect(canonicalsOf(resolve(mentions).resolution)[2]!.name).toBe("M. Paul")
+  })
+
+  it("keeps a bare surname apart when the document names two people of that surname", () => {
+    const together = resolve(mentionsOf(["PERSON", "Michael Paul"], ["PERSON", "Mr. Paul"])).resolution.canonicalIds
+    expect(together[1]).toBe(together[0])
+    const apart = resolve(mentionsOf(["PERSON", "Michael Paul"], ["PERSON", "Sarah Paul"], ["PERSON", "Mr. Paul"])).resolution.canonicalIds
+    expect(new Set(apart).size).toBe(3)
+  })
+
+  it("resolves an organisation's suffix, punctuation, case and article variants together", () => {
+    const mentions = mentionsOf(
+      ["ORGANIZATION", "Acme Corp.", { role: "defendant" }],
+      ["ORGANIZATION", "Acme Corporation"],
+      ["ORGANIZATION", "ACME CORP"],
+      ["ORGANIZATION", "The Acme Corporation"],
+      ["ORGANIZATION", "Acme Inc."],
+      ["ORGANIZATION", "Beta Holdings, L.L.C."],
+      ["ORGANIZATION", "Beta Holding LLC"],
+      ["ORGANIZATION", "Beta Holdings Limited Liability Company"]
+    )
+    const ids = resolve(mentions).resolution.canonicalIds
+    expect(new Set(ids.slice(0, 4)).size).toBe(1)
+    // A different legal form may be a different company.
+    expect(ids[4]).not.toBe(ids[0])
+    expect(new Set(ids.slice(5)).size).toBe(1)
+    expect(ids[5]).not.toBe(ids[0])
+    const acme = canonicalsOf(resolve(mentions).resolution)[0]!
+    expect(acme.name).toBe("The Acme Corporation")
+    expect(acme.roles).toEqual(["defendant"])
+  })
+
+  it("adds defined terms to the aliases and resolves later uses of them, but not a bare name without a definition", () => {
+    const mentions = mentionsOf(
+      ["ORGANIZATION", "Acme Corporation", { definedAs: "Acme" }],
+      ["ORGANIZATION", "Acme Corp.", { definedAs: "Company", role: "seller" }],
+      ["ORGANIZATION", "Acme"],
+      ["ORGANIZATION", "the Company"],
+      ["PERSON", "Jane Roe", { definedAs: "Executive", role: "employee" }],
+      ["PERSON", "Executive"]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(new Set(ids.slice(0, 4)).size).toBe(1)
+    expect(ids[5]).toBe(ids[4])
+    const [acme, roe] = resolution.canonicals
+    expect(acme!.aliases).toEqual(expect.arrayContaining(["Acme", "Company", "Acme Corp.", "the Company"]))
+    expect(acme!.roles).toEqual(["seller"])
+    expect(roe!.aliases).toContain("Executive")
+    expect(roe!.roles).toEqual(["employee"])
+
+    const undefinedBare = resolve(mentionsOf(["ORGANIZATION", "Acme Corporation"], ["ORGANIZATION", "Acme"])).resolution.canonicalIds
+    expect(undefinedBare[1]).not.toBe(undefinedBare[0])
+  })
+
+  it("merges a judge also named as a person into one JUDGE canonical", () => {
+    const mentions = mentionsOf(
+      ["PERSON", "Jane Q. Doe"],
+      ["JUDGE", "Hon. Jane Q. Doe"],
+      ["JUDGE", "DOE, J."],
+      ["PERSON", "John Doe", { role: "plaintiff" }]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[2]).toBe(ids[0]) // `DOE, J.` is Judge Doe, not J. Doe
+    expect(ids[3]).not.toBe(ids[0])
+    const judge = canonicalsOf(resolution)[0]!
+    expect(judge.type).toBe("JUDGE")
+    expect(judge.name).toBe("Jane Q. Doe")
+    expect(canonicalsOf(resolution)[3]!.type).toBe("PERSON")
+  })
+
+  it("resolves courts, statutes, citations and case numbers by their normalised forms, and never fuzzily", () => {
+    const mentions = mentionsOf(
+      ["COURT", "United States District Court for the Southern District of New York"],
+      ["COURT", "U.S. District Court, Southern District of New York"],
+      ["COURT", "United States District Court for the Eastern District of New York"],
+      ["STATUTE", "42 U.S.C. § 1983", { normalized: "42 U.S.C. § 1983" }],
+      ["STATUTE", "section 1983 of title 42", { normalized: "42 U.S.C. § 1983" }],
+      ["STATUTE", "42 U.S.C. § 1985", { normalized: "42 U.S.C. § 1985" }],
+      ["CASE_CITATION", "Bell Atl. Corp. v. Twombly, 550 U.S. 544, 570 (2007)"],
+      ["CASE_CITATION", "550 U.S. 544"],
+      ["CASE_NUMBER", "Case No. 1:23-CV-04567"],
+      ["CASE_NUMBER", "No. 1:23-cv-04567"],
+      ["CASE_NUMBER", "No. 1:23-cv-04568"]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[2]).not.toBe(ids[0])
+    expect(ids[4]).toBe(ids[3])
+    expect(ids[5]).not.toBe(ids[3])
+    expect(ids[7]).toBe(ids[6])
+    expect(ids[9]).toBe(ids[8])
+    expect(ids[10]).not.toBe(ids[8])
+    expect(canonicalsOf(resolution)[3]!.name).toBe("42 U.S.C. § 1983")
+  })
+
+  it("reuses known canonicals across documents: same id, merged aliases, only changes returned", () => {
+    const first = resolve(mentionsOf(
+      ["PERSON", "Michael Paul", { role: "plaintiff" }],
+      ["ORGANIZATION", "Acme Corporation", { definedAs: "Acme", role: "defendant" }]
+    ))
+    expect(first.changed).toHaveLength(2)
+    const [paul, acme] = first.resolution.canonicals
+
+    const second = resolve(
+      mentionsOf(
+        ["PERSON", "PAUL, MICHAEL", { role: "appellant" }],
+        ["ORGANIZATION", "Acme"],
+        ["ORGANIZATION", "ACME CORP."],
+        ["ORGANIZATION", "Beta LLC"]
+      ),
+      first.changed
+    )
+    const ids = second.resolution.canonicalIds
+    expect(ids[0]).toBe(paul!.id)
+    // `Acme` was defined as Acme Corporation's short name: it carries over; the suffix variant matches too.
+    expect(ids[1]).toBe(acme!.id)
+    expect(ids[2]).toBe(acme!.id)
+    const reusedPaul = second.resolution.canonicals.find((canonical) => canonical.id === paul!.id)!
+    expect(reusedPaul.name).toBe("Michael Paul")
+    expect(reusedPaul.aliases).toContain("PAUL, MICHAEL")
+    expect(reusedPaul.roles).toEqual(["appellant", "plaintiff"])
+    // Paul gained an alias and a role, Acme an alias, Beta is new.
+    expect(second.changed.map((canonical) => canonical.name).sort()).toEqual(["Acme Corporation", "Beta LLC", "Michael Paul"])
+
+    // Nothing new: nothing to store, and the same ids.
+    const third = resolve(mentionsOf(["PERSON", "Michael Paul"]), second.changed)
+    expect(third.resolution.canonicalIds).toEqual([paul!.id])
+    expect(third.changed).toEqual([])
+  })
+
+  it("does not carry a defined term or a partial name into another document", () => {
+    const first = resolve(mentionsOf(
+      ["ORGANIZATION", "Acme Corporation", { definedAs: "Company" }],
+      ["PERSON", "Michael Paul"],
+      ["PERSON", "M. Paul"]
+    ))
+    const [acme, paul] = first.resolution.canonicals
+    expect(acme!.aliases).toContain("Company")
+    expect(paul!.aliases).toContain("M. Paul")
+    const second = resolve(
+      mentionsOf(
+        ["ORGANIZATION", "Beta Inc.", { definedAs: "Company" }],
+        ["ORGANIZATION", "the Company"],
+        ["PERSON", "Mark Paul"],
+        ["PERSON", "M. Paul"]
+      ),
+      first.changed
+    )
+    const ids = second.resolution.canonicalIds
+    // `the Company` here is Beta, which this document defines so.
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[0]).not.toBe(acme!.id)
+    // With Mark Paul in this document, `M. Paul` is ambiguous: neither Michael nor Mark.
+    expect(ids[3]).not.toBe(paul!.id)
+    expect(ids[3]).not.toBe(ids[2])
+  })
+
+  it("is deterministic: the same input gives identical output, whatever the order of the known canonicals", () => {
+    const mentions = mentionsOf(
+      ["PERSON", "Michael Paul"],
+      ["ORGANIZATION", "Acme Corp.", { definedAs: "Company" }],
+      ["DATE", "March 3, 2024", { normalized: "2024-03-03" }],
+      ["MONEY", "$1,250,000.00", { normalized: "USD 1250000.00" }]
+    )
+    const once = resolve(mentions)
+    expect(resolve(mentions)).toEqual(once)
+    // A replay against a registry that already holds this document's canonicals gives the same ids.
+    const replay = resolve(mentions, [...once.changed].reverse())
+    expect(replay.resolution).toEqual(once.resolution)
+    expect(replay.changed).toEqual([])
+    // Ids depend on the project.
+    expect(resolve(mentions, [], "matter-2").resolution.canonicalIds).not.toEqual(once.resolution.canonicalIds)
+    // A date written differently with the same normalised value is the same date, in a later document too.
+    const later = resolve(mentionsOf(["DATE", "3/3/2024", { normalized: "2024-03-03" }]), once.changed)
+    expect(later.resolution.canonicalIds[0]).toBe(once.resolution.canonicalIds[2])
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// The stage work on the real Redis.
+
+const { redis, track } = testRedis()
+
+const eventFor = (documentId: string, project: string, mentionsRef: string): PipelineEvent => ({
+  type: "document.entities_extracted",
+  document_id: documentId,
+  version: 1,
+  correlation_id: documentId,
+  causation_id: "test",
+  occurred_at: Date.now(),
+  submitted_at: Date.now(),
+  data: {
+    submission: { source: `file:///tmp/${documentId}.pdf`, project, priority: 5, metadata: {}, intakeId: "0-1" },
+    artifacts: { text: "sha256:" + "0".repeat(64), mentions: mentionsRef },
+    facts: { category: "contract" }
+  }
+})
+
+const setup = (label: string) => {
+  const runner = serviceRunner(`resolve-${label}`)
+  track(runner.prefix)
+  /** Stores the mentions as an artifact and runs resolveWork on an event that references them. */
+  const resolveDocument = (documentId: string, project: string, mentions: ReadonlyArray<Mention>) =>
+    Effect.gen(function*() {
+      const blobs = yield* BlobStore
+      const ref = yield* blobs.putJson({ mentions })
+      const data = yield* resolveWork(eventFor(documentId, project, ref), { entryId: "1-0", deliveries: 1 })
+      const resolution = (yield* blobs.getJson(data.artifacts.entities!)) as Resolution
+      return { data, resolution }
+    })
+  const registry = async (project: string) =>
+    Object.values(await redis.hgetall(entityRegistryKey(runner.prefix, project))).map((json) => JSON.parse(json) as CanonicalEntity)
+  return { ...runner, resolveDocument, registry }
+}
+
+describe("resolveWork", () => {
+  it("stores the resolution as the entities artifact and lets two documents of a project share a canonical", async () => {
+    const { run, resolveDocument, registry } = setup("share")
+    const first = await run(resolveDocument("doc-a", "matter-1", mentionsOf(
+      ["ORGANIZATION", "Acme Corporation", { role: "seller", definedAs: "Seller" }],
+      ["PERSON", "Michael Paul"]
+    )))
+    expect(first.data.artifacts.mentions).toBeDefined()
+    expect(first.data.artifacts.text).toBe("sha256:" + "0".repeat(64))
+    expect(first.data.facts).toEqual({ category: "contract", canonicals: 2 })
+    const second = await run(resolveDocument("doc-b", "matter-1", mentionsOf(
+      ["ORGANIZATION", "ACME CORP.", { role: "licensor" }],
+      ["ORGANIZATION", "Gamma Ltd"]
+    )))
+    const acmeId = first.resolution.canonicalIds[0]
+    expect(second.resolution.canonicalIds[0]).toBe(acmeId)
+    const stored = await registry("matter-1")
+    expect(stored.map((entity) => entity.name).sort()).toEqual(["Acme Corporation", "Gamma Ltd", "Michael Paul"])
+    const acme = stored.find((entity) => entity.id === acmeId)!
+    expect(acme.aliases).toEqual(expect.arrayContaining(["Seller", "ACME CORP."]))
+    expect(acme.roles).toEqual(["licensor", "seller"])
+    // Another project resolves the same name to its own canonical.
+    const other = await run(resolveDocument("doc-c", "matter-2", mentionsOf(["ORGANIZATION", "Acme Corporation"])))
+    expect(other.resolution.canonicalIds[0]).not.toBe(acmeId)
+    expect(await registry("matter-2")).toHaveLength(1)
+    // Resolving a document again (a replay) gives the same ids and adds nothing.
+    const replay = await run(resolveDocument("doc-a", "matter-1", mentionsOf(
+      ["ORGANIZATION", "Acme Corporation", { role: "seller", definedAs: "Seller" }],
+      ["PERSON", "Michael Paul"]
+    )))
+    expect(replay.resolution.canonicalIds).toEqual(first.resolution.canonicalIds)
+    expect(await registry("matter-1")).toHaveLength(3)
+  })
+
+  it("creates no duplicate canonicals when documents of one project are resolved at the same time", async () => {
+    const { run, resolveDocument, registry } = setup("concurrent")
+    const documents = Array.from({ length: 6 }, (_, i) =>
+      mentionsOf(
+        ["ORGANIZATION", i % 2 === 0 ? "Acme Corporation" : "ACME CORP."],
+        // Different keys: a document alone would create `M. Paul`, another `Michael Paul`.
+        ["PERSON", ["M. Paul", "Michael Paul", "PAUL, MICHAEL"][i % 3]!],
+        ["ORGANIZATION", `Vendor ${i} LLC`]
+      ))
+    const { results, busy } = await run(Effect.gen(function*() {
+      const results = yield* Effect.all(
+        documents.map((mentions, i) => resolveDocument(`doc-${i}`, "matter-1", mentions)),
+        { concurrency: "unbounded" }
+      )
+      const metrics = yield* Metrics
+      const acquired = yield* Effect.promise(() => metrics.lockAcquire.get())
+      return { results, busy: acquired.values.find((value) => value.labels.result === "busy")?.value ?? 0 }
+    }))
+    expect(new Set(results.map((result) => result.resolution.canonicalIds[0])).size).toBe(1)
+    expect(new Set(results.map((result) => result.resolution.canonicalIds[1])).size).toBe(1)
+    const stored = await registry("matter-1")
+    // One Acme, one Paul, six vendors: no entity created twice by documents racing each other.
+    expect(stored).toHaveLength(8)
+    expect(new Set(stored.map((entity) => entity.id)).size).toBe(8)
+    // Nor an update lost: every document's spelling reached the stored aliases.
+    expect(stored.find((entity) => entity.id === results[0]!.resolution.canonicalIds[0])!.aliases).toContain("ACME CORP.")
+    const paul = stored.find((entity) => entity.id === results[0]!.resolution.canonicalIds[1])!
+    expect([paul.name, ...paul.aliases].sort()).toEqual(["M. Paul", "Michael Paul", "PAUL, MICHAEL"])
+    // The documents really did contend for the project lock, and waited for it rather than failing.
+    expect(busy).toBeGreaterThan(0)
+  })
+
+  it("parks a document whose mentions artifact is missing or misshapen, with the reason", async () => {
+    const { runExit, prefix } = setup("bad-input")
+    const missing = await runExit(resolveWork(
+      { ...eventFor("doc-x", "matter-1", "x"), data: { ...eventFor("doc-x", "matter-1", "x").data, artifacts: {} } },
+      { entryId: "1-0", deliveries: 1 }
+    ))
+    const bad = await runExit(Effect.gen(function*() {
+      const blobs = yield* BlobStore
+      const ref = yield* blobs.putJson({ mentions: [{ type: "PLANET", text: "Mars" }] })
+      return yield* resolveWork(eventFor("doc-y", "matter-1", ref), { entryId: "1-0", deliveries: 1 })
+    }))
+    for (const [exit, reason] of [[missing, "no 'mentions' artifact"], [bad, "wrong shape"]] as const) {
+      expect(Exit.isFailure(exit)).toBe(true)
+      const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
+      const error = failure && "error" in failure ? (failure.error as { message: string; retryable: boolean }) : undefined
+      expect(error?.retryable).toBe(false)
+      expect(error?.message).toContain(reason)
+    }
+    expect(await redis.exists(entityRegistryKey(prefix, "matter-1"))).toBe(0)
+  })
+})
