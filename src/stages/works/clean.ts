@@ -1,0 +1,21 @@
+import { Effect } from "effect"
+import { ARTIFACTS } from "../../pipeline/artifacts.ts"
+import type { BlobStore } from "../../services/blob-store.ts"
+import { cleanDocument } from "../../text/clean.ts"
+import type { StageWork } from "../event-stage.ts"
+import { ExtractedTextInput, readTextArtifact, runLogic, writeTextArtifact } from "./text-artifacts.ts"
+
+/**
+ * The clean stage: artifact `extracted` (ExtractedText) → artifact `text` (CleanText), with the
+ * document's category, its confidence and the clean length as facts.
+ */
+export const cleanWork: StageWork<BlobStore> = (event) =>
+  Effect.gen(function*() {
+    const extracted = yield* readTextArtifact(event, ARTIFACTS.extracted, ExtractedTextInput)
+    const clean = yield* runLogic("clean", () => cleanDocument(extracted))
+    return yield* writeTextArtifact(event, ARTIFACTS.text, clean, {
+      category: clean.classification.category,
+      categoryConfidence: clean.classification.confidence,
+      chars: clean.text.length
+    })
+  }).pipe(Effect.withSpan("stage.clean"))

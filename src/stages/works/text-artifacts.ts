@@ -1,0 +1,82 @@
+import { Effect, Schema } from "effect"
+import { StageFailure } from "../../engine/stage.ts"
+import type { PipelineData, PipelineEvent } from "../../events/event.ts"
+import { BlobStore } from "../../services/blob-store.ts"
+import type { RedisError } from "../../services/redis.ts"
+
+/**
+ * Reading and writing the text artifacts of the clean and chunk stages. An artifact that is missing
+ * from the event, corrupt, or of the wrong shape cannot fix itself: the entry parks at once with
+ * the reason. A blob not (yet) in the store and a Redis fault are retried.
+ */
+
+const PageNumber = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))
+const Offset = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
+
+/** The parts of `ExtractedText` the cleaner reads. */
+export const ExtractedTextInput = Schema.Struct({
+  pages: Schema.Array(Schema.Struct({ page: PageNumber, text: Schema.String }))
+})
+
+/** The parts of `CleanText` the chunker reads; spans must lie inside the text. */
+export const CleanTextInput = Schema.Struct({
+  text: Schema.String,
+  pages: Schema.Array(Schema.Struct({ page: PageNumber, charStart: Offset, charEnd: Offset }))
+}).pipe(
+  Schema.check(Schema.makeFilter((clean) =>
+    clean.pages.every((span) => span.charStart <= span.charEnd && span.charEnd <= clean.text.length) ||
+    "every page span must satisfy charStart <= charEnd <= text length"
+  ))
+)
+
+const flat = (message: string) => message.replace(/\s+/g, " ").slice(0, 500)
+
+export const redisFailure = (error: RedisError) =>
+  new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
+
+/** The named artifact of the event, decoded with `schema`. */
+export const readTextArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineEvent, name: string, schema: S) =>
+  Effect.gen(function*() {
+    const ref = event.data.artifacts[name]
+    if (ref === undefined) {
+      return yield* new StageFailure({ message: `the event has no '${name}' artifact`, retryable: false })
+    }
+    const blobs = yield* BlobStore
+    const value = yield* blobs.getJson(ref).pipe(
+      Effect.mapError((error) => {
+        switch (error._tag) {
+          case "RedisError":
+            return redisFailure(error)
+          case "BlobNotFound":
+            // Blobs are written before the event that names them; a miss is a lagging replica or an
+            // eviction being repaired, so it is worth another try before the entry parks.
+            return new StageFailure({ message: `artifact '${name}' (${ref}) is not in the blob store`, retryable: true })
+          case "BlobCorrupt":
+            return new StageFailure({ message: `artifact '${name}' (${ref}) is corrupt: ${error.message}`, retryable: false })
+        }
+      })
+    )
+    return yield* Schema.decodeUnknownEffect(schema)(value).pipe(
+      Effect.mapError((error) => new StageFailure({ message: `artifact '${name}' has the wrong shape: ${flat(error.message)}`, retryable: false }))
+    )
+  })
+
+/** Stores `value` as the named artifact and returns the event data with its ref and `facts` added. */
+export const writeTextArtifact = (event: PipelineEvent, name: string, value: unknown, facts: Record<string, unknown>) =>
+  Effect.gen(function*() {
+    const blobs = yield* BlobStore
+    const ref = yield* blobs.putJson(value).pipe(Effect.mapError(redisFailure))
+    const data: PipelineData = {
+      ...event.data,
+      artifacts: { ...event.data.artifacts, [name]: ref },
+      facts: { ...event.data.facts, ...facts }
+    }
+    return data
+  })
+
+/** Runs pure stage logic; a throw is a bug that a retry would repeat, so the entry parks. */
+export const runLogic = <A>(stage: string, logic: () => A) =>
+  Effect.try({
+    try: logic,
+    catch: (error) => new StageFailure({ message: `${stage} failed: ${flat(String((error as Error)?.message ?? error))}`, retryable: false })
+  })
