@@ -203,6 +203,8 @@ export interface Relationship {
   readonly targetId: string
   readonly confidence: number
   readonly evidence: Evidence
+  /** For party edges: the role the document gives the party (`plaintiff`, `buyer`, …). */
+  readonly role?: PartyRole | undefined
 }
 
 export interface Graph {

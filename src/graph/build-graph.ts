@@ -1,0 +1,172 @@
+import {
+  type CanonicalEntity,
+  type Category,
+  type Chunk,
+  type Evidence,
+  type Graph,
+  type Mention,
+  type Relationship,
+  RELATIONSHIP_TYPES,
+  type RelationshipType,
+  type Resolution
+} from "../pipeline/artifacts.ts"
+import { matchKey } from "../resolution/name-families.ts"
+import { nameWords } from "../resolution/text-normalize.ts"
+import { documentNode, documentTitle } from "./document-title.ts"
+import { evidenceAt } from "./evidence.ts"
+import { isLitigationRole, partyRole, singularRole } from "./party-roles.ts"
+import { principalDate } from "./principal-date.ts"
+
+export interface GraphInput {
+  readonly documentId: string
+  readonly project: string
+  readonly category: Category | undefined
+  /** The MentionList's mentions; `resolution.canonicalIds[i]` is the canonical of `mentions[i]`. */
+  readonly mentions: ReadonlyArray<Mention>
+  readonly resolution: Resolution
+  /** When given, each quote stays inside the chunk its evidence names. */
+  readonly chunks?: ReadonlyArray<Chunk> | undefined
+  /** The clean text the mention offsets point into. */
+  readonly text: string
+}
+
+const COURT_PAPERS: ReadonlySet<Category> = new Set([
+  "court_opinion_or_order",
+  "complaint_or_petition",
+  "motion_or_brief",
+  "docket_or_notice"
+])
+
+/** A dated edge to a date that was merely the first one in the document is a guess. */
+const UNCUED_DATE_CONFIDENCE = 0.6
+
+const byPosition = (a: { readonly mention: Mention; readonly index: number }, b: { readonly mention: Mention; readonly index: number }) =>
+  a.mention.charStart - b.mention.charStart || a.index - b.index
+
+/**
+ * The document's knowledge graph: typed edges between canonical entities, each with the evidence
+ * (chunk, span, quote) that supports it.
+ *
+ * - party_to_case: a party (a person or organisation with a party role) → the case: the CASE_NUMBER
+ *   canonical, else the document node. party_to_contract: a contract party → the document node.
+ *   Contracts make every party a contract party, court papers a case party; other papers decide by
+ *   the role (`plaintiff` → case, `buyer` → contract).
+ * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
+ *   role such as `Plaintiffs`) → counsel.
+ * - filed_in (court papers): case → the first court named (the caption's).
+ * - decided_by (opinions and orders): case → each judge.
+ * - cites: case or contract → each case citation and statute.
+ * - dated: case or contract → the principal date. amount: case or contract → each amount.
+ *
+ * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
+ * sorted by type, source and target: the same input always gives the same graph.
+ */
+export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text }: GraphInput): Graph => {
+  const canonicals = new Map(resolution.canonicals.map((canonical) => [canonical.id, canonical]))
+  const resolved = mentions
+    .map((mention, index) => ({ mention, index, entity: canonicals.get(resolution.canonicalIds[index] ?? "") }))
+    .filter((entry): entry is { mention: Mention; index: number; entity: CanonicalEntity } => entry.entity !== undefined)
+    .sort(byPosition)
+  const chunkByIndex = new Map((chunks ?? []).map((chunk) => [chunk.index, chunk]))
+  const evidenceOf = (mention: Mention): Evidence =>
+    evidenceAt(text, mention.chunkIndex, mention.charStart, mention.charEnd, chunkByIndex.get(mention.chunkIndex))
+
+  const document = documentNode(project, documentId, documentTitle(text, documentId))
+  const caseNumber = resolved.find(({ entity }) => entity.type === "CASE_NUMBER")?.entity.id
+  const contract = category === "contract"
+  /** What the document is about: the contract itself, or the case it was written in. */
+  const subject = contract ? document.id : caseNumber ?? document.id
+
+  const edges = new Map<string, Relationship>()
+  const add = (type: RelationshipType, sourceId: string, targetId: string, confidence: number, evidence: Evidence, role?: string) => {
+    if (sourceId === targetId) return
+    const key = `${type}\u0000${sourceId}\u0000${targetId}`
+    const existing = edges.get(key)
+    if (
+      existing &&
+      (existing.confidence > confidence ||
+        (existing.confidence === confidence && existing.evidence.charStart <= evidence.charStart))
+    ) return
+    edges.set(key, { type, sourceId, targetId, confidence, evidence, ...(role ? { role } : {}) })
+  }
+
+  // Parties.
+  const parties: Array<{ readonly entity: CanonicalEntity; readonly role: string }> = []
+  for (const { mention, entity } of resolved) {
+    if (entity.type !== "PERSON" && entity.type !== "ORGANIZATION") continue
+    const role = partyRole(mention.role)
+    // Whoever represents someone is counsel, not a party.
+    if (role === undefined || mention.represents?.trim()) continue
+    parties.push({ entity, role })
+    const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
+    if (toCase) add("party_to_case", entity.id, subject, mention.confidence, evidenceOf(mention), role)
+    else add("party_to_contract", entity.id, document.id, mention.confidence, evidenceOf(mention), role)
+  }
+
+  // Counsel and whom they represent.
+  const keysToIds = new Map<string, Set<string>>()
+  for (const { entity } of resolved) {
+    if (entity.type !== "PERSON" && entity.type !== "ORGANIZATION") continue
+    for (const name of [entity.name, ...entity.aliases]) {
+      const key = matchKey(entity.type, name)
+      if (!keysToIds.has(key)) keysToIds.set(key, new Set())
+      keysToIds.get(key)!.add(entity.id)
+    }
+  }
+  const isRoleWord = (word: string) => isLitigationRole(word) || parties.some((party) => party.role === word)
+  /** The parties `represents` names: `Acme Corp.`, `Defendant Beta LLC`, `the Company`, or a role: `Plaintiffs`. */
+  const representedBy = (represents: string): ReadonlyArray<string> => {
+    const names = [represents]
+    const leadingRole = /^\s*(?:the\s+)?([A-Za-z-]+)\s+(.+)$/s.exec(represents)
+    if (leadingRole && isRoleWord(singularRole(leadingRole[1]!))) names.push(leadingRole[2]!)
+    for (const name of names) {
+      for (const type of ["ORGANIZATION", "PERSON"] as const) {
+        const ids = keysToIds.get(matchKey(type, name))
+        if (ids?.size === 1) return [...ids]
+      }
+    }
+    const roles = new Set(nameWords(represents).map(singularRole).filter(isRoleWord))
+    return [...new Set(parties.filter((party) => roles.has(party.role)).map((party) => party.entity.id))]
+  }
+  for (const { mention, entity } of resolved) {
+    const represents = mention.represents?.trim()
+    if (!represents || (entity.type !== "PERSON" && entity.type !== "ORGANIZATION")) continue
+    for (const party of representedBy(represents)) add("represented_by", party, entity.id, mention.confidence, evidenceOf(mention))
+  }
+
+  for (const { mention, entity } of resolved) {
+    switch (entity.type) {
+      case "COURT":
+        break
+      case "JUDGE":
+        if (category === "court_opinion_or_order") add("decided_by", subject, entity.id, mention.confidence, evidenceOf(mention))
+        break
+      case "CASE_CITATION":
+      case "STATUTE":
+        add("cites", subject, entity.id, mention.confidence, evidenceOf(mention))
+        break
+      case "MONEY":
+        add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
+        break
+    }
+  }
+
+  // The court the case is in: the first one the paper names, as its caption does.
+  const court = category !== undefined && COURT_PAPERS.has(category) ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
+  if (court) add("filed_in", subject, court.entity.id, court.mention.confidence, evidenceOf(court.mention))
+
+  const date = principalDate(text, mentions, category)
+  const dateEntity = date && canonicals.get(resolution.canonicalIds[date.index] ?? "")
+  if (date && dateEntity) {
+    const mention = mentions[date.index]!
+    add("dated", subject, dateEntity.id, mention.confidence * (date.cued ? 1 : UNCUED_DATE_CONFIDENCE), evidenceOf(mention))
+  }
+
+  const relationships = [...edges.values()].sort((a, b) =>
+    RELATIONSHIP_TYPES.indexOf(a.type) - RELATIONSHIP_TYPES.indexOf(b.type) ||
+    (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0) ||
+    (a.targetId < b.targetId ? -1 : a.targetId > b.targetId ? 1 : 0)
+  )
+  const usesDocument = relationships.some((edge) => edge.sourceId === document.id || edge.targetId === document.id)
+  return { nodes: usesDocument ? [document] : [], relationships }
+}

@@ -1,0 +1,31 @@
+import type { PartyRole } from "../pipeline/artifacts.ts"
+
+/** Roles of people who take part in a matter without being a party to it. */
+const NON_PARTY_ROLES: ReadonlySet<string> = new Set([
+  "counsel", "attorney", "lawyer", "judge", "clerk", "witness", "notary", "signatory", "agent", "mediator", "arbitrator", "expert"
+])
+
+/** Roles only a party to litigation has; any other party role (buyer, lessee, licensor, …) is a contract party's. */
+const LITIGATION_ROLES: ReadonlySet<string> = new Set([
+  "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "movant", "intervenor", "claimant",
+  "counter-plaintiff", "counter-defendant", "cross-plaintiff", "cross-defendant", "third-party plaintiff",
+  "third-party defendant", "relator", "garnishee", "debtor", "creditor"
+])
+
+const roleOf = (role: string | undefined): string | undefined => role?.trim().toLowerCase() || undefined
+
+/** A role that makes the entity a party (plaintiff, buyer, company, …) rather than counsel, a judge or a witness. */
+export const partyRole = (role: PartyRole | undefined): PartyRole | undefined => {
+  const normalized = roleOf(role)
+  return normalized !== undefined && !NON_PARTY_ROLES.has(normalized) ? normalized : undefined
+}
+
+export const isLitigationRole = (role: PartyRole): boolean => LITIGATION_ROLES.has(role)
+
+/** `Plaintiffs` → `plaintiff`: role words as they appear in `attorneys for Plaintiffs`. */
+export const singularRole = (word: string): string => {
+  const lower = word.toLowerCase()
+  if (LITIGATION_ROLES.has(lower)) return lower
+  if (lower.endsWith("s") && LITIGATION_ROLES.has(lower.slice(0, -1))) return lower.slice(0, -1)
+  return lower
+}

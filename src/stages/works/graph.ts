@@ -1,0 +1,56 @@
+import { Effect } from "effect"
+import { StageFailure } from "../../engine/stage.ts"
+import type { PipelineData } from "../../events/event.ts"
+import { ChunkListSchema, CleanTextSchema, isCategory } from "../../graph/artifact-schemas.ts"
+import { buildGraph } from "../../graph/build-graph.ts"
+import { ARTIFACTS, type RelationshipType } from "../../pipeline/artifacts.ts"
+import { MentionListSchema, ResolutionSchema } from "../../resolution/artifact-schemas.ts"
+import { BlobStore } from "../../services/blob-store.ts"
+import type { StageWork } from "../event-stage.ts"
+import { readArtifact } from "./read-artifact.ts"
+
+/**
+ * The graph stage: reads `mentions`, `entities` (the Resolution), `chunks` and `text`, builds the
+ * document's typed relationships with their evidence and writes the Graph as the `graph`
+ * artifact. Facts: `{ relationships: n, relationshipTypes: { type: count } }`. The category comes
+ * from the facts the clean stage set, else from the text's classification.
+ */
+export const graphWork: StageWork<BlobStore> = (event) =>
+  Effect.gen(function*() {
+    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionListSchema)
+    const resolution = yield* readArtifact(event, ARTIFACTS.entities, ResolutionSchema)
+    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListSchema)
+    const clean = yield* readArtifact(event, ARTIFACTS.text, CleanTextSchema)
+    if (resolution.canonicalIds.length !== mentions.length) {
+      return yield* new StageFailure({
+        message: `resolution has ${resolution.canonicalIds.length} canonical ids for ${mentions.length} mentions`,
+        retryable: false
+      })
+    }
+    const ids = new Set(resolution.canonicals.map((canonical) => canonical.id))
+    const dangling = resolution.canonicalIds.find((id) => !ids.has(id))
+    if (dangling !== undefined) {
+      return yield* new StageFailure({ message: `resolution maps a mention to ${dangling}, which it does not list`, retryable: false })
+    }
+    const category = isCategory(event.data.facts.category) ? event.data.facts.category : clean.classification.category
+    const graph = buildGraph({
+      documentId: event.document_id,
+      project: event.data.submission.project,
+      category,
+      mentions,
+      resolution,
+      chunks,
+      text: clean.text
+    })
+    const blobs = yield* BlobStore
+    const ref = yield* blobs.putJson(graph).pipe(
+      Effect.mapError((error) => new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true }))
+    )
+    const relationshipTypes: Partial<Record<RelationshipType, number>> = {}
+    for (const edge of graph.relationships) relationshipTypes[edge.type] = (relationshipTypes[edge.type] ?? 0) + 1
+    return {
+      ...event.data,
+      artifacts: { ...event.data.artifacts, [ARTIFACTS.graph]: ref },
+      facts: { ...event.data.facts, relationships: graph.relationships.length, relationshipTypes }
+    } satisfies PipelineData
+  })
