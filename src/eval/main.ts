@@ -23,7 +23,8 @@ const program = Effect.gen(function*() {
   const { runs, notSubmitted } = yield* runSamples()
   for (const failure of notSubmitted) process.stderr.write(`eval: ${failure.file} not submitted: ${failure.error}\n`)
   const report = evaluate(key, runs)
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatMarkdown(report))
+  // undefined (nothing predicted, nothing measured) becomes null, so machines see every field.
+  process.stdout.write(json ? `${JSON.stringify(report, (_, value: unknown) => value ?? null, 2)}\n` : formatMarkdown(report))
 })
 
 const fiber = Effect.runFork(program)

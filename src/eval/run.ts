@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { servicesLayer } from "../layers.ts"
 import { runDocuments } from "../pipeline/run-documents.ts"
@@ -29,6 +30,39 @@ const configLayer = (prefix: string) =>
 export const evalLayer = (prefix: string, logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "warn") =>
   servicesLayer(configLayer(prefix)).pipe(Layer.provideMerge(loggerLayer(logLevel)))
 
+/**
+ * The shared Redis client waits through outages (right for a worker) and its shutdown then waits
+ * too; a one-shot run should rather say at once that Redis is not there, before building anything.
+ */
+const checkRedisAnswers = Effect.gen(function*() {
+  const config = yield* AppConfig
+  yield* Effect.tryPromise({
+    try: async () => {
+      const client = new Redis(Redacted.value(config.redisUrl), {
+        lazyConnect: true,
+        connectTimeout: 3_000,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null
+      })
+      let cause: Error | undefined // the connection error, more telling than the rejection ("Connection is closed")
+      client.on("error", (error: Error) => {
+        cause ??= error
+      })
+      try {
+        await client.connect()
+        await client.ping()
+      } catch (error) {
+        throw cause ?? error
+      } finally {
+        client.disconnect()
+      }
+    },
+    catch: (error) =>
+      `Redis does not answer at LEXSTREAM_REDIS_URL (${String((error as Error)?.message ?? error)}); start it and retry`
+  })
+}).pipe(Effect.provide(AppConfig.layerFromEnv))
+
 const deletePrefix = (prefix: string) =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
@@ -44,16 +78,26 @@ const deletePrefix = (prefix: string) =>
     })
   })
 
-export interface EvalRunOptions<R> {
+type EvalServices = Layer.Success<ReturnType<typeof evalLayer>>
+
+export interface EvalRunOptions<R, L, E> {
   readonly works?: StageWorks<R> | undefined
+  /**
+   * What the works need beyond the shared services (document sources, the OCR engine, the
+   * database…), built on this run's own settings and services so every key it writes carries the
+   * run's prefix and is deleted with it.
+   */
+  readonly stageLayer?: Layer.Layer<L, E, EvalServices> | undefined
   readonly files?: ReadonlyArray<string> | undefined
   readonly timeoutMs?: number | undefined
 }
 
-/** The samples' runs (events, facts, artifacts); needs only what the stages' works need. */
-export const runSamples = <R = never>(options: EvalRunOptions<R> = {}) => {
+/** The samples' runs (events, facts, artifacts), on a prefix of their own that is deleted afterwards. */
+export const runSamples = <R = never, L = never, E = never>(options: EvalRunOptions<R, L, E> = {}) => {
   const prefix = evalPrefix()
-  return runDocuments<R>({
+  const services = evalLayer(prefix)
+  const stageLayer = (options.stageLayer ?? Layer.empty) as Layer.Layer<L, E, EvalServices>
+  const run = runDocuments<R>({
     files: options.files ?? sampleDocuments(),
     works: options.works,
     project: "eval",
@@ -65,6 +109,7 @@ export const runSamples = <R = never>(options: EvalRunOptions<R> = {}) => {
         Effect.catch((error) => Effect.logWarning(`could not delete the keys under ${prefix}: ${String(error)}`))
       )
     ),
-    Effect.provide(evalLayer(prefix))
+    Effect.provide(stageLayer.pipe(Layer.provideMerge(services)))
   )
+  return Effect.andThen(checkRedisAnswers, run)
 }
