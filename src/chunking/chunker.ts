@@ -72,8 +72,8 @@ const pageLocator = (pages: ReadonlyArray<PageSpan>) => {
 
 /**
  * Splits a clean text into overlapping chunks that follow its structure. From each chunk start the
- * end is the boundary nearest to `softLimit` characters, trying in turn: headings and numbered
- * sections (or the end of the text), paragraphs and list items, sentences, words — never more than
+ * end is the boundary nearest to `softLimit` characters, trying in turn: headings (or the end of
+ * the text), numbered sections, paragraphs and list items, sentences, words — never more than
  * `hardLimit` characters, and a plain cut only for a single "word" longer than that. Chunks are
  * trimmed of surrounding whitespace; the next one starts up to `overlap` characters before the
  * previous end, at the first sentence start in that range, else the first word start.
@@ -116,7 +116,8 @@ export const chunkText = (clean: Pick<CleanText, "text" | "pages">, options: Par
     const structureLow = Math.max(start + Math.floor(softLimit / 2), contentStart + 1)
     const sentenceLow = Math.max(start + Math.floor(softLimit / 4), contentStart + 1)
     const atEnd = textEnd <= limit ? [textEnd] : []
-    const choice = nearest([...boundariesIn(structureLow, limit, STRENGTH.section), ...atEnd], target) ??
+    const choice = nearest([...boundariesIn(structureLow, limit, STRENGTH.heading), ...atEnd], target) ??
+      nearest(boundariesIn(structureLow, limit, STRENGTH.numbered), target) ??
       nearest(boundariesIn(structureLow, limit, STRENGTH.paragraph), target) ??
       nearest(boundariesIn(sentenceLow, limit, STRENGTH.sentence), target) ??
       nearest(wordStartsIn(sentenceLow, limit), target) ??

@@ -6,7 +6,8 @@ import { sentenceStarts } from "./sentences.ts"
  * section, before a paragraph, before a sentence. Words are found on demand by the chunker.
  */
 
-export const STRENGTH = { sentence: 1, paragraph: 2, section: 3 } as const
+/** How good a place to split: a titled heading beats a numbered section beats a paragraph beats a sentence. */
+export const STRENGTH = { sentence: 1, paragraph: 2, numbered: 3, heading: 4 } as const
 
 export interface Boundary {
   /** Offset of the first character after the boundary (the start of the next unit). */
@@ -66,7 +67,7 @@ export const mapStructure = (text: string): StructureMap => {
       ? candidate
       : undefined
     const strength = heading !== undefined
-      ? STRENGTH.section
+      ? BARE_NUMBER.test(heading) ? STRENGTH.numbered : STRENGTH.heading
       : standsApart || startsMarkedUnit(line)
       ? STRENGTH.paragraph
       : 0

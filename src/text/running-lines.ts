@@ -28,6 +28,11 @@ export const lineSignature = (line: string): string => line.toLowerCase().replac
 
 /** Explicit page-number lines: `Page 3`, `Page 3 of 10`, `3 of 10`, `Pg. 3`, `- 3 -`, `[3]`, `p. 3`. */
 const PAGE_NUMBER = /^(?:(?:page|pg\.?|p\.)\s*\d{1,4}(?:\s*(?:of|\/)\s*\d{1,4})?|\d{1,4}\s*(?:of|\/)\s*\d{1,4}|[-–—]\s*\d{1,4}\s*[-–—]|\[\d{1,4}\]|\(\d{1,4}\))$/i
+/**
+ * `Page 3`, `Page 3 of 10`, `- 3 -`: page numbers wherever they stand on a page. Exhibits converted
+ * from another layout carry their original page numbers in the middle of the new pages.
+ */
+const UNMISTAKABLE_PAGE_NUMBER = /^(?:page\s*\d{1,4}(?:\s*of\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—])$/i
 /** A bare number: a page number when it sits first or last on the page, or fits the page sequence. */
 const BARE_NUMBER = /^\d{1,4}$/
 
@@ -76,10 +81,11 @@ const pageNumberOffset = (pages: ReadonlyArray<ReadonlyArray<string>>, zones: Re
  * - a line whose signature (digits normalised) repeats in the top/bottom zone of at least
  *   `minPageShare` of the pages, and of 2 pages at least, and has some letters (signature-block
  *   fields such as `Title: CEO` never count: a block split over two pages repeats them);
- * - an explicit page-number line (`Page 3 of 10`, `- 3 -`) in the zone;
+ * - an explicit page-number line (`(3)`, `p. 3`, `3 of 10`) in the zone, and an unmistakable one
+ *   (`Page 3 of 10`, `- 3 -`) anywhere;
  * - a bare number that is the first or last line of a page, or that fits the page sequence
  *   (printed number − page index is the same on 2 or more pages), anywhere in the zone.
- * Lines in the middle of a page are never touched.
+ * Other lines in the middle of a page are never touched.
  */
 export const removeRunningLines = (
   pages: ReadonlyArray<ReadonlyArray<string>>,
@@ -105,17 +111,22 @@ export const removeRunningLines = (
   const removed = new Set<string>()
   const cleaned = pages.map((lines, pageIndex) => {
     const zone = new Set(zones[pageIndex])
-    const nonBlank = lines.flatMap((line, index) => (line.trim() === "" ? [] : [index]))
-    const edges = new Set([nonBlank[0], nonBlank[nonBlank.length - 1]])
-    const drop = (line: string, index: number) => {
-      if (!zone.has(index)) return false
+    const dropped = new Set<number>()
+    lines.forEach((line, index) => {
       const trimmed = line.trim()
-      if (isRunning(trimmed) || PAGE_NUMBER.test(trimmed)) return true
-      if (!BARE_NUMBER.test(trimmed)) return false
-      return edges.has(index) || (offset !== undefined && Number(trimmed) - pageIndex === offset)
+      const running = zone.has(index) && (isRunning(trimmed) || PAGE_NUMBER.test(trimmed))
+      if (running || UNMISTAKABLE_PAGE_NUMBER.test(trimmed)) dropped.add(index)
+    })
+    // Bare numbers next: "first or last line" means once the running lines are gone.
+    const remaining = lines.flatMap((line, index) => (line.trim() === "" || dropped.has(index) ? [] : [index]))
+    const edges = new Set([remaining[0], remaining[remaining.length - 1]])
+    for (const index of remaining) {
+      const trimmed = lines[index]!.trim()
+      if (!zone.has(index) || !BARE_NUMBER.test(trimmed)) continue
+      if (edges.has(index) || (offset !== undefined && Number(trimmed) - pageIndex === offset)) dropped.add(index)
     }
     return lines.filter((line, index) => {
-      if (!drop(line, index)) return true
+      if (!dropped.has(index)) return true
       removed.add(line.trim())
       return false
     })

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest"
+import type { Category } from "../src/pipeline/artifacts.ts"
+import { classifyText } from "../src/text/classify.ts"
+import { AGREEMENT, COMPLAINT, DOCKET, FORM, LETTER, MOTION, OPINION, ORDER } from "./support/legal-samples.ts"
+
+/** Document classification from titles, captions, phrases and keyword counts. */
+
+const cases: ReadonlyArray<readonly [string, string, Category, ReadonlyArray<string>]> = [
+  ["a district court order", ORDER, "court_opinion_or_order", [`title: "ORDER GRANTING DEFENDANT'S MOTION TO DISMISS"`, `caption: "Plaintiff, v."`]],
+  ["an appellate opinion", OPINION, "court_opinion_or_order", [`phrase: "SELYA, Circuit Judge."`]],
+  ["a class action complaint", COMPLAINT, "complaint_or_petition", [
+    `title: "CLASS ACTION COMPLAINT AND DEMAND FOR JURY TRIAL"`,
+    `phrase: "PRAYER FOR RELIEF"`
+  ]],
+  ["a motion with its memorandum", MOTION, "motion_or_brief", [`title: "DEFENDANT'S MOTION TO DISMISS AND MEMORANDUM OF LAW IN SUPPORT"`]],
+  ["an SEC-exhibit services agreement", AGREEMENT, "contract", [`title: "MASTER SERVICES AGREEMENT"`, `phrase: "IN WITNESS WHEREOF"`]],
+  ["a letter between counsel", LETTER, "correspondence", [`phrase: "Dear Counsel:"`, `phrase: "Very truly yours,"`]],
+  ["a district court docket sheet", DOCKET, "docket_or_notice", [`layout: "Date Filed # Docket Text"`]],
+  ["a corporate disclosure form", FORM, "disclosure_or_form", [`phrase: "(check one)"`, `phrase: "FRAP 26.1"`]]
+]
+
+describe("classifyText", () => {
+  it.each(cases)("recognises %s", (_, text, category, signals) => {
+    const result = classifyText(text)
+    expect(result.category).toBe(category)
+    expect(result.confidence).toBeGreaterThan(0.6)
+    expect(result.confidence).toBeLessThanOrEqual(1)
+    for (const signal of signals) expect(result.signals).toContain(signal)
+    // The last signal explains the margin the confidence comes from.
+    expect(result.signals.at(-1)).toMatch(new RegExp(`^score: ${category} [\\d.]+, next \\w+ [\\d.]+$`))
+  })
+
+  it("calls an order an order although its title names a motion", () => {
+    expect(classifyText(ORDER).category).toBe("court_opinion_or_order")
+    const noticeOfMotion = `NOTICE OF MOTION AND MOTION FOR SUMMARY JUDGMENT\n\nPLEASE TAKE NOTICE that Defendant hereby moves the Court for summary judgment.`
+    expect(classifyText(noticeOfMotion).category).toBe("motion_or_brief")
+  })
+
+  it("reads letter-spaced titles (`O R D E R`)", () => {
+    const text = `United States Court of Appeals\nFor the Seventh Circuit\n\nNo. 17-2400\n\nO R D E R\n\nThe court, on its own initiative, ORDERS the parties to file a Statement by July 21, 2017.`
+    const result = classifyText(text)
+    expect(result.category).toBe("court_opinion_or_order")
+    expect(result.signals).toContain(`title: "ORDER"`)
+  })
+
+  it("finds a caption laid out in columns (`Appellant, )` … `vs. )`)", () => {
+    const text = `In the Missouri Court of Appeals\nEastern District\n\nNICHOLE JAGELS, ) No. ED108783\n)\nAppellant, ) Appeal from the Circuit Court\n)\nvs. ) No. 1711-CC00064\n)\nSTATE OF MISSOURI, )\nRespondent. ) Filed: January 19, 2021\n\nIntroduction\n\nFinding no error, we affirm the judgment. Dowd, J., and Odenwald, J., concur.`
+    const result = classifyText(text)
+    expect(result.category).toBe("court_opinion_or_order")
+    expect(result.signals).toContain(`caption: "Appellant, vs."`)
+  })
+
+  it("says other, with middling confidence, when nothing is convincing", () => {
+    for (const text of ["", "Grocery list: eggs, milk, bread.", "Appeal: 17-2218 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1"]) {
+      const result = classifyText(text)
+      expect(result.category).toBe("other")
+      expect(result.confidence).toBeGreaterThan(0)
+      expect(result.confidence).toBeLessThan(0.7)
+    }
+  })
+
+  it("is unsure when two kinds of document compete", () => {
+    // A clerk's case-opening letter: a letter by form, a docketing notice by content.
+    const clerkLetter = `OFFICE OF THE CLERK
+UNITED STATES COURT OF APPEALS
+
+RE: Mielo v. Steak N Shake Operations Inc
+Case Number: 17-2678
+
+To All Parties:
+Enclosed is case opening information regarding the above-captioned appeal, docketed at No. 17-2678. All documents must be filed electronically.
+
+Very truly yours,
+Marcia M. Waldron, Clerk
+
+cc: R. Bruce Carlson`
+    const result = classifyText(clerkLetter)
+    expect(["docket_or_notice", "correspondence"]).toContain(result.category)
+    expect(result.confidence).toBeLessThan(0.3)
+    expect(result.signals.at(-1)).toMatch(/docket_or_notice .* correspondence|correspondence .* docket_or_notice/)
+    // A clear document of the same length is far more certain.
+    expect(classifyText(LETTER).confidence).toBeGreaterThan(result.confidence + 0.4)
+  })
+})
