@@ -167,15 +167,17 @@ describe("buildGraph", () => {
   it("builds a court order's parties, court, judge, citations, counsel, date and amount", () => {
     const fixture = courtOrder()
     const { graph, resolution } = graphOf(fixture, "court_opinion_or_order")
+    const title = "ORDER GRANTING IN PART MOTION TO DISMISS"
     expect(named(graph, resolution)).toEqual([
-      "amount: 1:23-cv-04567 -> $2,500,000",
-      "cites: 1:23-cv-04567 -> 42 U.S.C. § 1983",
-      "cites: 1:23-cv-04567 -> 550 U.S. 544",
-      "cites: 1:23-cv-04567 -> 556 U.S. 662",
-      "cites: 1:23-cv-04567 -> Fed. R. Civ. P. 12(b)(6)",
-      "dated: 1:23-cv-04567 -> June 5, 2024",
+      // What the paper says hangs off the document; what is true of the case, off the case number.
+      `amount: ${title} -> $2,500,000`,
+      `cites: ${title} -> 42 U.S.C. § 1983`,
+      `cites: ${title} -> Ashcroft v. Iqbal, 556 U.S. 662 (2009)`,
+      `cites: ${title} -> Bell Atlantic Corp. v. Twombly, 550 U.S. 544, 570 (2007)`,
+      `cites: ${title} -> Fed. R. Civ. P. 12(b)(6)`,
+      `dated: ${title} -> June 5, 2024`,
       "decided_by: 1:23-cv-04567 -> Jane Q. Doe",
-      "filed_in: 1:23-cv-04567 -> UNITED STATES DISTRICT COURT\nSOUTHERN DISTRICT OF NEW YORK",
+      "filed_in: 1:23-cv-04567 -> UNITED STATES DISTRICT COURT SOUTHERN DISTRICT OF NEW YORK",
       "party_to_case: Acme Corporation -> 1:23-cv-04567",
       "party_to_case: Beta Holdings LLC -> 1:23-cv-04567",
       "party_to_case: Michael Paul -> 1:23-cv-04567",
@@ -184,8 +186,7 @@ describe("buildGraph", () => {
       "represented_by: Beta Holdings LLC -> Tom Brown",
       "represented_by: Michael Paul -> Tom Brown"
     ])
-    // The case has a number, so no document node is needed.
-    expect(graph.nodes).toEqual([])
+    expect(graph.nodes.map((node) => [node.type, node.name, node.id])).toEqual([["DOCUMENT", title, canonicalId(PROJECT, "DOCUMENT", "doc-1")]])
     expectSoundEvidence(graph, fixture.text, fixture.chunks)
 
     // Party edges carry the role, and keep the most confident evidence (the body's, 0.95, over the caption's).
@@ -217,14 +218,29 @@ describe("buildGraph", () => {
       aliases: ["order-17"],
       roles: []
     })
-    expect(named(graph, resolution).filter((line) => line.startsWith("party_to_case"))).toEqual([
+    expect(named(graph, resolution).filter((line) => /^(party_to_case|filed_in|decided_by)/.test(line))).toEqual([
+      "decided_by: ORDER GRANTING IN PART MOTION TO DISMISS -> Jane Q. Doe",
+      "filed_in: ORDER GRANTING IN PART MOTION TO DISMISS -> UNITED STATES DISTRICT COURT SOUTHERN DISTRICT OF NEW YORK",
       "party_to_case: Acme Corporation -> ORDER GRANTING IN PART MOTION TO DISMISS",
       "party_to_case: Beta Holdings LLC -> ORDER GRANTING IN PART MOTION TO DISMISS",
       "party_to_case: Michael Paul -> ORDER GRANTING IN PART MOTION TO DISMISS"
     ])
-    expect(graph.relationships.filter((r) => r.sourceId === node!.id).map((r) => r.type).sort()).toEqual([
-      "amount", "cites", "cites", "cites", "cites", "dated", "decided_by", "filed_in"
-    ])
+  })
+
+  it("names a judge as deciding only in an opinion or order, or up front in another court paper", () => {
+    const fixture = courtOrder()
+    const judges = (category: Category, mentions = fixture.mentions) =>
+      graphOf({ ...fixture, mentions }, category).graph.relationships.filter((r) => r.type === "decided_by").length
+    expect(judges("court_opinion_or_order")).toBe(1)
+    // In a brief, the judge named on the last page may be quoted from another case.
+    expect(judges("motion_or_brief")).toBe(0)
+    const upFront = fixture.mentions.map((mention) => (mention.type === "JUDGE" ? { ...mention, chunkIndex: 0 } : mention))
+    expect(judges("docket_or_notice", upFront)).toBe(1)
+    // A contract has no judge deciding it, nor a court it is filed in.
+    const asContract = graphOf(fixture, "contract").graph.relationships.map((r) => r.type)
+    expect(asContract).not.toContain("decided_by")
+    expect(asContract).not.toContain("filed_in")
+    expect(asContract).not.toContain("party_to_case")
   })
 
   it("builds a contract's parties, execution date and amounts around the document node", () => {

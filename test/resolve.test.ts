@@ -158,6 +158,30 @@ describe("resolveEntities", () => {
     expect(canonicalsOf(resolution)[3]!.name).toBe("42 U.S.C. § 1983")
   })
 
+  it("resolves a short-form citation to the one case it can point into", () => {
+    const mentions = mentionsOf(
+      ["CASE_CITATION", "Ashcroft v. Iqbal, 556 U.S. 662, 678 (2009)"],
+      ["CASE_CITATION", "Iqbal, 556 U.S. at 678"],
+      ["CASE_CITATION", "Bell Atl. Corp. v. Twombly, 550 U.S. 544 (2007)"],
+      ["CASE_CITATION", "Twombly, 550 U.S. at 540"]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(ids[1]).toBe(ids[0])
+    // Page 540 comes before Twombly's first page: not Twombly.
+    expect(ids[3]).not.toBe(ids[2])
+    expect(canonicalsOf(resolution)[0]!.aliases).toEqual(["Iqbal, 556 U.S. at 678"])
+    // Two cases of volume 556 start before page 678: the short form is ambiguous.
+    const two = resolve(mentionsOf(
+      ["CASE_CITATION", "556 U.S. 662"],
+      ["CASE_CITATION", "556 U.S. 670"],
+      ["CASE_CITATION", "556 U.S. at 678"],
+      ["CASE_CITATION", "556 U.S. at 665"]
+    )).resolution.canonicalIds
+    expect(new Set(two.slice(0, 3)).size).toBe(3)
+    expect(two[3]).toBe(two[0])
+  })
+
   it("reuses known canonicals across documents: same id, merged aliases, only changes returned", () => {
     const first = resolve(mentionsOf(
       ["PERSON", "Michael Paul", { role: "plaintiff" }],

@@ -45,18 +45,20 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
 
 /**
  * The document's knowledge graph: typed edges between canonical entities, each with the evidence
- * (chunk, span, quote) that supports it.
+ * (chunk, span, quote) that supports it. Facts about the case hang off the case node (the
+ * CASE_NUMBER canonical, else the document node); what the paper itself says — its citations, its
+ * date, its sums — hangs off the document node, since one case has many papers with many dates.
  *
- * - party_to_case: a party (a person or organisation with a party role) → the case: the CASE_NUMBER
- *   canonical, else the document node. party_to_contract: a contract party → the document node.
- *   Contracts make every party a contract party, court papers a case party; other papers decide by
- *   the role (`plaintiff` → case, `buyer` → contract).
+ * - party_to_case: a party (a person or organisation with a party role) → the case.
+ *   party_to_contract: a contract party → the document node. Contracts make every party a contract
+ *   party, court papers a case party; other papers decide by the role (`plaintiff` → case, `buyer` → contract).
  * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
  *   role such as `Plaintiffs`) → counsel.
  * - filed_in (court papers): case → the first court named (the caption's).
- * - decided_by (opinions and orders): case → each judge.
- * - cites: case or contract → each case citation and statute.
- * - dated: case or contract → the principal date. amount: case or contract → each amount.
+ * - decided_by: case → each judge of an opinion or order; for other court papers, each judge named
+ *   in the first chunk (the assigned or hearing judge).
+ * - cites: document → each case citation and statute.
+ * - dated: document → its principal date (see principalDate). amount: document → each sum.
  *
  * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
  * sorted by type, source and target: the same input always gives the same graph.
@@ -74,8 +76,15 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
   const document = documentNode(project, documentId, documentTitle(text, documentId))
   const caseNumber = resolved.find(({ entity }) => entity.type === "CASE_NUMBER")?.entity.id
   const contract = category === "contract"
-  /** What the document is about: the contract itself, or the case it was written in. */
-  const subject = contract ? document.id : caseNumber ?? document.id
+  /** The case a court paper was written in: its number, else the paper itself stands for it. */
+  const caseNode = caseNumber ?? document.id
+
+  // An opinion or order names the judges who decide it; other court papers name the assigned or hearing
+  // judge up front, while later judges are more likely quoted from other cases.
+  const firstChunk = Math.min(...mentions.map((mention) => mention.chunkIndex))
+  const decidesCase = (mention: Mention) =>
+    category === "court_opinion_or_order" ||
+    (category !== undefined && COURT_PAPERS.has(category) && mention.chunkIndex === firstChunk)
 
   const edges = new Map<string, Relationship>()
   const add = (type: RelationshipType, sourceId: string, targetId: string, confidence: number, evidence: Evidence, role?: string) => {
@@ -99,7 +108,7 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     if (role === undefined || mention.represents?.trim()) continue
     parties.push({ entity, role })
     const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
-    if (toCase) add("party_to_case", entity.id, subject, mention.confidence, evidenceOf(mention), role)
+    if (toCase) add("party_to_case", entity.id, caseNode, mention.confidence, evidenceOf(mention), role)
     else add("party_to_contract", entity.id, document.id, mention.confidence, evidenceOf(mention), role)
   }
 
@@ -139,27 +148,27 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
       case "COURT":
         break
       case "JUDGE":
-        if (category === "court_opinion_or_order") add("decided_by", subject, entity.id, mention.confidence, evidenceOf(mention))
+        if (decidesCase(mention)) add("decided_by", caseNode, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "CASE_CITATION":
       case "STATUTE":
-        add("cites", subject, entity.id, mention.confidence, evidenceOf(mention))
+        add("cites", document.id, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "MONEY":
-        add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
+        add("amount", document.id, entity.id, mention.confidence, evidenceOf(mention))
         break
     }
   }
 
   // The court the case is in: the first one the paper names, as its caption does.
   const court = category !== undefined && COURT_PAPERS.has(category) ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
-  if (court) add("filed_in", subject, court.entity.id, court.mention.confidence, evidenceOf(court.mention))
+  if (court) add("filed_in", caseNode, court.entity.id, court.mention.confidence, evidenceOf(court.mention))
 
   const date = principalDate(text, mentions, category)
   const dateEntity = date && canonicals.get(resolution.canonicalIds[date.index] ?? "")
   if (date && dateEntity) {
     const mention = mentions[date.index]!
-    add("dated", subject, dateEntity.id, mention.confidence * (date.cued ? 1 : UNCUED_DATE_CONFIDENCE), evidenceOf(mention))
+    add("dated", document.id, dateEntity.id, mention.confidence * (date.cued ? 1 : UNCUED_DATE_CONFIDENCE), evidenceOf(mention))
   }
 
   const relationships = [...edges.values()].sort((a, b) =>

@@ -7,7 +7,7 @@ import {
   parseOrganizationName
 } from "./organization-name.ts"
 import { givenNameLevel, parsePersonName, type PersonName, personKey, personsCompatible } from "./person-name.ts"
-import { courtWords, referenceKey } from "./reference-key.ts"
+import { courtWords, parseReporterCite, referenceKey, type ReporterCite } from "./reference-key.ts"
 import { nearSameWords } from "./similarity.ts"
 import { foldText, isAllCaps, nameWords } from "./text-normalize.ts"
 
@@ -130,8 +130,11 @@ export const courtFamily: NameFamily<CourtForm> = {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Types whose normalised form (`42 U.S.C. § 1983`) makes a better name than the text (`section 1983 of title 42`). */
-const NORMALIZED_NAMES: ReadonlySet<EntityType> = new Set(["STATUTE", "CASE_CITATION", "CASE_NUMBER"])
+/**
+ * Types whose normalised form makes a better name than the text: `42 U.S.C. § 1983` rather than
+ * `section 1983 of title 42`. (A citation's fullest text, with the case name, is the better name.)
+ */
+const NORMALIZED_NAMES: ReadonlySet<EntityType> = new Set(["STATUTE", "CASE_NUMBER"])
 
 /** Case numbers, citations, statutes, dates, amounts, addresses, places: exact keys only. */
 export const referenceFamily = (type: EntityType): NameFamily<NameForm> => ({
@@ -155,6 +158,34 @@ export const referenceFamily = (type: EntityType): NameFamily<NameForm> => ({
   namesByNormalized: NORMALIZED_NAMES.has(type)
 })
 
+export interface CitationForm extends NameForm {
+  readonly cite: ReporterCite | undefined
+}
+
+const citationReferences = referenceFamily("CASE_CITATION")
+
+/**
+ * Case citations: exact keys (volume, reporter, first page), plus short forms: `556 U.S. at 678`
+ * is the one case of this document (or project) reported in volume 556 of U.S. at a page up to 678.
+ */
+export const citationFamily: NameFamily<CitationForm> = {
+  ...citationReferences,
+  form: (text, type, normalized) => {
+    const form = citationReferences.form(text, type, normalized)
+    const cite = parseReporterCite(normalized?.trim() ? normalized : text)
+    // Full citations first, so the short forms find them; among full ones the case name makes the better name.
+    return { ...form, cite, specificity: cite?.short ? 0 : 1, display: [cite?.short ? 0 : 1, ...form.display] }
+  },
+  compatible: (form, members) =>
+    form.cite?.short === true &&
+    members.some(({ cite }) =>
+      cite !== undefined && !cite.short && cite.volume === form.cite!.volume && cite.reporter === form.cite!.reporter &&
+      cite.page <= form.cite!.page
+    ),
+  // A short form is a variant only of the case it points into, which the check above decides per document.
+  isVariant: (alias, name) => alias.key === name.key || (alias.cite?.short !== true && citationReferences.isVariant(alias, name))
+}
+
 /** The key a text of this type matches under (graph uses it to find the party counsel represents). */
 export const matchKey = (type: EntityType, text: string): string => {
   switch (type) {
@@ -165,6 +196,8 @@ export const matchKey = (type: EntityType, text: string): string => {
       return organizationFamily.form(text, type).key
     case "COURT":
       return courtFamily.form(text, type).key
+    case "CASE_CITATION":
+      return citationFamily.form(text, type).key
     default:
       return referenceFamily(type).form(text, type).key
   }

@@ -21,11 +21,31 @@ const caseNumberKey = (text: string): string =>
     .replace(/^(?:(?:civil|criminal|case|docket|index|adversary|appeal|cause|action|proceeding|misc)\s+)*(?:no|nos|number|#)\s*[.:]?\s*/u, "")
     .replace(/\s+/g, "")
 
-/** `Roe v. Wade, 410 U.S. 113, 116 (1973)` → `410 us 113`: the volume, reporter and first page identify the case. */
-const citationKey = (text: string): string => {
+/** Where a case is reported: volume, reporter and page; `short` for a pin cite `556 U.S. at 678` (page = the pin). */
+export interface ReporterCite {
+  readonly volume: number
+  readonly reporter: string
+  readonly page: number
+  readonly short: boolean
+}
+
+/**
+ * `Roe v. Wade, 410 U.S. 113, 116 (1973)` → 410 / `us` / 113; `Iqbal, 556 U.S. at 678` → 556 / `us` /
+ * 678, short. Undefined when the text has no volume-reporter-page.
+ */
+export const parseReporterCite = (text: string): ReporterCite | undefined => {
   const folded = collapse(text)
-  const cite = /(\d{1,4})\s+([a-z][a-z0-9.' ]{0,30}?)\s+(\d{1,7})\b/u.exec(folded)
-  return cite ? `${cite[1]} ${cite[2]!.replace(/[\s.']/g, "")} ${cite[3]}` : folded
+  const pin = /(\d{1,4})\s+([a-z][a-z0-9.' ]{0,30}?)\s+at\s+(\d{1,7})\b/u.exec(folded)
+  const full = pin ? undefined : /(\d{1,4})\s+([a-z][a-z0-9.' ]{0,30}?)\s+(\d{1,7})\b/u.exec(folded)
+  const match = pin ?? full
+  if (!match) return undefined
+  return { volume: Number(match[1]), reporter: match[2]!.replace(/[\s.']/g, ""), page: Number(match[3]), short: pin !== null }
+}
+
+/** The volume, reporter and first page identify a case; a pin cite keeps its `at`. */
+const citationKey = (text: string): string => {
+  const cite = parseReporterCite(text)
+  return cite ? `${cite.volume} ${cite.reporter} ${cite.short ? "at " : ""}${cite.page}` : collapse(text)
 }
 
 /** `42 U.S.C. § 1983`, `42 USC 1983`, `42 U.S.C. Section 1983` → `42usc1983`. */

@@ -1,6 +1,7 @@
 import type { CanonicalEntity, EntityType, Mention, PartyRole, Resolution } from "../pipeline/artifacts.ts"
 import { canonicalId } from "./canonical-id.ts"
 import {
+  citationFamily,
   courtFamily,
   type NameFamily,
   type NameForm,
@@ -56,11 +57,14 @@ const byDisplay = (a: NameForm, b: NameForm): number => {
   return a.text < b.text ? -1 : a.text > b.text ? 1 : 0
 }
 
+/** Names and aliases on one line: a caption's `ACME\nCORPORATION` is `ACME CORPORATION`. */
+const oneLine = (text: string) => text.replace(/\s+/g, " ").trim()
+
 const uniqueStrings = (values: Iterable<string>, except: string): Array<string> => {
   const seen = new Set<string>()
   const out: Array<string> = []
   for (const raw of values) {
-    const value = raw.trim()
+    const value = oneLine(raw)
     if (value === "" || value === except || seen.has(value)) continue
     seen.add(value)
     out.push(value)
@@ -221,13 +225,13 @@ const toCanonical = <F extends NameForm>(
         ...(family.keepsNormalized ? cluster.normalized : [])
       ])].sort()
     ],
-    best.text
+    oneLine(best.text)
   )
   return {
     id: cluster.known?.id ?? canonicalId(project, type, best.key),
     project,
     type,
-    name: best.text,
+    name: oneLine(best.text),
     aliases,
     roles: [...new Set([...(cluster.known?.roles ?? []), ...cluster.roles])].sort()
   }
@@ -283,6 +287,7 @@ export const resolveEntities = ({ project, mentions, known }: ResolveInput): Res
     if (pool === "person") run(personFamily, pool)
     else if (pool === "ORGANIZATION") run(organizationFamily, pool)
     else if (pool === "COURT") run(courtFamily, pool)
+    else if (pool === "CASE_CITATION") run(citationFamily, pool)
     else run(referenceFamily(pool as EntityType), pool)
   }
   resolved.sort((a, b) => a.first - b.first)
