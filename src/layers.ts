@@ -6,6 +6,7 @@ import { Locks } from "./services/locks.ts"
 import { loggerLayer } from "./services/logger.ts"
 import { Metrics } from "./services/metrics.ts"
 import { RedisClient } from "./services/redis.ts"
+import { stagesLayer } from "./stages/live-works.ts"
 
 /** The services every lexstream process runs on, given its configuration and metrics layers. */
 export const servicesLayer = <E, R>(config: Layer.Layer<AppConfig, E, R>, metrics: Layer.Layer<Metrics> = Metrics.layer) => {
@@ -17,4 +18,4 @@ export const servicesLayer = <E, R>(config: Layer.Layer<AppConfig, E, R>, metric
 /** Production wiring: configuration from the environment, pino logging at the configured level. */
 export const liveLayer = (logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "info") =>
   // provideMerge: the services log through pino while building, and so does everything they serve.
-  servicesLayer(AppConfig.layerFromEnv).pipe(Layer.provideMerge(loggerLayer(logLevel)))
+  stagesLayer.pipe(Layer.provideMerge(servicesLayer(AppConfig.layerFromEnv)), Layer.provideMerge(loggerLayer(logLevel)))

@@ -46,7 +46,12 @@ export class RedisClient extends Context.Service<RedisClient, RedisShape>()("lex
             client.on("reconnecting", () => metrics.redisReconnects.inc())
             return client
           }),
-          (client) => Effect.promise(() => client.quit().catch(() => client.disconnect()))
+          // QUIT waits for a reply, which never comes while Redis is unreachable (commands wait
+          // through outages), so a connection that is not ready is dropped instead.
+          (client) =>
+            client.status === "ready"
+              ? Effect.promise(() => client.quit().catch(() => client.disconnect()))
+              : Effect.sync(() => client.disconnect())
         )
 
       const client = yield* open("commands")
