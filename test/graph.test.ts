@@ -264,6 +264,15 @@ describe("buildGraph", () => {
     expect(graph.relationships.find((r) => r.type === "dated")!.evidence.quote).toContain("entered into as of March 1, 2024")
   })
 
+  it("decides by role in papers that are neither contracts nor court papers", () => {
+    const letterAboutCase = graphOf(courtOrder(), "correspondence").graph.relationships.map((r) => r.type)
+    expect(letterAboutCase.filter((type) => type === "party_to_case")).toHaveLength(3)
+    expect(letterAboutCase).not.toContain("party_to_contract")
+    const letterAboutDeal = graphOf(contract(), "other").graph.relationships.map((r) => r.type)
+    expect(letterAboutDeal.filter((type) => type === "party_to_contract")).toHaveLength(2)
+    expect(letterAboutDeal).not.toContain("party_to_case")
+  })
+
   it("adds no duplicate edges when the same mentions repeat, and gives identical output every time", () => {
     const fixture = courtOrder()
     const { graph, resolution } = graphOf(fixture, "court_opinion_or_order")

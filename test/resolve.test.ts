@@ -387,5 +387,17 @@ describe("resolveWork", () => {
       expect(error?.message).toContain(reason)
     }
     expect(await redis.exists(entityRegistryKey(prefix, "matter-1"))).toBe(0)
+
+    // A registry entry that is not a canonical entity is not silently skipped (that would duplicate it).
+    await redis.hset(entityRegistryKey(prefix, "matter-1"), "ent_broken", "{ not json")
+    const corrupt = await runExit(Effect.gen(function*() {
+      const blobs = yield* BlobStore
+      const ref = yield* blobs.putJson({ mentions: mentionsOf(["PERSON", "Michael Paul"]) })
+      return yield* resolveWork(eventFor("doc-z", "matter-1", ref), { entryId: "1-0", deliveries: 1 })
+    }))
+    const failure = Exit.isFailure(corrupt) ? corrupt.cause.reasons.find((r) => r._tag === "Fail") : undefined
+    const error = failure && "error" in failure ? (failure.error as { message: string; retryable: boolean }) : undefined
+    expect(error?.retryable).toBe(false)
+    expect(error?.message).toContain("field ent_broken")
   })
 })
