@@ -45,9 +45,8 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
 
 /**
  * The document's knowledge graph: typed edges between canonical entities, each with the evidence
- * (chunk, span, quote) that supports it. Facts about the case hang off the case node (the
- * CASE_NUMBER canonical, else the document node); what the paper itself says — its citations, its
- * date, its sums — hangs off the document node, since one case has many papers with many dates.
+ * (chunk, span, quote) that supports it. The case node is the CASE_NUMBER canonical, else the
+ * document node; the subject of a court paper is its case, of a contract the document.
  *
  * - party_to_case: a party (a person or organisation with a party role) → the case.
  *   party_to_contract: a contract party → the document node. Contracts make every party a contract
@@ -55,10 +54,9 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
  * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
  *   role such as `Plaintiffs`) → counsel.
  * - filed_in (court papers): case → the first court named (the caption's).
- * - decided_by: case → each judge of an opinion or order; for other court papers, each judge named
- *   in the first chunk (the assigned or hearing judge).
- * - cites: document → each case citation and statute.
- * - dated: document → its principal date (see principalDate). amount: document → each sum.
+ * - decided_by (opinions and orders): case → each judge.
+ * - cites: subject → each case citation and statute.
+ * - dated: subject → the principal date (see principalDate). amount: subject → each sum.
  *
  * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
  * sorted by type, source and target: the same input always gives the same graph.
@@ -76,15 +74,10 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
   const document = documentNode(project, documentId, documentTitle(text, documentId))
   const caseNumber = resolved.find(({ entity }) => entity.type === "CASE_NUMBER")?.entity.id
   const contract = category === "contract"
-  /** The case a court paper was written in: its number, else the paper itself stands for it. */
+  /** The case a paper was written in: its number, else the paper itself stands for it. */
   const caseNode = caseNumber ?? document.id
-
-  // An opinion or order names the judges who decide it; other court papers name the assigned or hearing
-  // judge up front, while later judges are more likely quoted from other cases.
-  const firstChunk = Math.min(...mentions.map((mention) => mention.chunkIndex))
-  const decidesCase = (mention: Mention) =>
-    category === "court_opinion_or_order" ||
-    (category !== undefined && COURT_PAPERS.has(category) && mention.chunkIndex === firstChunk)
+  /** What the paper is about: a contract is its own subject, a court paper's is its case. */
+  const subject = contract ? document.id : caseNode
 
   const edges = new Map<string, Relationship>()
   const add = (type: RelationshipType, sourceId: string, targetId: string, confidence: number, evidence: Evidence, role?: string) => {
@@ -148,14 +141,15 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
       case "COURT":
         break
       case "JUDGE":
-        if (decidesCase(mention)) add("decided_by", caseNode, entity.id, mention.confidence, evidenceOf(mention))
+        // Only an opinion or order is decided; a notice of hearing or a brief names judges who decided nothing yet.
+        if (category === "court_opinion_or_order") add("decided_by", caseNode, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "CASE_CITATION":
       case "STATUTE":
-        add("cites", document.id, entity.id, mention.confidence, evidenceOf(mention))
+        add("cites", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "MONEY":
-        add("amount", document.id, entity.id, mention.confidence, evidenceOf(mention))
+        add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
     }
   }
@@ -168,7 +162,7 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
   const dateEntity = date && canonicals.get(resolution.canonicalIds[date.index] ?? "")
   if (date && dateEntity) {
     const mention = mentions[date.index]!
-    add("dated", document.id, dateEntity.id, mention.confidence * (date.cued ? 1 : UNCUED_DATE_CONFIDENCE), evidenceOf(mention))
+    add("dated", subject, dateEntity.id, mention.confidence * (date.cued ? 1 : UNCUED_DATE_CONFIDENCE), evidenceOf(mention))
   }
 
   const relationships = [...edges.values()].sort((a, b) =>
