@@ -35,8 +35,8 @@ describe("normalizeCharacters", () => {
 })
 
 describe("line normalisation", () => {
-  it("collapses spaces, trims lines, blanks visual rules, and keeps one blank line between paragraphs", () => {
-    const lines = normalizeLines("  ARTICLE   I  \n_________________\nThe  parties   agree.   \n\n\n\nSection 2.   Term.\n\n")
+  it("collapses spaces, trims lines and OCR margin bars, blanks visual rules, keeps one blank line between paragraphs", () => {
+    const lines = normalizeLines("  ARTICLE   I  \n_________________\nThe  parties   agree.   \n\n\n\nSection 2.   Term. | |\n\n")
     expect(lines).toEqual(["ARTICLE I", "", "The parties agree.", "", "", "", "Section 2. Term.", "", ""])
     expect(joinLines(lines)).toBe("ARTICLE I\n\nThe parties agree.\n\nSection 2. Term.")
   })
@@ -99,6 +99,15 @@ describe("reflowLines", () => {
       "(b) The second item.",
       width
     ])
+  })
+
+  it("does not take an abbreviation at a line end for the end of a sentence", () => {
+    const lines = [
+      "4. Before the sale, Globex did not deliver the disclosure statement that Cal. Civ.",
+      "Code § 1102 requires, and it did not disclose the damage to the foundation of the",
+      "Property."
+    ]
+    expect(reflowLines(lines)).toEqual([lines.join(" ")])
   })
 
   it("joins an initial that continues a name, not a heading", () => {

@@ -1,5 +1,5 @@
 import { headingOf, isAllCaps, isBareLabel, isCapsOnlyHeading, isHeadingLine, startsMarkedUnit } from "../text/structure.ts"
-import { sentenceStarts } from "./sentences.ts"
+import { sentenceStarts } from "../text/sentences.ts"
 
 /**
  * Where a clean text may be split, and how good each place is: before a heading or numbered

@@ -249,10 +249,14 @@ export const titleLines = (text: string): Array<string> =>
     .map((line) => unspace(line.trim()))
     .filter((line) => line.length >= 4 && line.length <= MAX_TITLE_LINE_CHARS && looksLikeTitle(line))
 
+/** Long function words a mixed-case title may keep in lower case (`Motion for Relief from Stay`). */
+const TITLE_FUNCTION_WORDS = new Set(["with", "from", "upon", "into", "under", "over", "between", "against", "pending", "regarding", "concerning", "pursuant", "through", "without", "their"])
+
+/** ALL CAPS, or every word of four letters or more capitalised: `FORM 8. Entry of Appearance`, not a sentence. */
 const looksLikeTitle = (line: string) => {
   if (isAllCaps(line)) return true
-  const words = line.split(/\s+/).filter((word) => /\p{L}{4,}/u.test(word))
-  return words.length > 0 && words.filter((word) => /^["(]?\p{Lu}/u.test(word)).length / words.length >= 0.75
+  const words = line.split(/\s+/).filter((word) => /\p{L}{4,}/u.test(word) && !TITLE_FUNCTION_WORDS.has(word.toLowerCase()))
+  return words.length > 0 && words.every((word) => /^["(\[]?\p{Lu}/u.test(word))
 }
 
 /** The category a title line names, and the keyword that names it. */

@@ -1,3 +1,4 @@
+import { isAbbreviation, wordBeforeFinalPeriod } from "./sentences.ts"
 import { isAllCaps, isCapsOnlyHeading, isHeadingLine, startsMarkedUnit } from "./structure.ts"
 
 /**
@@ -44,10 +45,13 @@ export const normalizeCharacters = (text: string): string => {
 /** A line of nothing but drawing characters (`_____`, `-----`, `=====`): a visual rule. */
 const RULE_LINE = /^[\s_\-=*~.·•]{3,}$/
 
-/** Lines with runs of spaces collapsed and both ends trimmed; visual rules become blank lines. */
+/** `|` tokens at either end of a line: table borders and the margin rules of pleading paper as OCR reads them. */
+const EDGE_BARS = /^(?:\|\s*)+|(?:\s*\|)+$/g
+
+/** Lines with runs of spaces collapsed, edge bars dropped and both ends trimmed; visual rules become blank lines. */
 export const normalizeLines = (text: string): Array<string> =>
   text.split("\n").map((line) => {
-    const trimmed = line.replace(/ {2,}/g, " ").trim()
+    const trimmed = line.replace(/ {2,}/g, " ").trim().replace(EDGE_BARS, "").trim()
     return RULE_LINE.test(trimmed) && !/[A-Za-z0-9]/.test(trimmed) ? "" : trimmed
   })
 
@@ -189,8 +193,12 @@ export const joinHyphenatedBreaks = (lines: ReadonlyArray<string>, vocabulary: V
 // ---------------------------------------------------------------------------------------------
 // soft-wrapped lines
 
-/** A line ending a sentence or a clause that may end a line on purpose. */
-const ENDS_CLAUSE = /[.?!:;]["')\]]*$/
+/** A line ending a sentence or a clause that may end a line on purpose (`Cal. Civ.` does not). */
+const endsClause = (line: string) => {
+  if (!/[.?!:;]["')\]]*$/.test(line)) return false
+  const word = wordBeforeFinalPeriod(line)
+  return word === undefined || !isAbbreviation(word)
+}
 /** `… with whom Aaron` / `M. Frey, Attorney General`: an initial continuing a name, not an `M.` item. */
 const ENDS_WITH_NAME = /\b\p{Lu}\p{Ll}+$/u
 const STARTS_WITH_INITIAL = /^\p{Lu}\.\s/u
@@ -234,7 +242,7 @@ export const reflowLines = (lines: ReadonlyArray<string>, options: ReflowOptions
       previous !== "" &&
       line !== "" &&
       lastLineWidth >= threshold &&
-      !ENDS_CLAUSE.test(previous) &&
+      !endsClause(previous) &&
       // A full-width unfinished line goes on even when it looks like a title (`5.1 Subject to the
       // General Terms and Conditions of`), but a wide capitalised title does not run into prose.
       !(isCapsOnlyHeading(previous) && !isAllCaps(line)) &&

@@ -30,6 +30,21 @@ const END = /[.!?]+["')\]]*\s+(?=["'(\[]?[\p{Lu}\d§¶])/gu
 /** `1.`, `2.1.`, `(a).`, `IV.`, `b.` — labels, when they open a line. */
 const LABEL = /^(?:\(?[\dA-Za-z]{1,3}\)?|\d{1,3}(?:\.\d{1,3})*|[IVXLC]{1,6})$/
 
+/** True when `word` (the text before a period, without it) is an abbreviation or an initial, not a sentence end. */
+export const isAbbreviation = (word: string): boolean => {
+  const lower = word.toLowerCase()
+  if (ABBREVIATIONS.has(lower)) return true
+  if (CAPITALISED_ABBREVIATIONS.has(lower) && /^\p{Lu}/u.test(word)) return true
+  if (/^\p{L}$/u.test(word)) return true // an initial: `J. Smith`, `v. Mills`
+  return /^(?:\p{L}\.)+\p{L}$/u.test(word) // `U.S`, `N.Y`, `e.g`
+}
+
+/** The word before the final period of `line`, if the line ends with one. */
+export const wordBeforeFinalPeriod = (line: string): string | undefined => {
+  const match = /(\S+)\.$/.exec(line)
+  return match ? match[1]!.replace(/^[("'[]+/, "") : undefined
+}
+
 /** Offsets where a new sentence starts (never 0; ascending). */
 export const sentenceStarts = (text: string): Array<number> => {
   const starts: Array<number> = []
@@ -39,11 +54,7 @@ export const sentenceStarts = (text: string): Array<number> => {
       let wordStart = punctuation
       while (wordStart > 0 && !/\s/.test(text[wordStart - 1]!)) wordStart--
       const word = text.slice(wordStart, punctuation).replace(/^[("'[]+/, "")
-      const lower = word.toLowerCase()
-      if (ABBREVIATIONS.has(lower)) continue
-      if (CAPITALISED_ABBREVIATIONS.has(lower) && /^\p{Lu}/u.test(word)) continue
-      if (/^\p{L}$/u.test(word)) continue // an initial: `J. Smith`, `v. Mills`
-      if (/^(?:\p{L}\.)+\p{L}$/u.test(word)) continue // `U.S`, `N.Y`, `e.g`
+      if (isAbbreviation(word)) continue
       const atLineStart = wordStart === 0 || text[wordStart - 1] === "\n"
       if (atLineStart && LABEL.test(word)) continue
     }
