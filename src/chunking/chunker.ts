@@ -159,17 +159,17 @@ export const chunkText = (clean: Pick<CleanText, "text" | "pages">, options: Par
   while (start < textEnd) {
     const contentStart = skipSpace(Math.max(start, previousEnd))
     const end = trimBack(start, breakAfter(start, contentStart))
-    const chunkText = text.slice(start, end)
+    const body = text.slice(start, end)
     const heading = headingAt(contentStart)
     chunks.push({
       index: chunks.length,
-      text: chunkText,
+      text: body,
       ...(heading !== undefined ? { heading } : {}),
       pageStart: pageAt(start),
       pageEnd: pageAt(end - 1),
       charStart: start,
       charEnd: end,
-      sha256: createHash("sha256").update(chunkText, "utf8").digest("hex")
+      sha256: createHash("sha256").update(body, "utf8").digest("hex")
     })
     if (end >= textEnd) break
     previousEnd = end

@@ -42,7 +42,7 @@ const continuesInCaps = (next: string | undefined) => next !== undefined && isAl
 
 export const mapStructure = (text: string): StructureMap => {
   const strengths = new Map<number, number>()
-  const headings: Array<HeadingAt & { text: string }> = []
+  const headings: Array<{ position: number; text: string }> = []
   let offset = 0
   let previous = "" // the previous line, "" when blank
   // The previous line was a whole heading and is the last entry of `headings`.
