@@ -50,6 +50,14 @@ describe("classifyText", () => {
     expect(result.signals).toContain(`caption: "Appellant, vs."`)
   })
 
+  it("recognises an agency appeals board opinion by its disposition line and authorship", () => {
+    const text = `TENNESSEE BUREAU OF WORKERS' COMPENSATION\nWORKERS' COMPENSATION APPEALS BOARD\n\nCharles Goodwin ) Docket No. 2017-03-1235\n)\nV. ) State File No. 80097-2017\n)\nMorristown Services, Inc. )\n\nReversed and Remanded\n\nIn this interlocutory appeal, the employer challenges the denial of its motion for summary judgment. Having reviewed the record, we reverse.\nJudge David Hensley delivered the opinion of the Appeals Board. Judge Timothy Conner dissented.`
+    const result = classifyText(text)
+    expect(result.category).toBe("court_opinion_or_order")
+    expect(result.signals).toContain(`phrase: "Reversed and Remanded"`)
+    expect(result.signals).toContain(`phrase: "delivered the opinion of the"`)
+  })
+
   it("says other, with middling confidence, when nothing is convincing", () => {
     for (const text of ["", "Grocery list: eggs, milk, bread.", "Appeal: 17-2218 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1"]) {
       const result = classifyText(text)

@@ -73,7 +73,7 @@ const RULES: ReadonlyArray<Rule> = [
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bIT IS (?:HEREBY |FURTHER )?(?:ORDERED|ADJUDGED)\b/gi, weight: 4 },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bSO ORDERED\b/g, weight: 4 },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bPER CURIAM\b/gi, weight: 4 },
-  { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bdelivered the opinion of the court\b/gi, weight: 4 },
+  { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bdelivered the opinion of the\b/gi, weight: 4 },
   // `SELYA, Circuit Judge. This interlocutory appeal …`: the author line of an opinion.
   {
     categories: ["court_opinion_or_order"],
@@ -82,8 +82,16 @@ const RULES: ReadonlyArray<Rule> = [
     weight: 4
   },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /^Before:?\s[^\n]*\bJudges?\b/gm, weight: 3 },
-  { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\b(?:concur|concurs|dissents?)\.\s*$/gm, weight: 2 },
+  { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\b(?:concur|concurs|concurred|dissents?|dissented)\.\s*$/gm, weight: 2 },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\b(?:AFFIRMED|REVERSED|VACATED|REMANDED|DISMISSED)\b(?: (?:AND|IN PART)[A-Z ,]*)?\./g, weight: 3 },
+  // A disposition line under the caption: `Reversed and Remanded`, `Affirmed in Part, Vacated in Part`.
+  {
+    categories: ["court_opinion_or_order"],
+    kind: "phrase",
+    pattern: /^(?:Affirmed|Reversed|Vacated|Remanded|Dismissed)(?:,? (?:and|in Part|in part))*(?:,? (?:and )?(?:Affirmed|Reversed|Vacated|Remanded|Dismissed|Modified)(?: in [Pp]art)?)*\.?$/gm,
+    weight: 3,
+    scope: "title"
+  },
   {
     categories: ["court_opinion_or_order"],
     kind: "phrase",
