@@ -1,0 +1,73 @@
+import { collect, SP } from "../text.ts"
+import type { Candidate, Recognizer } from "../types.ts"
+
+/**
+ * CASE_NUMBER: the docket identifier itself, without its label, so `Case No. 2:21-cv-01234-ABC` and
+ * `No. 2:21-cv-01234-ABC` are the same text. Labelled forms: `Case No.`, `Civil Action No.`,
+ * `Index No.`, `Docket No.`, `Docket #:`, `Case Number:`, `No.`/`Nos.` (a list: every number);
+ * unlabelled federal district docket numbers (`3:20-cv-02731`) are distinctive enough on their own.
+ * Normalised: whitespace removed, the case type lower case (`2:21-CV-1234` → `2:21-cv-1234`).
+ */
+
+/** A federal district docket number: `2:21-cv-01234-ABC-DEF`, `1:20-cv-00123`, `17-cv-6761`. */
+const DISTRICT = "(?:[0-9]{1,2}[:-])?[0-9]{2}-(?:cv|cr|mc|mj|bk|ap|md|po|CV|CR|MC|MJ|BK|AP|MD|PO)-[0-9]{2,6}(?:-[A-Z]{1,4}){0,3}"
+/** Any identifier a label introduces: `19-55012`, `652345/2020`, `ED108783`, `1711-CC00064`, `17-3510`. */
+const IDENTIFIER = `(?:${DISTRICT}|[A-Z]{0,3}[0-9][0-9A-Za-z]*(?:[-/:.][0-9A-Za-z]+){0,4}|[A-Z]{2,5}-[0-9]{2}-[0-9]{3,8}(?:-[A-Z0-9]+)?)`
+
+const LABEL =
+  "(?:(?:Case|Civil\\s+Action|Civil|Criminal|Crim\\.|Docket|Index|Cause|Claim|Adv(?:ersary)?\\.?(?:\\s+Proc(?:eeding)?\\.?)?|Appeal|Appellate\\s+Case|Originating\\s+Case|District\\s+Case|DC\\s+Docket|Misc\\.|Bankruptcy|File|Court\\s+File)\\s+)?" +
+  "(?:Nos?\\.|NOS?\\.|Numbers?|NUMBERS?|Number|#)\\s*:?\\s*#?\\s*"
+const LABEL_ONLY_WORDS = "(?:Case|CASE|Docket|DOCKET|Appeal|Appellate\\s+Case|Case\\s+Number|Docket\\s+#)\\s*:\\s*"
+
+const LABELLED = new RegExp(
+  `(?<![\\p{L}])(?:${LABEL}|${LABEL_ONLY_WORDS})(?<list>${IDENTIFIER}(?:(?:,|,?${SP}(?:&|and))${SP}(?:(?:Case${SP})?Nos?\\.${SP})?${IDENTIFIER})*)`,
+  "gdu"
+)
+const BARE_DISTRICT = new RegExp(`(?<![\\p{L}\\p{N}:-])${DISTRICT}(?![\\p{L}\\p{N}])`, "gu")
+const ONE_IDENTIFIER = new RegExp(`(?<![\\p{L}\\p{N}])${IDENTIFIER}(?![\\p{L}\\p{N}])`, "gu")
+
+export const normalizeCaseNumber = (raw: string): string =>
+  raw.replace(/\s+/g, "").replace(/-(cv|cr|mc|mj|bk|ap|md|po)-/i, (m) => m.toLowerCase())
+
+/** An identifier must hold a digit and look like a docket number, not a year, a page count or a date. */
+const plausible = (identifier: string) =>
+  /[0-9]/.test(identifier) &&
+  !/^[0-9]{1,4}$/.test(identifier) &&
+  !/^[0-9]{1,2}\.[0-9]+$/.test(identifier) &&
+  !/^[0-9]{1,2}\/[0-9]{1,2}\/[0-9]{2,4}$/.test(identifier)
+
+/** A bare `No.` also numbers patents, registrations, policies and amendments: only docket shapes count. */
+const BARE_LABEL = /^(?:Nos?\.|NOS?\.|Numbers?|NUMBERS?|#)/
+const NOT_DOCKETS = /(?:Registration|Patent|Serial|Account|Policy|Tax|Phone|Fax|Telephone|Invoice|Order|Contract|Loan|License|Model|Part|Form|Amendment|Exhibit|Schedule|Resolution|Ordinance|Bill|Permit|Certificate|Check|Item|Lot|Unit|Suite|Room|Box|Route|Dial|ID|Entry|Document|Page)\s*$/i
+const docketShaped = (identifier: string, label: string) => /[-/:]/.test(identifier) || (!label.startsWith("#") && /^[A-Z]{1,3}[0-9]/.test(identifier))
+
+export const recognizeCaseNumbers: Recognizer = (text) => {
+  const out: Array<Candidate> = []
+  const labelled = collect(text, LABELLED, (match) => {
+    const [listStart, listEnd] = match.indices!.groups!.list!
+    const list = text.slice(listStart, listEnd)
+    const bare = BARE_LABEL.test(match[0])
+    if (bare && NOT_DOCKETS.test(text.slice(Math.max(0, match.index - 30), match.index))) return undefined
+    const numbers: Array<Candidate> = []
+    ONE_IDENTIFIER.lastIndex = 0
+    for (let m = ONE_IDENTIFIER.exec(list); m !== null; m = ONE_IDENTIFIER.exec(list)) {
+      // The trailing period of a sentence is not part of the number.
+      const raw = m[0].replace(/[.:]+$/, "")
+      if (!plausible(raw) || (bare && !docketShaped(raw, match[0]))) continue
+      const start = listStart + m.index
+      numbers.push({ type: "CASE_NUMBER", charStart: start, charEnd: start + raw.length, confidence: 0.9, normalized: normalizeCaseNumber(raw) })
+    }
+    return numbers
+  })
+  out.push(...labelled)
+  out.push(
+    ...collect(text, BARE_DISTRICT, (match) => ({
+      type: "CASE_NUMBER",
+      charStart: match.index,
+      charEnd: match.index + match[0].length,
+      confidence: 0.85,
+      normalized: normalizeCaseNumber(match[0])
+    }))
+  )
+  return out
+}

@@ -1,0 +1,200 @@
+import { STATE_NAMES } from "../lexicon/places.ts"
+import { LEADING_NOISE, isStopWord } from "../lexicon/stop-words.ts"
+import { isPlausibleName, startsWithGivenName } from "../names.ts"
+import { CAP_WORD, collect, HS, isUpper, lineEnd, lineStart, SP, titleOrUpper } from "../text.ts"
+import type { Candidate, Recognizer } from "../types.ts"
+
+/**
+ * ORGANIZATION:
+ * - a legal form: `Acme Corporation`, `Hanover Direct, Inc.`, `Stratton, Cheeseman & Walsh-Nevada, Inc.`,
+ *   `COOLEY LLP`, `FOOTBALL NORTHWEST LLC`, `Bank of America, N.A.`, `PLAN_B MEDIA AG` (0.9);
+ * - an institutional head word: `Arkansas Western Pipeline Company`, `Thomas More Society`,
+ *   `National Football League Players Association`, `Grace Community Chapel` (0.8);
+ * - `<head> of <name>`: `U.S. Department of Labor`, `Office of the Solicitor`, `University of Michigan`,
+ *   `Church of the Open Bible` (0.8);
+ * - governments: `the United States`, `State of California` as a party (0.85), `the People of the
+ *   State of New York`. "within the State of Nevada" or "laws of the State of Delaware" are places.
+ * Leading sentence words ("The", "Between", "Defendant") are trimmed off; a quoted capitalised term
+ * (`"Company Site"`) is a defined term, not an organisation (see extract.ts).
+ */
+
+const CONNECTOR = "(?:of|and|for|the|de|du|la|von|van|&|OF|AND|FOR|THE)"
+const LEGAL_FORM = `(?:Inc\\.?|INC\\.?|Incorporated|INCORPORATED|Corp\\.|CORP\\.|LLC|L\\.L\\.C\\.|LLP|L\\.L\\.P\\.|L\\.P\\.|LP|Ltd\\.?|LTD\\.?|Limited|LIMITED|Co\\.|CO\\.|N\\.A\\.|P\\.C\\.|PLLC|P\\.L\\.L\\.C\\.|P\\.A\\.|plc|PLC|GmbH|AG|S\\.A\\.|N\\.V\\.|B\\.V\\.|S\\.p\\.A\\.|Pty\\.?[ \\t]+Ltd\\.?)`
+const HEADS = [
+  "Company", "Companies", "Corporation", "Bank", "Bancorp", "Association", "Foundation", "Institute", "University", "College",
+  "Hospital", "Church", "Chapel", "Fellowship", "Synagogue", "Society", "Council", "League", "Federation", "Holdings",
+  "Partners", "Partnership", "Commission", "Administration", "Bureau", "Agency", "Enterprises",
+  "Industries", "Laboratories", "Firm", "Ministries", "Trust", "Cooperative", "Alliance", "Network", "Union"
+]
+const HEAD = `(?:${HEADS.map(titleOrUpper).join("|")})`
+const OF_HEADS = [
+  "Department", "Office", "Bureau", "Board", "University", "Bank", "Ministry", "Church", "College", "School",
+  "Institute", "Council", "Society", "Commission", "Administration", "Division", "Corporation", "Company", "Foundation", "Union",
+  "Federation", "Conference", "Association"
+]
+const OF_HEAD = `(?:${OF_HEADS.map(titleOrUpper).join("|")})`
+const ORG_WORD = `(?:${CAP_WORD}(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
+/** A run of capitalised words on at most two lines: `Ford Motor Media`, `Lakin & Wille`. */
+const WORDS = `${ORG_WORD}(?:${SP}(?:${CONNECTOR}${SP})?${ORG_WORD}){0,6}`
+/** Partner names separated by commas, as law firms and some companies write them. */
+const COMMA_WORDS = `${ORG_WORD}(?:(?:,[ \\t]+|${SP}(?:${CONNECTOR}${SP})?)${ORG_WORD}){0,6}`
+/**
+ * `of Northern California`, `of Health and Human\nServices`: title-case words may wrap onto the next
+ * line as prose does; words in capitals stay on one line, since capitals set out line by line are
+ * separate lines of a letterhead or caption ("OFFICE OF THE CLERK\nUNITED STATES COURT OF APPEALS").
+ */
+const TITLE_WORD = "(?:\\p{Lu}\\p{Ll}[\\p{L}\\p{M}'’-]*|\\p{Lu}\\.)"
+const UPPER_WORD = "(?:\\p{Lu}[\\p{Lu}\\p{M}'’-]+)"
+const TAIL_WORDS = `(?:${TITLE_WORD}(?:${SP}(?:(?:and|&|of)${SP})?${TITLE_WORD}){0,3}|${UPPER_WORD}(?:${HS}(?:(?:AND|&|OF)${HS})?${UPPER_WORD}){0,3})`
+const OF_TAIL = `(?:${SP}${titleOrUpper("of")}${SP}(?:${titleOrUpper("the")}${SP})?${TAIL_WORDS})`
+
+const WITH_LEGAL_FORM = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${COMMA_WORDS}(?:,?${SP})${LEGAL_FORM})(?![\\p{L}])`, "gu")
+const WITH_HEAD = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${WORDS}${SP}${HEAD}${OF_TAIL}?)(?![\\p{L}])`, "gu")
+const HEAD_OF = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?<name>(?:(?:U\\.S\\.|United[ \\t]+States|UNITED[ \\t]+STATES|Federal|FEDERAL|State|STATE|${CAP_WORD})${HS})?${OF_HEAD}${SP}(?:of|for|OF|FOR)${SP}(?:(?:the|THE)${SP})?${TAIL_WORDS})(?![\\p{L}])`,
+  "gu"
+)
+const STATE = `(?:${STATE_NAMES.flatMap((name) => [name, name.toUpperCase()]).map((n) => n.replace(/ /g, SP)).join("|")})`
+const GOVERNMENT = new RegExp(
+  `(?<![\\p{L}])(?<name>(?:(?:The|THE)${SP}People${SP}of${SP}the${SP}|PEOPLE${SP}OF${SP}THE${SP})?(?:State|STATE|Commonwealth|COMMONWEALTH)${SP}(?:of|OF)${SP}${STATE}|(?:United[ \\t]+States|UNITED[ \\t]+STATES)(?:${SP}(?:of|OF)${SP}(?:America|AMERICA))?)(?![\\p{L}])`,
+  "gu"
+)
+/** What a place reads like when a state is a location rather than a party. */
+const PLACE_CONTEXT = /(?:\b(?:in|within|throughout|of|under|across|to|from|at|into)\s+(?:the\s+)?|laws\s+of\s+(?:the\s+)?|\b(?:southeastern|northeastern|southwestern|northwestern|southern|northern|eastern|western|central|continental)\s+)$/iu
+const COURT_AFTER = /^\s*(?:District|Court|Supreme|Bankruptcy|Attorney|Department|Courthouse|Code|Constitution|Const\.|Government|Senate|Congress|Army|Navy|Air|Marshal|Trustee|Postal|Patent|Secretary|Magistrate|Dist\.|App\.|Tax|Sentencing|Customs|Immigration|Citizenship)/iu
+
+/** A board of directors is a body of a company, not a company of its own. */
+const NOT_ORGANIZATION = /^(?:Board|BOARD)\s+of\s+(?:Directors|Managers|Trustees|Governors|DIRECTORS|MANAGERS|TRUSTEES)\b/u
+
+/** Trims sentence words off the front ("Between Go Call, Inc." → "Go Call, Inc."). */
+const trimLeading = (start: number, name: string): readonly [number, string] => {
+  let offset = start
+  let rest = name
+  for (;;) {
+    const word = /^([\p{L}'’.]+)(\s+)/u.exec(rest)
+    if (!word || !(LEADING_NOISE.has(word[1]!.toLowerCase()) || /^(?:of|whereas|witnesseth|now|therefore|exhibit|article|section|schedule|recitals?|contact|joinder|form|re)$/i.test(word[1]!.replace(/[.,:]$/, "")))) break
+    offset += word[0].length
+    rest = rest.slice(word[0].length)
+  }
+  return [offset, rest]
+}
+
+const SHORT_LINE = 45
+const ENDS_WITH_CONNECTOR = /(?:\b(?:of|and|for|the|OF|AND|FOR|THE)|[&,])\s*$/u
+/** A line holding only the corporate form ("Inc.", "CORPORATION") finishes the name above it. */
+const FORM_ONLY = new RegExp(`^\\s*(?:${LEGAL_FORM}|Corporation|CORPORATION|Company|COMPANY)\\s*$`, "u")
+
+/**
+ * Lines of a letterhead or signature block sit one under another ("Robin Ram\nPresident\nCharity
+ * Tunes, Inc."): a name that starts a line, or on a short line, keeps only its last line, plus the
+ * lines above that run on into it ("KILPATRICK TOWNSEND &\nSTOCKTON LLP", "UNION FOUNDATION OF\n
+ * NORTHERN CALIFORNIA"). Prose wraps mid-sentence on long lines, so a name there may span lines,
+ * unless the case changes at the break (a heading in capitals above a sentence).
+ */
+const lastLines = (text: string, start: number, name: string): readonly [number, string] => {
+  if (!name.includes("\n")) return [start, name]
+  const lines = name.split("\n")
+  const startsLine = text.slice(lineStart(text, start), start).trim().length === 0
+  // Wrapped prose runs close to the full width; letterhead and signature lines are short.
+  const shortLine = text.slice(lineStart(text, start), lineEnd(text, start)).trim().length < SHORT_LINE
+  const caseBreak = lines.some((line, i) => i > 0 && isUpper(lines[i - 1]!) !== isUpper(line))
+  // A name that ends its line after three lines is a block, not a wrapped sentence.
+  const end = start + name.length
+  const blockEnd = lines.length >= 3 && text.slice(end, lineEnd(text, end)).trim().length === 0
+  if (!startsLine && !shortLine && !caseBreak && !blockEnd) return [start, name]
+  let keep = lines.length - 1
+  while (keep > 0 && (ENDS_WITH_CONNECTOR.test(lines[keep - 1]!) || FORM_ONLY.test(lines[keep]!)) && isUpper(lines[keep - 1]!) === isUpper(lines[keep]!)) keep--
+  const kept = lines.slice(keep).join("\n").replace(/^\s+/u, "")
+  return [start + name.length - kept.length, kept]
+}
+
+/** "…PIPELINE COMPANY ARKANSAS WESTERN GAS COMPANY": two names side by side in signature columns. */
+const INNER_END = new RegExp(
+  `(?:,?\\s${LEGAL_FORM}|\\s${HEAD})(?=\\s+(?!(?:of|OF|and|AND|&|for|FOR)\\b|,?\\s*${LEGAL_FORM}(?![\\p{L}]))\\p{Lu})|(?:,?\\s${LEGAL_FORM}|\\s(?:Corporation|CORPORATION|Company|COMPANY))(?=\\s+(?:and|AND)\\s+\\p{Lu})`,
+  "gu"
+)
+const splitSideBySide = (start: number, name: string): Array<readonly [number, string]> => {
+  const out: Array<readonly [number, string]> = []
+  let from = 0
+  INNER_END.lastIndex = 0
+  for (let m = INNER_END.exec(name); m !== null; m = INNER_END.exec(name)) {
+    const end = m.index + m[0].length
+    out.push([start + from, name.slice(from, end)])
+    from = end + /^\s*(?:(?:and|AND)\s+)?/u.exec(name.slice(end))![0].length
+  }
+  out.push([start + from, name.slice(from)])
+  return out
+}
+
+/** "Responsibilities of PageMaster Corporation", "JOINDER OF SKUNKWARE, INC.": the name is after "of". */
+const afterDescriptor = (start: number, name: string): readonly [number, string] => {
+  const of = [...name.matchAll(/\s(?:of|OF|on|ON)\s+/gu)].pop()
+  if (!of) return [start, name]
+  const before = name.slice(0, of.index).trim().split(/\s+/u).pop() ?? ""
+  if (new RegExp(`^${OF_HEAD}$`, "u").test(before) || new RegExp(`^${HEAD}$`, "u").test(before)) return [start, name]
+  const cut = of.index + of[0].length
+  return [start + cut, name.slice(cut)]
+}
+
+const PLACES = new Set([...STATE_NAMES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
+
+/** A person's name: a given name first or a middle initial, and no organisation word. */
+const looksLikePerson = (words: string) =>
+  isPlausibleName(words) && (startsWithGivenName(words) || /\s\p{Lu}\.\s/u.test(words)) && !new RegExp(`\\b${HEAD}\\b`, "u").test(words)
+
+const organization = (start: number, name: string, confidence: number, minWords: number, shape: RegExp): Candidate | undefined => {
+  const trimmedName = name.replace(/[\s,]+$/u, "")
+  if (NOT_ORGANIZATION.test(trimmedName) || !shape.test(trimmedName)) return undefined
+  // "Stephen M. Crampton and Thomas More Society": the words before "and" end a person's name.
+  // "Canada N3C2A7 and PageMaster Corporation": a place or a code before "and" is not part of the name.
+  const and = /\s+(?:and|AND)\s+/u.exec(trimmedName)
+  const left = and ? trimmedName.slice(0, and.index) : ""
+  if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()))) {
+    const cut = and.index + and[0].length
+    return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape)
+  }
+  const words = trimmedName.split(/[\s,]+/u).filter((w) => w.length > 0)
+  if (words.length < minWords) return undefined
+  // The words before the form must be a name: not "a Delaware Corporation", not a heading ("Section Company").
+  const content = words.filter((w) => !/^(?:of|and|for|the|de|du|la|von|van|&)$/i.test(w))
+  const beforeHead = content.slice(0, -1).join(" ").replace(/,$/, "").toLowerCase()
+  if (PLACES.has(beforeHead)) return undefined
+  if (content.length > 0 && isStopWord(content[0]!) && content.length <= 2 && !/^(?:National|American|General|United|First|Federal|Public|Central)$/i.test(content[0]!)) return undefined
+  return { type: "ORGANIZATION", charStart: start, charEnd: start + trimmedName.length, confidence }
+}
+
+/** Runs a match through the clean-ups in order; a split can give several organisations. */
+const named = (text: string, confidence: number, minWords: number, shape: RegExp, options: { readonly descriptor: boolean }) => (m: RegExpExecArray): Array<Candidate> => {
+  const raw = m.groups!.name!
+  let [start, name] = lastLines(text, m.index + m[0].indexOf(raw), raw.replace(/[\s,]+$/u, ""))
+  ;[start, name] = trimLeading(start, name)
+  const out: Array<Candidate> = []
+  for (let [partStart, part] of options.descriptor ? splitSideBySide(start, name) : [[start, name] as const]) {
+    if (options.descriptor) [partStart, part] = afterDescriptor(partStart, part)
+    ;[partStart, part] = trimLeading(partStart, part)
+    const candidate = organization(partStart, part, confidence, minWords, shape)
+    if (candidate) out.push(candidate)
+  }
+  return out
+}
+
+const anchored = (pattern: RegExp) => new RegExp(`^(?:${pattern.source.replace(/^\(\?<!\[\\p\{L\}\\p\{N\}\]\)/, "").replace("(?<name>", "(?:")})$`, "u")
+
+export const recognizeOrganizations: Recognizer = (text) => [
+  ...collect(text, WITH_LEGAL_FORM, named(text, 0.9, 2, anchored(WITH_LEGAL_FORM), { descriptor: true })),
+  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true })),
+  ...collect(text, HEAD_OF, named(text, 0.8, 3, anchored(HEAD_OF), { descriptor: false })),
+  ...collect(text, GOVERNMENT, (m) => {
+    const name = m.groups!.name!
+    const before = text.slice(Math.max(0, m.index - 40), m.index)
+    const after = text.slice(m.index + name.length, m.index + name.length + 30)
+    if (COURT_AFTER.test(after)) return undefined
+    const isUnitedStates = /^united/i.test(name)
+    if (PLACE_CONTEXT.test(before) && !/\b(?:by|against|v\.?|versus)\s+(?:the\s+)?$/i.test(before)) {
+      // "within the State of Nevada", "southeastern United States": a place, left to the location rules.
+      return undefined
+    }
+    if (isUnitedStates && !/\bthe\s+$/i.test(before) && !/^\s*(?:v\.|vs\.|,)/i.test(after) && !/\bof\s+America/i.test(name)) return undefined
+    return { type: "ORGANIZATION", charStart: m.index, charEnd: m.index + name.length, confidence: 0.85 }
+  })
+]
