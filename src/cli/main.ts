@@ -5,9 +5,12 @@ import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { runWorker } from "../engine/worker.ts"
 import { liveLayer } from "../layers.ts"
 import { isStageName } from "../stages/pipeline.ts"
+import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { ingestFiles } from "./ingest.ts"
+import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
+import { rebuildCommand } from "./rebuild.ts"
 import { reconcileCommand } from "./reconcile.ts"
 import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
@@ -27,11 +30,20 @@ const worker = Command.make(
     stages: Flag.String("stages").pipe(
       Flag.withDescription(`Comma-separated stages to run (${STAGE_NAMES.join(", ")}) or "all"`),
       Flag.withDefault("all")
-    )
+    ),
+    projector: Flag.Boolean("projector").pipe(
+      Flag.withDescription("Also run the Postgres projector in this process (run it in one process: PGlite allows one)"),
+      Flag.withDefault(false)
+    ),
+    trimInterval: trimIntervalFlag
   },
-  Effect.fn(function*({ stages }) {
+  Effect.fn(function*({ stages, projector, trimInterval }) {
     const selected = yield* parseStages(stages)
-    yield* runWorker<never>({ stages: selected, stop: shutdownRequested })
+    const projection = runProjectorProcess({ stop: shutdownRequested, http: false, trimIntervalMs: trimInterval * 1000 })
+    yield* Effect.all([runWorker<never>({ stages: selected, stop: shutdownRequested }), ...(projector ? [projection] : [])], {
+      concurrency: "unbounded",
+      discard: true
+    })
   })
 ).pipe(Command.withDescription("Run pipeline stages as consumer-group members until SIGTERM/SIGINT"))
 
@@ -102,7 +114,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand])
 )
 
 const program = lexstream.pipe(
@@ -115,7 +127,7 @@ const program = lexstream.pipe(
 const fiber = Effect.runFork(program)
 // The worker drains on the first signal; any other command is simply interrupted.
 installSignalHandlers(() => {
-  if (process.argv[2] !== "worker") Effect.runFork(Fiber.interrupt(fiber))
+  if (process.argv[2] !== "worker" && process.argv[2] !== "projector") Effect.runFork(Fiber.interrupt(fiber))
 })
 fiber.addObserver((exit) => {
   if (Exit.isFailure(exit) && !Exit.hasInterrupts(exit)) {

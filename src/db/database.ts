@@ -29,8 +29,16 @@ export interface DatabaseShape {
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url))
 
-const toError = (operation: string) => (error: unknown) =>
-  new DatabaseError({ operation, message: String((error as Error)?.message ?? error) })
+const toError = (operation: string) => (error: unknown) => {
+  // drizzle wraps driver errors as "Failed query: <sql>\nparams: <values>": the driver's reason says
+  // why, and the parameters (document text, blob bytes) do not belong in an error message or a log.
+  const cause = (error as { readonly cause?: unknown } | undefined)?.cause
+  const message = String((error as Error)?.message ?? error)
+  return new DatabaseError({
+    operation,
+    message: cause instanceof Error ? `${cause.message} (${message.split("\n")[0]!.slice(0, 200)})` : message
+  })
+}
 
 /** Where the embedded database lives inside the data folder. */
 export const pgliteDirectory = (dataDir: string) => join(resolve(dataDir), "pglite")
@@ -52,6 +60,9 @@ export class Database extends Context.Service<Database, DatabaseShape>()("lexstr
             const created = new pg.Pool({ connectionString: url, max: 4 })
             // A dropped idle connection must not crash the process; the next query reconnects.
             created.on("error", () => {})
+            // Nor a connection dropped while checked out (mid-transaction): pg emits 'error' on the
+            // client with no pool listener attached; the query's own rejection reports it.
+            created.on("connect", (client) => client.on("error", () => {}))
             return created
           }),
           (created) => Effect.promise(() => created.end())

@@ -101,6 +101,23 @@ export const makeMetrics = (options: { readonly defaultMetrics: boolean } = { de
       name: "lexstream_redis_reconnects_total",
       help: "Redis connection attempts after a lost connection",
       registers
+    }),
+    projectorLag: new Gauge({
+      name: "lexstream_projector_lag_seconds",
+      help: "Now minus occurred_at of the last event the projector wrote to Postgres (0 when caught up)",
+      registers
+    }),
+    projectorBatch: new Histogram({
+      name: "lexstream_projector_batch_seconds",
+      help: "Time to write one projector batch (read models, archive, blobs) in its Postgres transaction",
+      buckets: LATENCY_BUCKETS,
+      registers
+    }),
+    projectorEvents: new Counter({
+      name: "lexstream_projector_events_total",
+      help: "Stream entries handled by the projector, by type and outcome (projected, duplicate, invalid)",
+      labelNames: ["type", "outcome"] as const,
+      registers
     })
   }
 }

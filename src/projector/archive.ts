@@ -1,0 +1,59 @@
+import { asc, eq, gt, max } from "drizzle-orm"
+import type { Db } from "../db/database.ts"
+import { events } from "../db/schema.ts"
+import type { ProjectedEntry } from "./entry.ts"
+
+/**
+ * The `events` archive: every entry the projector has seen, append-only. Its unique
+ * (stream, entry_id) is the projector's dedupe record: rows are inserted in the same transaction as
+ * the read-model writes, and only entries whose row is new are applied.
+ */
+
+const SLICE = 1_000
+export const entryKey = (stream: string, entryId: string) => `${stream}\u0000${entryId}`
+
+/** Archives the entries; returns the keys (entryKey) of those not archived before. */
+export const archiveEntries = async (tx: Db, entries: ReadonlyArray<ProjectedEntry>): Promise<Set<string>> => {
+  const fresh = new Set<string>()
+  for (let i = 0; i < entries.length; i += SLICE) {
+    const slice = entries.slice(i, i + SLICE)
+    const inserted = await tx.insert(events).values(slice.map((entry) => ({
+      stream: entry.archive.stream,
+      entryId: entry.archive.entryId,
+      type: entry.archive.type,
+      documentId: entry.archive.documentId,
+      version: entry.archive.version,
+      payload: entry.archive.payload,
+      occurredAt: entry.archive.occurredAt
+    }))).onConflictDoNothing({ target: [events.stream, events.entryId] }).returning({ stream: events.stream, entryId: events.entryId })
+    for (const row of inserted) fresh.add(entryKey(row.stream, row.entryId))
+  }
+  return fresh
+}
+
+export interface ArchivedRow {
+  readonly id: number
+  readonly stream: string
+  readonly entryId: string
+  readonly type: string
+  readonly payload: unknown
+}
+
+/** Archive rows after `afterId`, in the order they were archived (rebuild). */
+export const readArchivePage = (db: Db, afterId: number, limit: number): Promise<Array<ArchivedRow>> =>
+  db.select({ id: events.id, stream: events.stream, entryId: events.entryId, type: events.type, payload: events.payload })
+    .from(events).where(gt(events.id, afterId)).orderBy(asc(events.id)).limit(limit)
+
+/**
+ * An archived entry id per stream, the highest in text order (the unique index serves it). Stream
+ * ids compare numerically, so this may be a little below the true highest: a safe trim bound.
+ */
+export const archivedPositions = async (db: Db, streams: ReadonlyArray<string>): Promise<Map<string, string>> => {
+  const positions = new Map<string, string>()
+  // One query per stream: max() on the index's leading column is a single index probe.
+  for (const stream of streams) {
+    const [row] = await db.select({ entryId: max(events.entryId) }).from(events).where(eq(events.stream, stream))
+    if (row?.entryId) positions.set(stream, row.entryId)
+  }
+  return positions
+}

@@ -1,0 +1,28 @@
+import { Deferred, Effect, Schedule } from "effect"
+import { Database, DatabaseError } from "../db/database.ts"
+import { type ProjectorOptions, runProjector } from "./projector-stage.ts"
+
+/** While the database cannot be opened: quick at first, then every few seconds. */
+const startupRetry = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")]).pipe(Schedule.jittered)
+
+/**
+ * The projector as a long-running process: opens the database (DATABASE_URL, or PGlite in the data
+ * folder), migrating it, and runs until `stop`. If the database is unreachable at start it keeps
+ * trying (logging why) instead of exiting; once running, outages are ridden out batch by batch.
+ */
+export const runProjectorProcess = (options: ProjectorOptions) =>
+  runProjector(options).pipe(
+    Effect.provide(Database.layer),
+    Effect.tapError((error) =>
+      error instanceof DatabaseError
+        ? Effect.logWarning("database unavailable; the projector will retry", { operation: error.operation, error: error.message })
+        : Effect.void
+    ),
+    Effect.retry({
+      schedule: startupRetry,
+      while: (error) => error instanceof DatabaseError && !Deferred.isDoneUnsafe(options.stop)
+    }),
+    // Asked to stop while still waiting for the database: a clean stop, nothing was taken.
+    Effect.catchIf((error) => error instanceof DatabaseError && Deferred.isDoneUnsafe(options.stop), () => Effect.void),
+    Effect.annotateLogs({ role: "projector" })
+  )

@@ -1,0 +1,24 @@
+import { EVENT_TYPES, type EventType, type StreamNames } from "../events/streams.ts"
+import { STAGE_FLOW } from "../stages/pipeline.ts"
+
+/** The projector's consumer-group name on every stream it reads. */
+export const PROJECTOR_GROUP = "projector"
+
+/** A stream the projector archives: a pipeline event stream, or the task-attempt stream. */
+export interface ProjectedStream {
+  readonly stream: string
+  /** The event type its entries carry; undefined for the task-attempt stream. */
+  readonly eventType: EventType | undefined
+  /** Groups that must exist (and have acked) before entries may be trimmed: the projector and the stage reading it. */
+  readonly readers: ReadonlyArray<string>
+}
+
+/** Every event stream (document.failed included) plus `task.failed`, in pipeline order. */
+export const projectedStreams = (names: StreamNames, group = PROJECTOR_GROUP): Array<ProjectedStream> => {
+  const stageReading = (type: EventType) =>
+    Object.entries(STAGE_FLOW).filter(([, flow]) => flow.input === type).map(([stage]) => stage)
+  return [
+    ...EVENT_TYPES.map((type) => ({ stream: names.event(type), eventType: type, readers: [group, ...stageReading(type)] })),
+    { stream: names.taskFailed, eventType: undefined, readers: [group] }
+  ]
+}
