@@ -41,7 +41,7 @@ export const isPlausibleName = (name: string, minWords = 2): boolean => {
   if (full.some((word) => word.replace(/[^\p{L}]/gu, "").length < 2)) return false
   // "JOHN Smith" or "John SMITH" mixes a heading with a name; both forms alone are fine.
   const upper = full.filter((word) => word.length > 1 && word === word.toUpperCase())
-  if (upper.length > 0 && upper.length < full.length && !(upper.length === 1 && full.length >= 3)) return false
+  if (upper.length > 0 && upper.length < full.length) return false
   return true
 }
 

@@ -38,11 +38,16 @@ export const MONTHS = [
   "December"
 ]
 
-/** Runs a global regex over the text and turns each match into zero or one candidate. */
+/**
+ * Runs a global regex over the text and turns each match into candidates. With `rescan`, the search
+ * goes on from the end of what was kept rather than the end of the match, so text a match took
+ * and the rule gave back ("U.S. Department of Labor\nOffice" keeps its first line) can start the next one.
+ */
 export const collect = (
   text: string,
   pattern: RegExp,
-  toCandidate: (match: RegExpExecArray) => Candidate | ReadonlyArray<Candidate> | undefined
+  toCandidate: (match: RegExpExecArray) => Candidate | ReadonlyArray<Candidate> | undefined,
+  options: { readonly rescan?: boolean } = {}
 ): Array<Candidate> => {
   const out: Array<Candidate> = []
   pattern.lastIndex = 0
@@ -52,9 +57,12 @@ export const collect = (
       continue
     }
     const found = toCandidate(match)
-    if (found === undefined) continue
-    if (Array.isArray(found)) out.push(...(found as ReadonlyArray<Candidate>))
-    else out.push(found as Candidate)
+    const list: ReadonlyArray<Candidate> = found === undefined ? [] : Array.isArray(found) ? found : [found as Candidate]
+    out.push(...list)
+    if (options.rescan && list.length > 0) {
+      const kept = Math.max(match.index + 1, ...list.map((c) => c.charEnd))
+      if (kept < pattern.lastIndex) pattern.lastIndex = kept
+    }
   }
   return out
 }

@@ -1,5 +1,6 @@
 import { canonicalReporter, REPORTER_PATTERN } from "../lexicon/reporters.ts"
 import { isStopWord } from "../lexicon/stop-words.ts"
+import { SP } from "../text.ts"
 import type { Candidate, Recognizer } from "../types.ts"
 
 /**
@@ -20,10 +21,10 @@ const PARENTHETICAL = /\s*\((?<court>[^()]{0,80}?)?[ \t\n]*(?<year>1[6-9][0-9]{2
 
 /** A party's name in a case name: capitalised words, abbreviations and the small words between them. */
 const PARTY_WORD = "(?:\\p{Lu}[\\p{L}\\p{M}'’.&\\-]*|[0-9]+(?:st|nd|rd|th)?|of|the|and|for|de|la|ex\\s+rel\\.|&|on\\s+behalf\\s+of|d/b/a)"
-const PARTY = `${PARTY_WORD}(?:[ \\t]*\\n?[ \\t]*${PARTY_WORD}){0,12}(?:,\\s+(?:et\\s+al\\.|Inc\\.|LLC|L\\.L\\.C\\.|Ltd\\.|Corp\\.|Co\\.|N\\.A\\.|L\\.P\\.|LLP))?`
+const PARTY = `${PARTY_WORD}(?:${SP}${PARTY_WORD}){0,12}(?:,\\s+(?:et\\s+al\\.|Inc\\.|LLC|L\\.L\\.C\\.|Ltd\\.|Corp\\.|Co\\.|N\\.A\\.|L\\.P\\.|LLP))?`
 /** The case name and the comma (and docket number or blank cite) between it and the core. */
 const CASE_NAME = new RegExp(
-  `(?:(?:In\\s+re|IN\\s+RE|In\\s+the\\s+Matter\\s+of|Matter\\s+of|Ex\\s+parte)[ \\t]*\\n?[ \\t]*${PARTY}|${PARTY}[ \\t]*\\n?[ \\t]*(?:v\\.|vs\\.|V\\.)[ \\t]*\\n?[ \\t]*${PARTY}),\\s*(?:No\\.\\s*[0-9][\\w:-]*,\\s*)?(?:_*\\s*(?:${REPORTER_PATTERN})\\s*_*,\\s*)?$`,
+  `(?:(?:In\\s+re|IN\\s+RE|In\\s+the\\s+Matter\\s+of|Matter\\s+of|Ex\\s+parte)${SP}${PARTY}|${PARTY}${SP}(?:v\\.|vs\\.|V\\.)${SP}${PARTY}),\\s*(?:No\\.\\s*[0-9][\\w:-]*,\\s*)?(?:_*\\s*(?:${REPORTER_PATTERN})\\s*_*,\\s*)?$`,
   "u"
 )
 /** Words that open a citation sentence without being part of the case name. */
@@ -34,6 +35,8 @@ const NAME_ABBREVIATION = /^(?:[\p{Lu}]\.|[\p{Lu}][\p{Ll}]{0,3}\.|.*['’].*\.|(
 const caseNameStart = (text: string, coreStart: number): number | undefined => {
   const windowStart = Math.max(0, coreStart - 240)
   const before = text.slice(windowStart, coreStart)
+  // Cheap test first: without "v." or "In re" there is no case name to look for.
+  if (!/\s(?:v|vs|V)\.\s|\b(?:In\s+re|IN\s+RE|Matter\s+of|Ex\s+parte)\b/u.test(before)) return undefined
   const match = CASE_NAME.exec(before)
   if (!match) return undefined
   let start = windowStart + match.index

@@ -109,8 +109,9 @@ const lastLines = (text: string, start: number, name: string): readonly [number,
 }
 
 /** "…PIPELINE COMPANY ARKANSAS WESTERN GAS COMPANY": two names side by side in signature columns. */
+const SIDE_BY_SIDE_END = `(?:,?\\s${LEGAL_FORM}|\\s(?:Corporation|CORPORATION|Company|COMPANY))`
 const INNER_END = new RegExp(
-  `(?:,?\\s${LEGAL_FORM}|\\s${HEAD})(?=\\s+(?!(?:of|OF|and|AND|&|for|FOR)\\b|,?\\s*${LEGAL_FORM}(?![\\p{L}]))\\p{Lu})|(?:,?\\s${LEGAL_FORM}|\\s(?:Corporation|CORPORATION|Company|COMPANY))(?=\\s+(?:and|AND)\\s+\\p{Lu})`,
+  `${SIDE_BY_SIDE_END}(?=\\s+(?!(?:of|OF|and|AND|&|for|FOR)\\b|,?\\s*${LEGAL_FORM}(?![\\p{L}]))\\p{Lu})|${SIDE_BY_SIDE_END}(?=\\s+(?:and|AND)\\s+\\p{Lu})`,
   "gu"
 )
 const splitSideBySide = (start: number, name: string): Array<readonly [number, string]> => {
@@ -142,7 +143,14 @@ const PLACES = new Set([...STATE_NAMES, "United States", "America", "Canada", "B
 const looksLikePerson = (words: string) =>
   isPlausibleName(words) && (startsWithGivenName(words) || /\s\p{Lu}\.\s/u.test(words)) && !new RegExp(`\\b${HEAD}\\b`, "u").test(words)
 
-const organization = (start: number, name: string, confidence: number, minWords: number, shape: RegExp): Candidate | undefined => {
+const organization = (
+  start: number,
+  name: string,
+  confidence: number,
+  minWords: number,
+  shape: RegExp,
+  textBefore: (offset: number) => string
+): Candidate | undefined => {
   const trimmedName = name.replace(/[\s,]+$/u, "")
   if (NOT_ORGANIZATION.test(trimmedName) || !shape.test(trimmedName)) return undefined
   // "Stephen M. Crampton and Thomas More Society": the words before "and" end a person's name.
@@ -151,7 +159,12 @@ const organization = (start: number, name: string, confidence: number, minWords:
   const left = and ? trimmedName.slice(0, and.index) : ""
   if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()))) {
     const cut = and.index + and[0].length
-    return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape)
+    return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape, textBefore)
+  }
+  // "Roger K. Gannam for Acme Corporation": a word right after an initial is a person's surname.
+  const afterInitial = /^\S+\s+(?:(?:for|of|and|&|FOR|OF|AND)\s+)?/u.exec(trimmedName)
+  if (afterInitial && /\p{Lu}[\p{L}'’-]+[ \t]+\p{Lu}\.[ \t]*$/u.test(textBefore(start)) && afterInitial[0].length < trimmedName.length) {
+    return organization(start + afterInitial[0].length, trimmedName.slice(afterInitial[0].length), confidence, minWords, shape, textBefore)
   }
   const words = trimmedName.split(/[\s,]+/u).filter((w) => w.length > 0)
   if (words.length < minWords) return undefined
@@ -159,31 +172,39 @@ const organization = (start: number, name: string, confidence: number, minWords:
   const content = words.filter((w) => !/^(?:of|and|for|the|de|du|la|von|van|&)$/i.test(w))
   const beforeHead = content.slice(0, -1).join(" ").replace(/,$/, "").toLowerCase()
   if (PLACES.has(beforeHead)) return undefined
-  if (content.length > 0 && isStopWord(content[0]!) && content.length <= 2 && !/^(?:National|American|General|United|First|Federal|Public|Central)$/i.test(content[0]!)) return undefined
+  const headFirst = new RegExp(`^${OF_HEAD}$`, "u").test(content[0] ?? "")
+  if (content.length > 0 && isStopWord(content[0]!) && content.length <= 2 && !headFirst && !/^(?:National|American|General|United|First|Federal|Public|Central)$/i.test(content[0]!)) return undefined
   return { type: "ORGANIZATION", charStart: start, charEnd: start + trimmedName.length, confidence }
 }
 
 /** Runs a match through the clean-ups in order; a split can give several organisations. */
 const named = (text: string, confidence: number, minWords: number, shape: RegExp, options: { readonly descriptor: boolean }) => (m: RegExpExecArray): Array<Candidate> => {
-  const raw = m.groups!.name!
-  let [start, name] = lastLines(text, m.index + m[0].indexOf(raw), raw.replace(/[\s,]+$/u, ""))
-  ;[start, name] = trimLeading(start, name)
-  const out: Array<Candidate> = []
-  for (let [partStart, part] of options.descriptor ? splitSideBySide(start, name) : [[start, name] as const]) {
-    if (options.descriptor) [partStart, part] = afterDescriptor(partStart, part)
-    ;[partStart, part] = trimLeading(partStart, part)
-    const candidate = organization(partStart, part, confidence, minWords, shape)
-    if (candidate) out.push(candidate)
+  const raw = m.groups!.name!.replace(/[\s,]+$/u, "")
+  const rawStart = m.index + m[0].indexOf(m.groups!.name!)
+  const read = (readStart: number, readName: string): Array<Candidate> => {
+    let [start, name] = trimLeading(readStart, readName)
+    const out: Array<Candidate> = []
+    for (let [partStart, part] of options.descriptor ? splitSideBySide(start, name) : [[start, name] as const]) {
+      if (options.descriptor) [partStart, part] = afterDescriptor(partStart, part)
+      ;[partStart, part] = trimLeading(partStart, part)
+      const candidate = organization(partStart, part, confidence, minWords, shape, (offset) => text.slice(Math.max(0, offset - 40), offset))
+      if (candidate) out.push(candidate)
+    }
+    return out
   }
-  return out
+  const [start, name] = lastLines(text, rawStart, raw)
+  const found = read(start, name)
+  // "U.S. Department of Labor\nOffice": when the last line is no name, a head word opened the first.
+  if (found.length === 0 && name !== raw) return read(rawStart, raw.slice(0, raw.indexOf("\n")))
+  return found
 }
 
 const anchored = (pattern: RegExp) => new RegExp(`^(?:${pattern.source.replace(/^\(\?<!\[\\p\{L\}\\p\{N\}\]\)/, "").replace("(?<name>", "(?:")})$`, "u")
 
 export const recognizeOrganizations: Recognizer = (text) => [
-  ...collect(text, WITH_LEGAL_FORM, named(text, 0.9, 2, anchored(WITH_LEGAL_FORM), { descriptor: true })),
-  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true })),
-  ...collect(text, HEAD_OF, named(text, 0.8, 3, anchored(HEAD_OF), { descriptor: false })),
+  ...collect(text, WITH_LEGAL_FORM, named(text, 0.9, 2, anchored(WITH_LEGAL_FORM), { descriptor: true }), { rescan: true }),
+  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true }), { rescan: true }),
+  ...collect(text, HEAD_OF, named(text, 0.8, 3, anchored(HEAD_OF), { descriptor: false }), { rescan: true }),
   ...collect(text, GOVERNMENT, (m) => {
     const name = m.groups!.name!
     const before = text.slice(Math.max(0, m.index - 40), m.index)

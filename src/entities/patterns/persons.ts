@@ -44,7 +44,11 @@ export const recognizePersons: Recognizer = (text) => [
   // "Ms. MacLean": the honorific is evidence enough for a surname alone.
   ...collect(text, HONORIFIC, (m) => nameCandidate(m, 0.9, 1)),
   ...collect(text, SIGNATURE, (m) => nameCandidate(m, 0.85)),
-  ...collect(text, MIDDLE_INITIAL, (m) => nameCandidate(m, 0.85)),
+  // An initial that opens a line is a list letter ("B. Replacement Shipper") unless a given name comes before it.
+  ...collect(text, MIDDLE_INITIAL, (m) =>
+    /\n[ \t]*\p{Lu}\.[ \t]/u.test(m.groups!.name!) && !startsWithGivenName(m.groups!.name!.slice(leadingNoiseLength(m.groups!.name!)))
+      ? undefined
+      : nameCandidate(m, 0.85)),
   // "F. Bid Evaluation" at the start of a line is a lettered heading, and capitals are headings too.
   ...collect(text, LEADING_INITIAL, (m) =>
     text.slice(lineStart(text, m.index), m.index).trim().length === 0 || isUpper(m.groups!.name!) ? undefined : nameCandidate(m, 0.7)),

@@ -14,7 +14,7 @@ import type { Candidate, Recognizer } from "../types.ts"
 /** `1983`, `78j(b)`, `240.10b-5`, `566.062`, `1102(a)(1)`, `12(b)(6)`. */
 const SECTION = "[0-9]+[A-Za-z]{0,3}(?:[.\\-–][0-9A-Za-z]+)*(?:\\([0-9A-Za-z]{1,4}\\))*"
 /** Further sections of a list; a number that starts the next citation ("and 28 U.S.C.") is not one. */
-const SECTIONS = `${SECTION}(?:(?:,|,?${SP}(?:and|&|or)|${SP}?[-–—]${SP}?)${SP}?${SECTION}(?![\\p{L}])(?!${SP}(?:U\\.?\\s?S\\.?\\s?C|C\\.?\\s?F\\.?\\s?R|Stat\\.|Fed\\.|\\p{Lu}\\p{Ll}*\\.)))*(?:${SP}et${SP}seq\\.)?`
+const SECTIONS = `${SECTION}(?:(?:,|,?${SP}(?:and|&|or)|${SP}?[-–—]${SP}?)${SP}?${SECTION}(?![\\p{L}\\p{N}])(?!${SP}(?:U\\.?\\s?S\\.?\\s?C|C\\.?\\s?F\\.?\\s?R|Stat\\.|Fed\\.|\\p{Lu}\\p{Ll}*\\.)))*(?:${SP}et${SP}seq\\.)?`
 const SECTION_SIGN = "(?:§§?|[Ss]ec(?:tions?|s?\\.)|SEC(?:TIONS?|S?\\.))"
 
 const CODE_TITLE = new RegExp(
