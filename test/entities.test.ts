@@ -438,6 +438,19 @@ describe("documentMentions", () => {
       ["LOCATION", "Oakland, California", 1]
     ])
   })
+
+  it("reads a signature block that runs over a chunk boundary", () => {
+    const text = "SEAN RIORDAN\nsriordan@example.org\nJORDAN WELLS\njwells@example.org\nCOOLEY LLP\n101 California Street, 5th Floor\nSan Francisco, CA 94111\nCounsel for Plaintiffs-Appellees\n"
+    const cut = text.indexOf("COOLEY")
+    const first = chunkOf(text, 0, 0, cut)
+    const second = chunkOf(text, 1, cut, text.length)
+    const mentions = documentMentions([first, second], [extractEntities(first.text), extractEntities(second.text)])
+    const lawyers = mentions.filter((m) => m.type === "PERSON")
+    expect(lawyers.map((m) => [m.text, m.chunkIndex, m.role, m.represents])).toEqual([
+      ["SEAN RIORDAN", 0, "counsel", "Plaintiffs-Appellees"],
+      ["JORDAN WELLS", 0, "counsel", "Plaintiffs-Appellees"]
+    ])
+  })
 })
 
 // ------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ const UNQUOTED = /^\([ \t]*(?:the[ \t]+)?(?<term>\p{Lu}[\p{L}&-]*(?:[ \t]\p{Lu}[
 /** Parentheses that cite or refer rather than define. */
 const NOT_A_TERM = /^(?:Exhibit|Schedule|Section|Annex|Appendix|See|Id|Dkt|Doc|ECF|Ex|App|Supp|Cir|Fed|Pub)\b/u
 /** Terms that name a document, a period or a product, as in `Globix Corporation (the "Globix Agreement")`. */
-const NOT_A_PARTY_TERM = /(?:^|\s)(?:Agreement|Contract|Amendment|Plan|Policy|Lease|License|Note|Notes|Site|Products?|Services?|Period|Date|Term|Territory|Software|Program|Promotion|Promotions|Effective Date)$/u
+const NOT_A_PARTY_TERM = /(?:^|\s)(?:Agreement|Contract|Amendment|Plan|Policy|Lease|License|Note|Notes|Site|Products?|Services?|Period|Date|Term|Territory|Software|Program|Promotion|Promotions|Effective Date|Customers|Users|Members|Materials|Parties|Affiliates)$/u
 const AS_ROLE = /^,?\s+(?:as|in\s+(?:his|her|its|their)\s+capacity\s+as)\s+(?:the\s+)?(?<role>\p{Lu}\p{Ll}+(?:\s\p{Lu}\p{Ll}+)?)\b/u
 const DESCRIPTION_LIMIT = 220
 /** A period after a lower-case word ends the sentence the name was in. */
