@@ -1,10 +1,12 @@
 import { asc, count, eq } from "drizzle-orm"
+import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
-import type { Db } from "../src/db/database.ts"
+import { Database, type Db } from "../src/db/database.ts"
 import { canonicalEntities, chunks, documents, documentTexts, entityMentions, events, processingTasks, relationships } from "../src/db/schema.ts"
 import { streamNames } from "../src/events/streams.ts"
 import { PROJECTOR_GROUP, projectedStreams } from "../src/projector/streams.ts"
-import { startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
+import { trimStreams } from "../src/projector/trim.ts"
+import { serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
 import { fixtureWorks, snapshotReadModels, writeDocumentEvents } from "./support/projector-fixtures.ts"
 import { databaseClient, spawnProjector, startProjector, tcpProxy } from "./support/projector-harness.ts"
 import { freePort, stopProcess } from "./support/processes.ts"
@@ -281,5 +283,100 @@ describe("projector while PostgreSQL is unreachable", () => {
       await projector.stop()
       await proxy.down()
     }
+  })
+})
+
+describe("two projectors in one group at once", () => {
+  let url: string
+  let referenceUrl: string
+  beforeAll(async () => {
+    url = await freshDatabase()
+    referenceUrl = await freshDatabase()
+  })
+
+  it("share the work and write the same rows as one projector alone (shared canonical entities included)", async () => {
+    const db = databaseClient(url)
+    const reference = databaseClient(referenceUrl)
+    const prefix = newPrefix("proj-compete")
+    const config = { batchSize: 3 }
+    const a = startProjector({ prefix, databaseUrl: url, config })
+    const b = startProjector({ prefix, databaseUrl: url, config })
+    try {
+      await migrated(db)
+      for (let i = 0; i < 30; i++) await writeDocumentEvents(redis, prefix, `c-${i}`)
+      const total = await streamLength(prefix)
+      await waitFor("all projected", async () => (await archived(db)) === total && (await pendingOf(prefix)) === 0, 30_000)
+      const projectedBy = async (p: typeof a) =>
+        (await p.metrics.projectorEvents.get()).values.filter((v) => v.labels.outcome === "projected").reduce((s, v) => s + v.value, 0)
+      expect((await projectedBy(a)) + (await projectedBy(b))).toBe(total)
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+    const alone = startProjector({ prefix, databaseUrl: referenceUrl, group: "reference" })
+    try {
+      await waitFor("reference projection", async () => (await archived(reference)) === (await streamLength(prefix)) && (await pendingOf(prefix, "reference")) === 0, 30_000)
+    } finally {
+      await alone.stop()
+    }
+    const snapshot = await snapshotReadModels(db)
+    const [acme] = await db.select().from(canonicalEntities).where(eq(canonicalEntities.id, "acme:ORGANIZATION:acme"))
+    expect(acme!.aliases).toHaveLength(30)
+    expect(snapshot).toEqual(await snapshotReadModels(reference))
+  })
+})
+
+describe("trimming", () => {
+  let url: string
+  beforeAll(async () => {
+    url = await freshDatabase()
+  })
+
+  it("never removes an entry the projector has not archived or a group has not acked", async () => {
+    const db = databaseClient(url)
+    const prefix = newPrefix("proj-trim")
+    const names = streamNames(prefix)
+    const submitted = names.event("document.submitted")
+    const completedStream = names.event("document.completed")
+    for (const id of ["t-1", "t-2", "t-3"]) await writeDocumentEvents(redis, prefix, id)
+    const services = serviceRunner("proj-trim", { keyPrefix: prefix, databaseUrl: url })
+    const trim = () => services.run(trimStreams().pipe(Effect.provide(Database.layer)))
+
+    // Nothing archived yet: nothing trimmed.
+    expect((await trim()).every((r) => r.removed === 0)).toBe(true)
+
+    const projector = startProjector({ prefix, databaseUrl: url })
+    await waitFor("archived", async () => (await archived(db)) === 21 && (await pendingOf(prefix)) === 0)
+    await projector.stop()
+    const ids = (await redis.xrange(submitted, "-", "+")).map(([id]) => id)
+
+    // document.completed is read by the projector alone: all of it is archived and acked.
+    // document.submitted is also read by `ocr`, whose group does not exist yet: left whole.
+    let results = await trim()
+    expect(await redis.xlen(completedStream)).toBe(0)
+    expect(results.find((r) => r.stream === completedStream)!.removed).toBe(3)
+    expect(await redis.xlen(submitted)).toBe(3)
+
+    // `ocr` has acked the first entry and holds the second unacked: only the first may go.
+    await redis.xgroup("CREATE", submitted, "ocr", "0")
+    await redis.xreadgroup("GROUP", "ocr", "w1", "COUNT", 2, "STREAMS", submitted, ">")
+    await redis.xack(submitted, "ocr", ids[0]!)
+    results = await trim()
+    expect((await redis.xrange(submitted, "-", "+")).map(([id]) => id)).toEqual(ids.slice(1))
+
+    // `ocr` acks everything, and two more documents arrive that the projector has not archived.
+    await redis.xreadgroup("GROUP", "ocr", "w1", "COUNT", 10, "STREAMS", submitted, ">")
+    await redis.xack(submitted, "ocr", ...ids)
+    const fresh = [...await writeDocumentEvents(redis, prefix, "t-4", { upTo: "document.submitted" }), ...await writeDocumentEvents(redis, prefix, "t-5", { upTo: "document.submitted" })]
+    await redis.xreadgroup("GROUP", "ocr", "w1", "COUNT", 10, "STREAMS", submitted, ">")
+    await redis.xack(submitted, "ocr", ...fresh)
+    await trim()
+    expect((await redis.xrange(submitted, "-", "+")).map(([id]) => id)).toEqual(fresh)
+
+    // Even acked by the projector's group, an entry missing from the archive stays.
+    await redis.xreadgroup("GROUP", PROJECTOR_GROUP, "someone", "COUNT", 10, "STREAMS", submitted, ">")
+    await redis.xack(submitted, PROJECTOR_GROUP, ...fresh)
+    await trim()
+    expect((await redis.xrange(submitted, "-", "+")).map(([id]) => id)).toEqual(fresh)
   })
 })

@@ -219,13 +219,13 @@ export const writeDocumentEvents = async (
  * Every read model as sorted JSON lines, serial ids left out: two databases with the same rows give
  * the same snapshot.
  */
-export const snapshotReadModels = async (db: Db): Promise<Record<string, Array<string>>> => {
-  const out: Record<string, Array<string>> = {}
+export const snapshotReadModels = async (db: Db): Promise<Record<keyof typeof READ_MODEL_TABLES, Array<string>>> => {
+  const out = {} as Record<keyof typeof READ_MODEL_TABLES, Array<string>>
   for (const [name, table] of Object.entries(READ_MODEL_TABLES)) {
     const rows = (await db.select().from(table)) as Array<Record<string, unknown>>
     // relationships and processing_tasks have serial ids, which a rebuild numbers afresh.
     const serial = name === "relationships" || name === "processing_tasks"
-    out[name] = rows.map((row) => {
+    out[name as keyof typeof READ_MODEL_TABLES] = rows.map((row) => {
       const { id: _id, ...rest } = row
       return JSON.stringify(serial ? rest : row, (_key, value) => (value instanceof Date ? value.toISOString() : value))
     }).sort()
