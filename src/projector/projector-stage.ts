@@ -113,7 +113,11 @@ export const runProjector = (options: ProjectorOptions) =>
     const ack = (items: ReadonlyArray<{ readonly stream: string; readonly id: string }>) => {
       if (items.length === 0) return Effect.void
       const perStream = new Map<string, Array<string>>()
-      for (const item of items) perStream.set(item.stream, [...(perStream.get(item.stream) ?? []), item.id])
+      for (const item of items) {
+        const ids = perStream.get(item.stream)
+        if (ids) ids.push(item.id)
+        else perStream.set(item.stream, [item.id])
+      }
       return redis.use("projector.ack", (client) => {
         const pipeline = client.pipeline()
         for (const [stream, ids] of perStream) pipeline.xack(stream, group, ...ids)
