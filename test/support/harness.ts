@@ -48,14 +48,20 @@ export const startWorker = async <R = never>(options: {
   readonly works?: StageWorks<R>
   readonly config?: AppConfigOverrides
   readonly redisUrl?: string
+  /** Services the stage works need beyond the base ones (e.g. stagesLayer). */
+  readonly layer?: Layer.Layer<any, never, any>
 }): Promise<RunningWorker> => {
   const config = testConfig(options.prefix, options.config)
   const stop = Deferred.makeUnsafe<void>()
   const metrics = makeMetrics({ defaultMetrics: false })
-  const layer = servicesLayer(
+  const base = servicesLayer(
     AppConfig.layer({ ...config, redisUrl: options.redisUrl ?? REDIS_URL }),
     Layer.succeed(Metrics, metrics)
-  ).pipe(Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error")))
+  )
+  const layer = (options.layer ?? Layer.empty).pipe(
+    Layer.provideMerge(base),
+    Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error"))
+  )
   const program = runWorker<R>({
     stages: options.stages ?? ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"],
     ...(options.works ? { works: options.works } : {}),
