@@ -3,6 +3,7 @@ import { loadAnswerKey } from "./answer-key.ts"
 import { evaluate } from "./evaluate.ts"
 import { formatMarkdown } from "./markdown.ts"
 import { runSamples } from "./run.ts"
+import { liveWorks, stagesLayer } from "../stages/live-works.ts"
 
 /**
  * `npm run eval [-- --json]`: runs the pipeline over samples/ and scores it against the hand-written
@@ -20,7 +21,7 @@ if (unknown.length > 0) {
 
 const program = Effect.gen(function*() {
   const key = yield* Effect.try({ try: () => loadAnswerKey(), catch: (error) => (error as Error).message })
-  const { runs, notSubmitted } = yield* runSamples()
+  const { runs, notSubmitted } = yield* runSamples({ works: liveWorks, stageLayer: stagesLayer })
   for (const failure of notSubmitted) process.stderr.write(`eval: ${failure.file} not submitted: ${failure.error}\n`)
   const report = evaluate(key, runs)
   // undefined (nothing predicted, nothing measured) becomes null, so machines see every field.
