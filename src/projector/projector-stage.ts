@@ -50,7 +50,7 @@ export const runProjector = (options: ProjectorOptions) =>
     const config = yield* AppConfig
     const redis = yield* RedisClient
     const metrics = yield* Metrics
-    yield* Database // fail early (before touching Redis groups) when the database is not there
+    yield* Database // opened and migrated before any group is created
     const group = options.group ?? PROJECTOR_GROUP
     const consumer = config.consumerName
     const sources = projectedStreams(streamNames(config.keyPrefix), group)
