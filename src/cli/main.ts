@@ -4,6 +4,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { runWorker } from "../engine/worker.ts"
 import { liveLayer } from "../layers.ts"
+import { liveWorks } from "../stages/live-works.ts"
 import { isStageName } from "../stages/pipeline.ts"
 import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
@@ -40,7 +41,7 @@ const worker = Command.make(
   Effect.fn(function*({ stages, projector, trimInterval }) {
     const selected = yield* parseStages(stages)
     const projection = runProjectorProcess({ stop: shutdownRequested, http: false, trimIntervalMs: trimInterval * 1000 })
-    yield* Effect.all([runWorker<never>({ stages: selected, stop: shutdownRequested }), ...(projector ? [projection] : [])], {
+    yield* Effect.all([runWorker({ stages: selected, stop: shutdownRequested, works: liveWorks }), ...(projector ? [projection] : [])], {
       concurrency: "unbounded",
       discard: true
     })
@@ -74,7 +75,7 @@ const ingest = Command.make(
   })
 ).pipe(Command.withDescription("Submit files: one XADD per file to the intake stream, with sha256"))
 
-const demo = Command.make("demo", {}, () => runDemo()).pipe(
+const demo = Command.make("demo", {}, () => runDemo({ works: liveWorks })).pipe(
   Command.withDescription("Run a worker, submit the bundled samples, print each document's way through the stages")
 )
 
