@@ -175,7 +175,7 @@ describe("projector killed mid-batch (SIGKILL), then restarted", () => {
     const db = databaseClient(url)
     const reference = databaseClient(referenceUrl)
     const prefix = newPrefix("proj-kill")
-    const ids = Array.from({ length: 60 }, (_, i) => `k-${String(i).padStart(2, "0")}`)
+    const ids = Array.from({ length: 200 }, (_, i) => `k-${String(i).padStart(3, "0")}`)
     for (const id of ids) await writeDocumentEvents(redis, prefix, id)
     const total = await streamLength(prefix)
     const env = {
