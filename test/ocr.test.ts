@@ -16,6 +16,8 @@ import type { PipelineEvent } from "../src/events/event.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { extractText, extractTextCached, type ExtractOptions } from "../src/ocr/extract.ts"
 import { detectMediaType } from "../src/ocr/media-type.ts"
+import { openPdf } from "../src/ocr/pdf.ts"
+import { shouldOcr } from "../src/ocr/scanned-page.ts"
 import { joinTextItems } from "../src/ocr/text-layer.ts"
 import type { ExtractedText } from "../src/pipeline/artifacts.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
@@ -249,6 +251,61 @@ describe("extractText", () => {
     expect(await pagesCounted("tesseract")).toBe(before + 1)
     const hits = (await metrics.cacheRequests.get()).values.find((v) => v.labels.cache === "ocr" && v.labels.result === "hit")
     expect(hits?.value).toBe(1)
+  }, 60_000)
+})
+
+describe("scanned pages under a sparse text layer", () => {
+  const STAMP = "Case: 24-1234 Document: 7 Filed: 01/02/2024 Page: 1 of 1"
+  /** A page-size scan with a filing stamp drawn over it as text, as court e-filing systems do. */
+  const stampedScan = async () => {
+    const doc = await PDFDocument.create()
+    const font = await doc.embedFont(StandardFonts.Helvetica)
+    const png = await doc.embedPng(textImage(SCANNED_LINES, 1700, 834, 44))
+    const page = doc.addPage([612, 300])
+    page.drawImage(png, { x: 0, y: 0, width: 612, height: 300 })
+    page.drawText(STAMP, { x: 36, y: 288, size: 8, font })
+    return doc.save()
+  }
+  /** The same stamp on a typeset page with a small logo: a short page, not a scan. */
+  const stampedLetter = async () => {
+    const doc = await PDFDocument.create()
+    const font = await doc.embedFont(StandardFonts.Helvetica)
+    const logo = await doc.embedPng(textImage(["LOGO"], 200, 80, 40))
+    const page = doc.addPage([612, 300])
+    page.drawImage(logo, { x: 36, y: 220, width: 100, height: 40 })
+    page.drawText(STAMP, { x: 36, y: 288, size: 8, font })
+    return doc.save()
+  }
+  const layoutOf = (bytes: Uint8Array) => run(Effect.scoped(Effect.flatMap(openPdf(bytes), (pdf) => pdf.pageLayout(1))))
+
+  it("measures how much of a page images cover", async () => {
+    const scan = await layoutOf(await stampedScan())
+    expect(scan.area).toBe(612 * 300)
+    expect(scan.imageCoverage).toBeCloseTo(1, 2)
+    expect((await layoutOf(await stampedLetter())).imageCoverage).toBeCloseTo((100 * 40) / (612 * 300), 3)
+    expect((await layoutOf(await textPdf())).imageCoverage).toBe(0)
+  })
+
+  it("OCRs a page that is a scan under a stamp, keeps a sparse typeset page and a dense layer over an image", () => {
+    const letterPage = 612 * 792
+    expect(shouldOcr(45, { area: letterPage, imageCoverage: 1 })).toBe(true)
+    expect(shouldOcr(45, { area: letterPage, imageCoverage: 0.03 })).toBe(false)
+    // A searchable scan: the OCR text layer under the image is dense, and kept.
+    expect(shouldOcr(1300, { area: letterPage, imageCoverage: 0.95 })).toBe(false)
+    expect(shouldOcr(5)).toBe(true)
+    expect(shouldOcr(45)).toBe(false)
+  })
+
+  it("reads the scan itself, not only its stamp", async () => {
+    const before = await pagesCounted("tesseract")
+    const [page] = (await extract(await stampedScan())).pages
+    expect(await pagesCounted("tesseract")).toBe(before + 1)
+    expect(page!.method).toBe("tesseract")
+    expect(page!.text).toContain("MOTION TO DISMISS")
+    expect(page!.text).toContain("Acme Corporation")
+
+    const [letter] = (await extract(await stampedLetter())).pages
+    expect([letter!.method, letter!.text]).toEqual(["text-layer", STAMP])
   }, 60_000)
 })
 

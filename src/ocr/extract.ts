@@ -8,16 +8,14 @@ import { OcrEngine, type PageImage } from "./engine.ts"
 import { type ExtractionError, extractionError } from "./errors.ts"
 import { decodePlainText, describeUnsupported, detectMediaType } from "./media-type.ts"
 import { openPdf } from "./pdf.ts"
+import { needsLayout, shouldOcr } from "./scanned-page.ts"
 import { usableCharacters } from "./text-layer.ts"
 
 /**
- * Version of the extraction logic (text-layer joining, the OCR threshold, rendering). Part of the
+ * Version of the extraction logic (text-layer joining, which pages are OCRed, rendering). Part of the
  * cache key: bump it when a change should make cached results stale.
  */
-export const OCR_VERSION = 1
-
-/** A PDF page with fewer letters and digits than this in its text layer is OCRed instead. */
-export const MIN_TEXT_LAYER_CHARACTERS = 20
+export const OCR_VERSION = 2
 
 /** What the producer said about the document: used in error messages, never to choose a parser. */
 export interface ExtractHints {
@@ -72,13 +70,16 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
     return yield* Effect.forEach(numbers, (page) =>
       Effect.gen(function*() {
         const layer = yield* pdf.pageText(page)
-        if (usableCharacters(layer) >= MIN_TEXT_LAYER_CHARACTERS) {
+        const usable = usableCharacters(layer)
+        // A scan with a filing stamp in its text layer is still a scan: the stamp is not its text.
+        const layout = needsLayout(usable) ? yield* pdf.pageLayout(page) : undefined
+        if (!shouldOcr(usable, layout)) {
           return { page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText
         }
         const { png, dpi } = yield* pdf.renderPage(page)
         const recognized = yield* recognizePage({ bytes: png, mediaType: "image/png", page, dpi })
         // A sparse text layer that OCR cannot improve on (a nearly blank page) is kept as it is.
-        return usableCharacters(recognized.text) >= usableCharacters(layer)
+        return usableCharacters(recognized.text) >= usable
           ? recognized
           : ({ page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText)
       }), { concurrency: Math.max(1, options.concurrency) })

@@ -4,6 +4,7 @@ import { createCanvas } from "@napi-rs/canvas"
 import { Effect, type Scope } from "effect"
 import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs"
 import { type ExtractionError, extractionError } from "./errors.ts"
+import { imageCoverage } from "./page-images.ts"
 import { joinTextItems } from "./text-layer.ts"
 
 type RenderParameters = Parameters<PDFPageProxy["render"]>[0]
@@ -30,10 +31,17 @@ const classifyOpenError = (error: unknown): ExtractionError => {
   return extractionError("corrupt_pdf", `corrupt PDF: ${describe(error)}`)
 }
 
+export interface PageLayout {
+  readonly area: number
+  readonly imageCoverage: number
+}
+
 export interface OpenPdf {
   readonly numPages: number
   /** The page's text layer, joined into lines (empty when the page has none). */
   readonly pageText: (page: number) => Effect.Effect<string, ExtractionError>
+  /** The page's area (PDF units², 1/72 inch) and the share of it that images cover (0..1). */
+  readonly pageLayout: (page: number) => Effect.Effect<PageLayout, ExtractionError>
   /** The page rendered to PNG for OCR, at RENDER_DPI or less for very large pages. */
   readonly renderPage: (page: number) => Effect.Effect<{ readonly png: Buffer; readonly dpi: number }, ExtractionError>
 }
@@ -60,7 +68,7 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
-        const { getDocument, VerbosityLevel } = await loadPdfjs()
+        const { getDocument, OPS, VerbosityLevel } = await loadPdfjs()
         const task = getDocument({
           // A copy: pdf.js may transfer (detach) the buffer it is given.
           data: new Uint8Array(bytes),
@@ -74,7 +82,7 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
           stopAtErrors: false
         })
         try {
-          return { task, document: await task.promise }
+          return { task, document: await task.promise, ops: OPS }
         } catch (error) {
           await task.destroy()
           throw error
@@ -84,10 +92,16 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
     }),
     ({ task }) => Effect.promise(() => task.destroy().catch(() => undefined))
   ).pipe(
-    Effect.map(({ document }): OpenPdf => ({
+    Effect.map(({ document, ops }): OpenPdf => ({
       numPages: document.numPages,
       pageText: (number) =>
         withPage(document, number, "text", async (page) => joinTextItems((await page.getTextContent()).items)),
+      pageLayout: (number) =>
+        withPage(document, number, "layout", async (page) => {
+          const { width, height } = page.getViewport({ scale: 1 })
+          const area = width * height
+          return { area, imageCoverage: imageCoverage(await page.getOperatorList(), ops, area) }
+        }),
       renderPage: (number) =>
         withPage(document, number, "rendering", async (page) => {
           const unscaled = page.getViewport({ scale: 1 })
