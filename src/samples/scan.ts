@@ -73,5 +73,5 @@ export const renderScannedPage = (lines: ReadonlyArray<ScanLine>): Buffer => {
     const size = 1 + Math.floor(random() * 2)
     ctx.fillRect(Math.floor(random() * width), Math.floor(random() * height), size, size)
   }
-  return canvas.toBuffer("image/png", { resolution: SCAN_DPI })
+  return canvas.toBuffer("image/png")
 }
