@@ -125,15 +125,53 @@ const contract = () => {
   return { text: CONTRACT, chunks, mentions }
 }
 
+const APPEAL = `UNITED STATES COURT OF APPEALS
+FOR THE TWELFTH CIRCUIT
+
+OMEGA LLC,
+Plaintiff-Appellant,
+v.
+SIGMA CORP.,
+Defendant-Appellee.
+
+Appeal from the United States District Court
+for the District of Nowhere
+USDC No. 3:23-cv-00042
+[Hon. Paula Roe, U.S. District Judge]
+
+Before Smith, Jones, and Brown, Circuit Judges.
+
+Omega appeals. See Doe v. Poe, 1 F.4th 2, 5 (2021) (Black, J., dissenting). AFFIRMED.
+`
+
+/** An appeal whose own number stands only in its running header (removed by the clean stage). */
+const appeal = () => {
+  const chunks = chunked(APPEAL, "Omega appeals")
+  const mentions = locate(APPEAL, chunks, [
+    ["COURT", "UNITED STATES COURT OF APPEALS\nFOR THE TWELFTH CIRCUIT"],
+    ["ORGANIZATION", "OMEGA LLC", { role: "plaintiff" }],
+    ["ORGANIZATION", "SIGMA CORP.", { role: "defendant" }],
+    ["CASE_NUMBER", "3:23-cv-00042", { normalized: "3:23-cv-00042" }],
+    ["JUDGE", "Paula Roe"],
+    ["JUDGE", "Smith"],
+    ["JUDGE", "Jones"],
+    ["JUDGE", "Brown"],
+    ["CASE_CITATION", "Doe v. Poe, 1 F.4th 2, 5 (2021)", { normalized: "1 F.4th 2" }],
+    ["JUDGE", "Black"]
+  ])
+  return { text: APPEAL, chunks, mentions }
+}
+
 const PROJECT = "matter-7"
 
 const graphOf = (
   fixture: { text: string; chunks: ReadonlyArray<Chunk>; mentions: ReadonlyArray<Mention> },
   category: Category,
-  documentId = "doc-1"
+  documentId = "doc-1",
+  runningLines?: ReadonlyArray<string>
 ) => {
   const { resolution } = resolveEntities({ project: PROJECT, mentions: fixture.mentions, known: [] })
-  const graph = buildGraph({ documentId, project: PROJECT, category, mentions: fixture.mentions, resolution, chunks: fixture.chunks, text: fixture.text })
+  const graph = buildGraph({ documentId, project: PROJECT, category, mentions: fixture.mentions, resolution, chunks: fixture.chunks, text: fixture.text, runningLines })
   return { graph, resolution }
 }
 
@@ -241,6 +279,34 @@ describe("buildGraph", () => {
     expect(asContract).not.toContain("decided_by")
     expect(asContract).not.toContain("filed_in")
     expect(asContract).not.toContain("party_to_case")
+  })
+
+  it("does not make the court below's judge or a cited case's judge decide the appeal", () => {
+    const { graph, resolution } = graphOf(appeal(), "court_opinion_or_order")
+    expect(named(graph, resolution).filter((line) => line.startsWith("decided_by"))).toEqual([
+      "decided_by: 3:23-cv-00042 -> Brown",
+      "decided_by: 3:23-cv-00042 -> Jones",
+      "decided_by: 3:23-cv-00042 -> Smith"
+    ])
+  })
+
+  it("takes the case a paper was filed in from its running header or filing stamp", () => {
+    const stamp = ["No. 24-1111", "Case: 24-1111 Document: 7 Page: 2 Date Filed: 03/04/2024"]
+    const { graph, resolution } = graphOf(appeal(), "court_opinion_or_order", "appeal-1", stamp)
+    // Not the lower court's number, the first one in the text: the appeal's, as a node of its own.
+    expect(graph.nodes).toEqual([
+      { id: canonicalId(PROJECT, "CASE_NUMBER", "24-1111"), project: PROJECT, type: "CASE_NUMBER", name: "24-1111", aliases: [], roles: [] }
+    ])
+    expect(named(graph, resolution).filter((line) => /^(party_to_case|filed_in)/.test(line))).toEqual([
+      "filed_in: 24-1111 -> UNITED STATES COURT OF APPEALS FOR THE TWELFTH CIRCUIT",
+      "party_to_case: OMEGA LLC -> 24-1111",
+      "party_to_case: SIGMA CORP. -> 24-1111"
+    ])
+    // A stamp with a longer form of the caption's number (judge initials) names the same case: no second node.
+    const district = graphOf(courtOrder(), "court_opinion_or_order", "order-1", ["Case 1:23-cv-04567-ABC Document 12 Filed 03/04/21 Page 2 of 4"])
+    expect(district.graph.nodes).toEqual([])
+    const unstamped = graphOf(courtOrder(), "court_opinion_or_order")
+    expect(named(district.graph, district.resolution)).toEqual(named(unstamped.graph, unstamped.resolution))
   })
 
   it("builds a contract's parties, execution date and amounts around the document node", () => {

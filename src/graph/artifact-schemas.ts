@@ -20,6 +20,7 @@ export const ChunkListSchema = Schema.Struct({ chunks: Schema.Array(ChunkSchema)
 
 export const CleanTextSchema = Schema.Struct({
   text: Schema.String,
+  removedLines: Schema.optional(Schema.Array(Schema.String)),
   classification: Schema.Struct({ category: Schema.Literals(CATEGORIES) })
 })
 

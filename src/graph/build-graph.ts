@@ -10,12 +10,16 @@ import {
   type RelationshipType,
   type Resolution
 } from "../pipeline/artifacts.ts"
+import { canonicalId } from "../resolution/canonical-id.ts"
 import { matchKey } from "../resolution/name-families.ts"
+import { referenceKey } from "../resolution/reference-key.ts"
 import { nameWords } from "../resolution/text-normalize.ts"
+import { decidingJudges } from "./deciding-judges.ts"
 import { documentNode, documentTitle } from "./document-title.ts"
 import { evidenceAt } from "./evidence.ts"
 import { isLitigationRole, partyRole, singularRole } from "./party-roles.ts"
 import { principalDate } from "./principal-date.ts"
+import { stampedCaseNumber } from "./stamped-case-number.ts"
 
 export interface GraphInput {
   readonly documentId: string
@@ -28,6 +32,8 @@ export interface GraphInput {
   readonly chunks?: ReadonlyArray<Chunk> | undefined
   /** The clean text the mention offsets point into. */
   readonly text: string
+  /** The running headers and footers the clean stage removed (`CleanText.removedLines`). */
+  readonly runningLines?: ReadonlyArray<string> | undefined
 }
 
 const COURT_PAPERS: ReadonlySet<Category> = new Set([
@@ -45,8 +51,9 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
 
 /**
  * The document's knowledge graph: typed edges between canonical entities, each with the evidence
- * (chunk, span, quote) that supports it. The case node is the CASE_NUMBER canonical, else the
- * document node; the subject of a court paper is its case, of a contract the document.
+ * (chunk, span, quote) that supports it. The case node is the case number the paper's running
+ * header or filing stamp names (see stampedCaseNumber), else its first CASE_NUMBER canonical, else
+ * the document node; the subject of a court paper is its case, of a contract the document.
  *
  * - party_to_case: a party (a person or organisation with a party role) → the case.
  *   party_to_contract: a contract party → the document node. Contracts make every party a contract
@@ -54,14 +61,15 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
  * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
  *   role such as `Plaintiffs`) → counsel.
  * - filed_in (court papers): case → the first court named (the caption's).
- * - decided_by (opinions and orders): case → each judge.
+ * - decided_by (opinions and orders): case → each judge, but the court below's and a cited case's
+ *   (see decidingJudges).
  * - cites: subject → each case citation and statute.
  * - dated: subject → the principal date (see principalDate). amount: subject → each sum.
  *
  * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
  * sorted by type, source and target: the same input always gives the same graph.
  */
-export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text }: GraphInput): Graph => {
+export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text, runningLines }: GraphInput): Graph => {
   const canonicals = new Map(resolution.canonicals.map((canonical) => [canonical.id, canonical]))
   const resolved = mentions
     .map((mention, index) => ({ mention, index, entity: canonicals.get(resolution.canonicalIds[index] ?? "") }))
@@ -72,7 +80,8 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     evidenceAt(text, mention.chunkIndex, mention.charStart, mention.charEnd, chunkByIndex.get(mention.chunkIndex))
 
   const document = documentNode(project, documentId, documentTitle(text, documentId))
-  const caseNumber = resolved.find(({ entity }) => entity.type === "CASE_NUMBER")?.entity.id
+  const stampedCase = caseOfStamp(project, resolved.map(({ entity }) => entity), stampedCaseNumber(runningLines ?? []))
+  const caseNumber = stampedCase?.id ?? resolved.find(({ entity }) => entity.type === "CASE_NUMBER")?.entity.id
   const contract = category === "contract"
   /** The case a paper was written in: its number, else the paper itself stands for it. */
   const caseNode = caseNumber ?? document.id
@@ -136,13 +145,14 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     for (const party of representedBy(represents)) add("represented_by", party, entity.id, mention.confidence, evidenceOf(mention))
   }
 
+  const decided = decidingJudges(text, mentions)
   for (const { mention, entity } of resolved) {
     switch (entity.type) {
       case "COURT":
         break
       case "JUDGE":
         // Only an opinion or order is decided; a notice of hearing or a brief names judges who decided nothing yet.
-        if (category === "court_opinion_or_order") add("decided_by", caseNode, entity.id, mention.confidence, evidenceOf(mention))
+        if (category === "court_opinion_or_order" && decided(mention)) add("decided_by", caseNode, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "CASE_CITATION":
       case "STATUTE":
@@ -170,6 +180,28 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0) ||
     (a.targetId < b.targetId ? -1 : a.targetId > b.targetId ? 1 : 0)
   )
-  const usesDocument = relationships.some((edge) => edge.sourceId === document.id || edge.targetId === document.id)
-  return { nodes: usesDocument ? [document] : [], relationships }
+  const uses = (node: CanonicalEntity) => relationships.some((edge) => edge.sourceId === node.id || edge.targetId === node.id)
+  const ownNodes = [document, ...(stampedCase?.created ? [stampedCase.node] : [])]
+  return { nodes: ownNodes.filter(uses), relationships }
+}
+
+/**
+ * The case node for the number a running header or stamp names: the document's own CASE_NUMBER
+ * canonical when it names the same case (`1:20-cv-01234` in the stamp, `1:20-cv-01234-ABC` in the
+ * caption), else a new node with the id resolution gives that number.
+ */
+const caseOfStamp = (
+  project: string,
+  entities: ReadonlyArray<CanonicalEntity>,
+  stamped: string | undefined
+): { readonly id: string; readonly node: CanonicalEntity; readonly created: boolean } | undefined => {
+  if (stamped === undefined) return undefined
+  const key = referenceKey("CASE_NUMBER", stamped)
+  const sameCase = (other: string) => other === key || other.startsWith(`${key}-`) || key.startsWith(`${other}-`)
+  const known = entities.find((entity) =>
+    entity.type === "CASE_NUMBER" && [entity.name, ...entity.aliases].some((name) => sameCase(referenceKey("CASE_NUMBER", name)))
+  )
+  if (known) return { id: known.id, node: known, created: false }
+  const node: CanonicalEntity = { id: canonicalId(project, "CASE_NUMBER", key), project, type: "CASE_NUMBER", name: stamped, aliases: [], roles: [] }
+  return { id: node.id, node, created: true }
 }

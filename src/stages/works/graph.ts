@@ -40,7 +40,8 @@ export const graphWork: StageWork<BlobStore> = (event) =>
       mentions,
       resolution,
       chunks,
-      text: clean.text
+      text: clean.text,
+      runningLines: clean.removedLines
     })
     const blobs = yield* BlobStore
     const ref = yield* blobs.putJson(graph).pipe(
