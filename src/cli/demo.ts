@@ -1,5 +1,10 @@
-import { Effect } from "effect"
+import { relative } from "node:path"
+import { count, inArray } from "drizzle-orm"
+import { Deferred, Effect, Fiber } from "effect"
 import { AppConfig } from "../config.ts"
+import { Database, pgliteDirectory } from "../db/database.ts"
+import { documents, entityMentions, processingTasks, relationships } from "../db/schema.ts"
+import { runProjector } from "../projector/projector-stage.ts"
 import { runDocuments } from "../pipeline/run-documents.ts"
 import { sampleDocuments } from "../samples/files.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
@@ -17,6 +22,10 @@ export const runDemo = <R = never>(
 ) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
+    // The projector runs beside the stages, so the demo also fills the read models (PGlite unless
+    // DATABASE_URL is set): what `lexstream status` and SQL queries read afterwards.
+    const stopProjector = Deferred.makeUnsafe<void>()
+    const projector = yield* runProjector({ stop: stopProjector, http: false, trimIntervalMs: 0 }).pipe(Effect.forkChild)
     const { runs, notSubmitted } = yield* runDocuments<R>({
       files: options.files ?? sampleDocuments(),
       works: options.works,
@@ -26,6 +35,33 @@ export const runDemo = <R = never>(
     for (const run of runs) lines.push("", ...formatDocumentRun(run))
     for (const failure of notSubmitted) lines.push("", `${failure.file}: not submitted: ${failure.error}`)
     const finished = runs.filter((run) => run.status !== "timed-out").length
-    process.stdout.write(`${lines.join("\n")}\n\n${finished}/${runs.length} document(s) finished; streams under '${config.keyPrefix}'\n`)
+    const summary = yield* readModelSummary(runs.filter((run) => run.status !== "timed-out").map((run) => run.documentId))
+    Deferred.doneUnsafe(stopProjector, Effect.void)
+    yield* Fiber.join(projector)
+    process.stdout.write(`${lines.join("\n")}\n\n${finished}/${runs.length} document(s) finished; streams under '${config.keyPrefix}'\n${summary}\n`)
     if (finished < runs.length) return yield* Effect.fail("some documents did not finish in time")
+  }).pipe(Effect.provide(Database.layer))
+
+/** Waits (briefly) for the projector to record the documents, then counts what it wrote for them. */
+const readModelSummary = (ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const database = yield* Database
+    if (ids.length === 0) return ""
+    const projected = () =>
+      database.use("demo.documents", (db) => db.select({ status: documents.status }).from(documents).where(inArray(documents.id, [...ids])))
+    const deadline = Date.now() + 30_000
+    let rows = yield* projected()
+    while (rows.filter((row) => row.status === "completed" || row.status === "failed").length < ids.length && Date.now() < deadline) {
+      yield* Effect.sleep("200 millis")
+      rows = yield* projected()
+    }
+    const countOf = (table: typeof entityMentions | typeof relationships | typeof processingTasks) =>
+      database.use("demo.count", (db) => db.select({ n: count() }).from(table).where(inArray(table.documentId, [...ids]))).pipe(
+        Effect.map(([row]) => row?.n ?? 0)
+      )
+    const where = database.kind === "pglite" ? `PGlite in ${relative(process.cwd(), pgliteDirectory(config.dataDir)) || "."}` : "PostgreSQL (DATABASE_URL)"
+    return `read models in ${where}: ${rows.length} document(s), ${yield* countOf(entityMentions)} entity mention(s), ` +
+      `${yield* countOf(relationships)} relationship(s), ${yield* countOf(processingTasks)} stage attempt(s)\n` +
+      `next: npx lexstream status ${ids[0]}`
   })
