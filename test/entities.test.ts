@@ -174,6 +174,11 @@ const BY_TYPE: ReadonlyArray<readonly [string, string, ReadonlyArray<Expected>]>
     { type: "MONEY", text: "One Hundred Thousand Dollars ($100,000)", normalized: "USD 100000.00" },
     { type: "MONEY", text: "Five Million Dollars", normalized: "USD 5000000.00" }
   ]],
+  ["money with a short scale", "until revenues reach $10MM, a cap of $2.5M and a floor of $500K", [
+    { type: "MONEY", text: "$10MM", normalized: "USD 10000000.00" },
+    { type: "MONEY", text: "$2.5M", normalized: "USD 2500000.00" },
+    { type: "MONEY", text: "$500K", normalized: "USD 500000.00" }
+  ]],
 
   // Addresses and places.
   ["addresses", "LAKIN & WILLE LLP\n1939 Harrison Street, Suite 420\nOakland, CA 94612\n\nBuyer's facility at 1200 Harbor Boulevard, Wilmington, Delaware 19801, or elsewhere.", [
@@ -334,6 +339,39 @@ describe("extractEntities: parties, roles and defined terms", () => {
       { type: "ORGANIZATION", text: "PageMaster Corporation", definedAs: "PageMaster" }
     ])
     expect(mentions.find((m) => m.text === "Go Call, Inc.")!.definedAs).toBeUndefined()
+  })
+
+  it("makes the parties a contract is made between parties, when it names no role for them", () => {
+    const preamble =
+      'PROMOTION AGREEMENT\nThis Promotion Agreement (the "Agreement") is dated as of May 1, 2020 by and between Zeta Media, Inc. ' +
+      '("Zeta") and Omicron Corporation, a Delaware corporation ("Customer"). Zeta shall promote Omicron Corporation.'
+    const mentions = expectMentions(preamble, [
+      { type: "ORGANIZATION", text: "Zeta Media, Inc.", definedAs: "Zeta", role: "party" },
+      // A role the contract defines says more, and stays.
+      { type: "ORGANIZATION", text: "Omicron Corporation", definedAs: "Customer", role: "customer" }
+    ])
+    // The next sentence is no preamble.
+    expect(mentions.filter((m) => m.text === "Omicron Corporation").map((m) => m.role)).toEqual(["customer", undefined])
+    expectMentions("LICENSE AGREEMENT\nbetween\nKappa Labs, Inc.\nand\nLAMBDA DATA AG\nhereinafter \"Lambda\"", [
+      { type: "ORGANIZATION", text: "Kappa Labs, Inc.", role: "party" },
+      { type: "ORGANIZATION", text: "LAMBDA DATA AG", role: "party" }
+    ])
+    expectMentions("Sigma Insurance Company, a Michigan corporation (SIC) and Tau Agents, Inc. agree as follows:", [
+      { type: "ORGANIZATION", text: "Sigma Insurance Company", role: "party" },
+      { type: "ORGANIZATION", text: "Tau Agents, Inc.", role: "party" }
+    ])
+  })
+
+  it("gives no party role outside the sentence that makes the contract", () => {
+    const notParties = [
+      "Any notice under this Agreement shall be made by telegram or mail addressed as follows:\nZETA MEDIA, INC.\n100 Main Street",
+      "The court held that the agreement between Zeta Media, Inc. and Omicron Corporation was void."
+    ]
+    for (const text of notParties) {
+      const roles = extractEntities(text).filter((m) => m.type === "ORGANIZATION").map((m) => m.role)
+      expect(roles.length, text).toBeGreaterThan(0)
+      expect(roles, text).toEqual(roles.map(() => undefined))
+    }
   })
 
   it("marks the lawyers of a signature block as counsel for the party the block names", () => {

@@ -3,6 +3,7 @@ import { recognizeAddresses } from "./patterns/addresses.ts"
 import { recognizeCaseNumbers } from "./patterns/case-numbers.ts"
 import { recognizeCitations } from "./patterns/citations.ts"
 import { splitConjoinedParties } from "./patterns/conjoined.ts"
+import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import { recognizeCourts } from "./patterns/courts.ts"
 import { recognizeDates } from "./patterns/dates.ts"
@@ -21,7 +22,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-1"
+export const EXTRACTOR_VERSION = "rules-2"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,
@@ -58,6 +59,7 @@ export const extractEntities = (text: string): Array<ChunkMention> => {
   mentions = splitConjoinedParties(text, mentions)
   mentions = attachRolesBeforeNames(text, mentions)
   mentions = attachCounsel(text, mentions)
+  mentions = attachContractPartyRoles(text, mentions)
   return mentions.map((m) => ({
     type: m.type,
     text: text.slice(m.charStart, m.charEnd),

@@ -2,13 +2,16 @@ import { collect, SP } from "../text.ts"
 import type { Candidate, Recognizer } from "../types.ts"
 
 /**
- * MONEY: `$1,250,000.00`, `$2.5 million`, `USD 10,000`, `10,000 U.S. dollars`, `EUR 5,000`,
+ * MONEY: `$1,250,000.00`, `$2.5 million`, `$10MM`, `USD 10,000`, `10,000 U.S. dollars`, `EUR 5,000`,
  * `One Hundred Thousand Dollars ($100,000)`. Normalised to `<ISO currency> <amount with two decimals>`:
  * `USD 1250000.00`.
  */
 
 const SCALES: Record<string, number> = { thousand: 1e3, million: 1e6, billion: 1e9, trillion: 1e12 }
 const SCALE = "(?:thousand|million|billion|trillion|Thousand|Million|Billion|Trillion)"
+/** Scales as finance writes them against the figure: `$10MM`, `$2.5M`, `$500K`, `$1.2bn`. */
+const SHORT_SCALES: Record<string, number> = { k: 1e3, m: 1e6, mm: 1e6, b: 1e9, bn: 1e9 }
+const SHORT_SCALE = "(?:MM|mm|M|K|k|B|bn|BN)"
 const AMOUNT = "(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\\.[0-9]+)?"
 const SYMBOLS: Record<string, string> = { "$": "USD", "US$": "USD", "U.S.$": "USD", "€": "EUR", "£": "GBP", "C$": "CAD", "CA$": "CAD" }
 const CODE = "(?:USD|EUR|GBP|CAD|AUD|JPY|CHF)"
@@ -43,13 +46,13 @@ export const wordsToNumber = (words: string): number | undefined => {
   return seen ? total + current : undefined
 }
 
-const numeric = (amount: string, scale: string | undefined): number =>
-  Number(amount.replace(/,/g, "")) * (scale ? SCALES[scale.toLowerCase()]! : 1)
+const numeric = (amount: string, scale: string | undefined, short?: string): number =>
+  Number(amount.replace(/,/g, "")) * (scale ? SCALES[scale.toLowerCase()]! : short ? SHORT_SCALES[short.toLowerCase()]! : 1)
 
 const normalize = (currency: string, value: number) => `${currency} ${value.toFixed(2)}`
 
 const SYMBOL_AMOUNT = new RegExp(
-  `(?<![\\p{L}\\p{N}])(?<symbol>U\\.S\\.\\$|US\\$|CA\\$|C\\$|\\$|€|£)[ \\t]?(?<amount>${AMOUNT})(?:${SP}(?<scale>${SCALE}))?(?![\\p{N}])`,
+  `(?<![\\p{L}\\p{N}])(?<symbol>U\\.S\\.\\$|US\\$|CA\\$|C\\$|\\$|€|£)[ \\t]?(?<amount>${AMOUNT})(?:${SP}(?<scale>${SCALE})|(?<short>${SHORT_SCALE})(?![\\p{L}\\p{N}]))?(?![\\p{N}])`,
   "gu"
 )
 const CODE_AMOUNT = new RegExp(`(?<![\\p{L}\\p{N}])(?<code>${CODE})[ \\t]?(?<amount>${AMOUNT})(?:${SP}(?<scale>${SCALE}))?(?![\\p{N}])`, "gu")
@@ -73,7 +76,7 @@ export const recognizeMoney: Recognizer = (text) => {
     normalized
   })
   out.push(
-    ...collect(text, SYMBOL_AMOUNT, (m) => span(m, normalize(SYMBOLS[m.groups!.symbol!]!, numeric(m.groups!.amount!, m.groups!.scale)), 0.95)),
+    ...collect(text, SYMBOL_AMOUNT, (m) => span(m, normalize(SYMBOLS[m.groups!.symbol!]!, numeric(m.groups!.amount!, m.groups!.scale, m.groups!.short)), 0.95)),
     ...collect(text, CODE_AMOUNT, (m) => span(m, normalize(m.groups!.code!, numeric(m.groups!.amount!, m.groups!.scale)), 0.95)),
     ...collect(text, AMOUNT_CURRENCY, (m) => span(m, normalize(m.groups!.code ?? "USD", numeric(m.groups!.amount!, m.groups!.scale)), 0.9)),
     ...collect(text, WORDS_DOLLARS, (m) => {

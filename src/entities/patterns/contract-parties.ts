@@ -1,0 +1,57 @@
+import { sentenceStarts } from "../../text/sentences.ts"
+import type { Candidate } from "../types.ts"
+
+/**
+ * The parties a contract is made between, when the text gives them no role word: `This Agreement is
+ * entered into by and between Go Call, Inc. (herein "Go Call") and PageMaster Corporation`,
+ * `CONTENT LICENSING AGREEMENT between X … and Y`, `X, a Michigan corporation (MICOA) and Y agree as
+ * follows:`. Each person or organisation named in that sentence after `between` (or `entered into
+ * by`, `made by`), or before `agree as follows`, gets the role `party`, unless it already has one.
+ * A role word the contract defines (`("Licensor")`) is kept: it says more.
+ */
+
+export const CONTRACT_PARTY_ROLE = "party"
+
+const PAPER = "(?:agreement|amendment|contract|lease|licen[cs]e|licensing\\s+agreement|addendum|memorandum\\s+of\\s+understanding)"
+/**
+ * `This (Promotion) Agreement … is entered into by and between`: a sentence (or one of its lines)
+ * that opens by naming the contract, then its parties; or a title line ending in `between`.
+ */
+const MAKING = new RegExp(
+  `(?:^|\\n)[ \\t]*this\\b[^.;]{0,120}?\\b${PAPER}\\b[^;]{0,300}?\\b(?:(?:by\\s+and\\s+)?between|entered\\s+into\\s+by|made\\s+by|executed\\s+by)\\b|(?:^|\\n)[^\\n]{0,80}\\b${PAPER}\\s+(?:by\\s+and\\s+)?between[ \\t]*(?=\\n)`,
+  "iu"
+)
+const AGREE_AS_FOLLOWS = /\bhereby\s+agree\b|\bagrees?\s+as\s+follows\b/iu
+/** A blank line ends a sentence too: a title line above a preamble is not part of it. */
+const PARAGRAPH = /\n[ \t]*\n/gu
+/** Longer "sentences" are lists or clauses, not a preamble. */
+const MAX_SENTENCE = 1_500
+
+const isParty = (mention: Candidate) => mention.type === "PERSON" || mention.type === "ORGANIZATION"
+
+/** [start, end) of each sentence of the text. */
+const sentences = (text: string): Array<readonly [number, number]> => {
+  const starts = new Set([0, ...sentenceStarts(text), ...[...text.matchAll(PARAGRAPH)].map((m) => m.index + m[0].length)])
+  const sorted = [...starts].filter((start) => start < text.length).sort((a, b) => a - b)
+  return sorted.map((start, i) => [start, sorted[i + 1] ?? text.length] as const)
+}
+
+export const attachContractPartyRoles = (text: string, mentions: ReadonlyArray<Candidate>): Array<Candidate> => {
+  if (!mentions.some((mention) => isParty(mention) && mention.role === undefined)) return [...mentions]
+  const spans = sentences(text)
+  /** Where in its sentence the parties are named: [from, to), or undefined for an ordinary sentence. */
+  const partyZone = (position: number): readonly [number, number] | undefined => {
+    const span = spans.find(([start, end]) => start <= position && position < end)
+    if (!span || span[1] - span[0] > MAX_SENTENCE) return undefined
+    const sentence = text.slice(span[0], span[1])
+    const making = MAKING.exec(sentence)
+    if (making) return [span[0] + making.index + making[0].length, span[1]]
+    const agree = AGREE_AS_FOLLOWS.exec(sentence)
+    return agree ? [span[0], span[0] + agree.index] : undefined
+  }
+  return mentions.map((mention) => {
+    if (!isParty(mention) || mention.role !== undefined || mention.represents !== undefined) return mention
+    const zone = partyZone(mention.charStart)
+    return zone && zone[0] <= mention.charStart && mention.charEnd <= zone[1] ? { ...mention, role: CONTRACT_PARTY_ROLE } : mention
+  })
+}
