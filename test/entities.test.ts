@@ -374,6 +374,13 @@ describe("extractEntities: parties, roles and defined terms", () => {
     }
   })
 
+  it("does not run a notice block's names and titles into the company under them", () => {
+    const mentions = expectMentions("If to Zeta: Jane Roe, Director Business Development John Doe, General Counsel\nZETA MEDIA, Inc.\n110 Main Street", [
+      { type: "ORGANIZATION", text: "ZETA MEDIA, Inc." }
+    ])
+    expect(mentions.filter((m) => m.type === "ORGANIZATION").map((m) => m.text)).toEqual(["ZETA MEDIA, Inc."])
+  })
+
   it("marks the lawyers of a signature block as counsel for the party the block names", () => {
     const block = [
       "Dated: May 30, 2025",

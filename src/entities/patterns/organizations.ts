@@ -80,6 +80,7 @@ const trimLeading = (start: number, name: string): readonly [number, string] => 
 }
 
 const SHORT_LINE = 45
+const JOB_TITLE_END = /,\s*(?:(?:General|Vice|Executive|Managing|Chief)\s+)*(?:Counsel|President|Director|Officer|Secretary|Treasurer|Manager|Chairman|Partner|CEO|CFO|COO)\s*$/u
 const ENDS_WITH_CONNECTOR = /(?:\b(?:of|and|for|the|OF|AND|FOR|THE)|[&,])\s*$/u
 /** A line holding only the corporate form ("Inc.", "CORPORATION") finishes the name above it. */
 const FORM_ONLY = new RegExp(`^\\s*(?:${LEGAL_FORM}|Corporation|CORPORATION|Company|COMPANY)\\s*$`, "u")
@@ -101,7 +102,9 @@ const lastLines = (text: string, start: number, name: string): readonly [number,
   // A name that ends its line after three lines is a block, not a wrapped sentence.
   const end = start + name.length
   const blockEnd = lines.length >= 3 && text.slice(end, lineEnd(text, end)).trim().length === 0
-  if (!startsLine && !shortLine && !caseBreak && !blockEnd) return [start, name]
+  // "…John Doe, General Counsel\nZETA, Inc.": a line ending in someone's title is a notice or signature block.
+  const titledLine = lines.slice(0, -1).some((line) => JOB_TITLE_END.test(line))
+  if (!startsLine && !shortLine && !caseBreak && !blockEnd && !titledLine) return [start, name]
   let keep = lines.length - 1
   while (keep > 0 && (ENDS_WITH_CONNECTOR.test(lines[keep - 1]!) || FORM_ONLY.test(lines[keep]!)) && isUpper(lines[keep - 1]!) === isUpper(lines[keep]!)) keep--
   const kept = lines.slice(keep).join("\n").replace(/^\s+/u, "")
