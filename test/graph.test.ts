@@ -309,6 +309,20 @@ describe("buildGraph", () => {
     expect(named(district.graph, district.resolution)).toEqual(named(unstamped.graph, unstamped.resolution))
   })
 
+  it("dates a brief by the date over its signature, not the first date it mentions", () => {
+    const brief = "The hearing is set for June 1, 2024, and the reply is due May 20, 2024.\n\nMay 2, 2024 Respectfully submitted,\n/s/ Ann Lee\n"
+    const chunks = chunked(brief)
+    const mentions = locate(brief, chunks, [
+      ["DATE", "June 1, 2024", { normalized: "2024-06-01" }],
+      ["DATE", "May 20, 2024", { normalized: "2024-05-20" }],
+      ["DATE", "May 2, 2024", { normalized: "2024-05-02" }]
+    ])
+    const { graph, resolution } = graphOf({ text: brief, chunks, mentions }, "motion_or_brief", "brief-1")
+    // No case number: the brief itself is the case node.
+    expect(named(graph, resolution).filter((line) => line.startsWith("dated"))).toEqual([`dated: ${graph.nodes[0]!.name} -> May 2, 2024`])
+    expect(graph.relationships.find((r) => r.type === "dated")!.confidence).toBe(0.9)
+  })
+
   it("builds a contract's parties, execution date and amounts around the document node", () => {
     const fixture = contract()
     const { graph, resolution } = graphOf(fixture, "contract", "apa-2024")

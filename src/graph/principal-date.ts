@@ -7,6 +7,9 @@ const DECISION_CUES = /\b(?:dated|so\s+ordered|ordered|entered|decided|signed|is
 /** … the date the paper was filed. */
 const FILING_CUES = /\b(?:filed|dated|submitted|served)\b/i
 
+/** … or, right after it, a signature block: `August 5, 2020 Respectfully submitted,`, `May 2, 2024 /s/ Ann Lee`. */
+const SIGNED_AFTER = /^[ \t,]*(?:\n[ \t]*)?(?:respectfully\s+submitted|\/s\/)/i
+
 /** How far before a date its cue may sit (`made and entered into this 1st day of`). */
 const CUE_WINDOW = 60
 
@@ -47,7 +50,9 @@ export const principalDate = (text: string, mentions: ReadonlyArray<Mention>, ca
     .sort((a, b) => a.mention.charStart - b.mention.charStart || a.index - b.index)
   if (dates.length === 0) return undefined
   for (const cue of cuesFor(category)) {
-    const found = dates.find(({ mention }) => cue.test(leadIn(text, mention)))
+    const cued = (mention: Mention) =>
+      cue.test(leadIn(text, mention)) || (cue === FILING_CUES && SIGNED_AFTER.test(text.slice(mention.charEnd, mention.charEnd + 40)))
+    const found = dates.find(({ mention }) => cued(mention))
     if (found) return { index: found.index, cued: true }
   }
   return { index: dates[0]!.index, cued: false }
