@@ -47,8 +47,8 @@ const COURT_PATTERNS: ReadonlyArray<readonly [pattern: string, confidence: numbe
   [`${phrase("Bankruptcy Court")}(?:${SP}${phrase("for the")}${SP}${DISTRICT})?`, 0.85],
   // A district on its own, as in "filed in the Central District of California".
   [`${DIRECTION}${SP}${phrase("District of")}${SP}${STATE}`, 0.75],
-  // Federal courts of appeals.
-  [`(?:${US}${SP})?${phrase("Court of Appeals")}(?:${SP}${phrase("for the")}${SP}${ORDINAL}${SP}${phrase("Circuit")})`, 0.95],
+  // Federal courts of appeals; a clerk's FILED stamp sets the circuit on the next line without "for the".
+  [`(?:${US}${SP})?${phrase("Court of Appeals")}(?:${SP}(?:${phrase("for the")}${SP})?${ORDINAL}${SP}${phrase("Circuit")})`, 0.95],
   [`${ORDINAL}${SP}${phrase("Circuit")}(?:${SP}${phrase("Court of Appeals")})?`, 0.75],
   [`${US}${SP}${phrase("Court of Appeals")}`, 0.9],
   // Supreme courts.
