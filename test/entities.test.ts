@@ -130,7 +130,7 @@ const BY_TYPE: ReadonlyArray<readonly [string, string, ReadonlyArray<Expected>]>
     { type: "COURT", text: "UNITED STATES COURT OF APPEALS FOR THE NINTH CIRCUIT", normalized: "United States Court of Appeals for the Ninth Circuit" }
   ]],
   ["a clerk's stamp names the circuit on its own line", "FILED\nUnited States Court of Appeals\nFifth Circuit\nJanuary 2, 2024", [
-    { type: "COURT", text: "United States Court of Appeals\nFifth Circuit", normalized: "United States Court of Appeals Fifth Circuit" }
+    { type: "COURT", text: "United States Court of Appeals\nFifth Circuit", normalized: "United States Court of Appeals for the Fifth Circuit" }
   ]],
   ["supreme and state courts", "On certiorari to the Supreme Court of the United States. Filed in the Superior Court of the State of California, County of Los Angeles, and removed to the Bankruptcy Court.", [
     { type: "COURT", text: "Supreme Court of the United States" },

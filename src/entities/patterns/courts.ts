@@ -80,6 +80,8 @@ export const normalizeCourt = (raw: string): string =>
     .replace(/^U\.S\. /, "United States ")
     // "United States District Court, Northern District of California" names the court "for the" district.
     .replace(/\b((?:District|Bankruptcy) Court),? (?=(?:(?:Northern|Southern|Eastern|Western|Central|Middle) )?District of )/, "$1 for the ")
+    // … and the court of appeals "for the" circuit a clerk's stamp sets on its own line.
+    .replace(/\bCourt of Appeals (?=(?:[A-Z][a-z]+|District of Columbia|D\.C\.) Circuit$)/, "Court of Appeals for the ")
 
 export const recognizeCourts: Recognizer = (text) => {
   const out: Array<Candidate> = []
