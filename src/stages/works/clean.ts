@@ -3,7 +3,7 @@ import { ARTIFACTS } from "../../pipeline/artifacts.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { cleanDocument } from "../../text/clean.ts"
 import type { StageWork } from "../event-stage.ts"
-import { ExtractedTextInput, readTextArtifact, runLogic, writeTextArtifact } from "./text-artifacts.ts"
+import { ExtractedTextInput, readArtifact, runLogic, writeArtifact } from "./artifact-io.ts"
 
 /**
  * The clean stage: artifact `extracted` (ExtractedText) → artifact `text` (CleanText), with the
@@ -11,9 +11,9 @@ import { ExtractedTextInput, readTextArtifact, runLogic, writeTextArtifact } fro
  */
 export const cleanWork: StageWork<BlobStore> = (event) =>
   Effect.gen(function*() {
-    const extracted = yield* readTextArtifact(event, ARTIFACTS.extracted, ExtractedTextInput)
+    const extracted = yield* readArtifact(event, ARTIFACTS.extracted, ExtractedTextInput)
     const clean = yield* runLogic("clean", () => cleanDocument(extracted))
-    return yield* writeTextArtifact(event, ARTIFACTS.text, clean, {
+    return yield* writeArtifact(event, ARTIFACTS.text, clean, {
       category: clean.classification.category,
       categoryConfidence: clean.classification.confidence,
       chars: clean.text.length

@@ -8,7 +8,7 @@ import { ARTIFACTS, type MentionList } from "../../pipeline/artifacts.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Cache } from "../../services/cache.ts"
 import type { StageWork } from "../event-stage.ts"
-import { readTextArtifact, redisFailure, runLogic, writeTextArtifact } from "./text-artifacts.ts"
+import { readArtifact, redisFailure, runLogic, writeArtifact } from "./artifact-io.ts"
 
 const Offset = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
 
@@ -33,7 +33,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export const entitiesWork: StageWork<BlobStore | Cache> = (event) =>
   Effect.gen(function*() {
-    const { chunks } = yield* readTextArtifact(event, ARTIFACTS.chunks, ChunkListInput)
+    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListInput)
     const cache = yield* Cache
     for (const chunk of chunks) {
       if (sha256(chunk.text) !== chunk.sha256) {
@@ -51,7 +51,7 @@ export const entitiesWork: StageWork<BlobStore | Cache> = (event) =>
       { concurrency: CHUNK_CONCURRENCY }
     )
     const list: MentionList = { mentions: documentMentions(chunks, perChunk) }
-    return yield* writeTextArtifact(event, ARTIFACTS.mentions, list, {
+    return yield* writeArtifact(event, ARTIFACTS.mentions, list, {
       mentions: list.mentions.length,
       entityTypes: countByType(list.mentions)
     })

@@ -1,13 +1,12 @@
 import { Effect } from "effect"
 import { StageFailure } from "../../engine/stage.ts"
-import type { PipelineData } from "../../events/event.ts"
 import { ChunkListSchema, CleanTextSchema, isCategory } from "../../graph/artifact-schemas.ts"
 import { buildGraph } from "../../graph/build-graph.ts"
 import { ARTIFACTS, type RelationshipType } from "../../pipeline/artifacts.ts"
 import { MentionListSchema, ResolutionSchema } from "../../resolution/artifact-schemas.ts"
-import { BlobStore } from "../../services/blob-store.ts"
+import type { BlobStore } from "../../services/blob-store.ts"
 import type { StageWork } from "../event-stage.ts"
-import { readArtifact } from "./read-artifact.ts"
+import { readArtifact, writeArtifact } from "./artifact-io.ts"
 
 /**
  * The graph stage: reads `mentions`, `entities` (the Resolution), `chunks` and `text`, builds the
@@ -43,15 +42,7 @@ export const graphWork: StageWork<BlobStore> = (event) =>
       text: clean.text,
       runningLines: clean.removedLines
     })
-    const blobs = yield* BlobStore
-    const ref = yield* blobs.putJson(graph).pipe(
-      Effect.mapError((error) => new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true }))
-    )
     const relationshipTypes: Partial<Record<RelationshipType, number>> = {}
     for (const edge of graph.relationships) relationshipTypes[edge.type] = (relationshipTypes[edge.type] ?? 0) + 1
-    return {
-      ...event.data,
-      artifacts: { ...event.data.artifacts, [ARTIFACTS.graph]: ref },
-      facts: { ...event.data.facts, relationships: graph.relationships.length, relationshipTypes }
-    } satisfies PipelineData
+    return yield* writeArtifact(event, ARTIFACTS.graph, graph, { relationships: graph.relationships.length, relationshipTypes })
   })

@@ -1,17 +1,16 @@
 import { Effect, Schedule } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
-import type { PipelineData } from "../../events/event.ts"
 import { streamNames } from "../../events/streams.ts"
 import { ARTIFACTS } from "../../pipeline/artifacts.ts"
 import { MentionListSchema } from "../../resolution/artifact-schemas.ts"
 import { loadProjectEntities, storeProjectEntities } from "../../resolution/entity-registry.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
-import { BlobStore } from "../../services/blob-store.ts"
+import type { BlobStore } from "../../services/blob-store.ts"
 import { Locks } from "../../services/locks.ts"
 import type { RedisClient } from "../../services/redis.ts"
 import type { StageWork } from "../event-stage.ts"
-import { readArtifact } from "./read-artifact.ts"
+import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
 
 /**
  * The per-project lock around read-resolve-write of the registry. Its own lock namespace
@@ -36,7 +35,6 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const locks = yield* Locks
-    const blobs = yield* BlobStore
     const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionListSchema)
     const project = event.data.submission.project
 
@@ -55,19 +53,12 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
           case "LockBusy":
             return new StageFailure({ message: `project ${project} stayed locked by another resolution`, retryable: true })
           case "RedisError":
-            return new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
+            return redisFailure(error)
           case "RegistryCorrupt":
             return new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
         }
       })
     )
 
-    const ref = yield* blobs.putJson(resolution).pipe(
-      Effect.mapError((error) => new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true }))
-    )
-    return {
-      ...event.data,
-      artifacts: { ...event.data.artifacts, [ARTIFACTS.entities]: ref },
-      facts: { ...event.data.facts, canonicals: resolution.canonicals.length }
-    } satisfies PipelineData
+    return yield* writeArtifact(event, ARTIFACTS.entities, resolution, { canonicals: resolution.canonicals.length })
   })

@@ -5,7 +5,7 @@ import { BlobStore } from "../../services/blob-store.ts"
 import type { RedisError } from "../../services/redis.ts"
 
 /**
- * Reading and writing the text artifacts of the clean and chunk stages. An artifact that is missing
+ * Reading and writing stage artifacts through the blob store. An artifact that is missing
  * from the event, corrupt, or of the wrong shape cannot fix itself: the entry parks at once with
  * the reason. A blob not (yet) in the store and a Redis fault are retried.
  */
@@ -35,7 +35,7 @@ export const redisFailure = (error: RedisError) =>
   new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
 
 /** The named artifact of the event, decoded with `schema`. */
-export const readTextArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineEvent, name: string, schema: S) =>
+export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineEvent, name: string, schema: S) =>
   Effect.gen(function*() {
     const ref = event.data.artifacts[name]
     if (ref === undefined) {
@@ -62,7 +62,7 @@ export const readTextArtifact = <S extends Schema.Decoder<unknown>>(event: Pipel
   })
 
 /** Stores `value` as the named artifact and returns the event data with its ref and `facts` added. */
-export const writeTextArtifact = (event: PipelineEvent, name: string, value: unknown, facts: Record<string, unknown>) =>
+export const writeArtifact = (event: PipelineEvent, name: string, value: unknown, facts: Record<string, unknown>) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
     const ref = yield* blobs.putJson(value).pipe(Effect.mapError(redisFailure))
