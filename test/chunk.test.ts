@@ -152,15 +152,15 @@ describe("chunkText", () => {
   })
 
   it("splits a long paragraph at sentence ends, not inside `v.`, `U.S.` or `No.`", () => {
-    const sentence = "See Calvary Chapel of Bangor v. Mills, 459 F. Supp. 3d 273 (D. Me. 2020), and 42 U.S.C. § 1983, cited in No. 20-1507. "
+    const sentence = "See Cedar Hill Chapel of Rockport v. Hollister, 512 F. Supp. 3d 188 (D. Me. 2021), and 42 U.S.C. § 1983, cited in No. 23-1846. "
     const text = sentence.repeat(40).trim()
     const clean = { text, pages: [{ page: 1, charStart: 0, charEnd: text.length }] }
     // The overlap is longer than one sentence, so it can start at the last sentence's start.
     const options = { softLimit: 500, hardLimit: 800, overlap: 150 }
     const { chunks } = chunkText(clean, options)
     expectValidChunks(clean, chunks, options)
-    for (const chunk of chunks.slice(0, -1)) expect(chunk.text).toMatch(/No\. 20-1507\.$/)
-    for (const chunk of chunks.slice(1)) expect(chunk.text).toMatch(/^See Calvary Chapel/)
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.text).toMatch(/No\. 23-1846\.$/)
+    for (const chunk of chunks.slice(1)) expect(chunk.text).toMatch(/^See Cedar Hill Chapel/)
     // With a shorter overlap no sentence starts inside it: the next chunk starts at a word.
     const short = chunkText(clean, { ...options, overlap: 60 }).chunks
     expectValidChunks(clean, short, { ...options, overlap: 60 })

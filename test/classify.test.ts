@@ -7,7 +7,7 @@ import { AGREEMENT, COMPLAINT, DOCKET, FORM, LETTER, MOTION, OPINION, ORDER } fr
 
 const cases: ReadonlyArray<readonly [string, string, Category, ReadonlyArray<string>]> = [
   ["a district court order", ORDER, "court_opinion_or_order", [`title: "ORDER GRANTING DEFENDANT'S MOTION TO DISMISS"`, `caption: "Plaintiff, v."`]],
-  ["an appellate opinion", OPINION, "court_opinion_or_order", [`phrase: "SELYA, Circuit Judge."`]],
+  ["an appellate opinion", OPINION, "court_opinion_or_order", [`phrase: "MARCHETTI, Circuit Judge."`]],
   ["a class action complaint", COMPLAINT, "complaint_or_petition", [
     `title: "CLASS ACTION COMPLAINT AND DEMAND FOR JURY TRIAL"`,
     `phrase: "PRAYER FOR RELIEF"`
@@ -37,21 +37,21 @@ describe("classifyText", () => {
   })
 
   it("reads letter-spaced titles (`O R D E R`)", () => {
-    const text = `United States Court of Appeals\nFor the Seventh Circuit\n\nNo. 17-2400\n\nO R D E R\n\nThe court, on its own initiative, ORDERS the parties to file a Statement by July 21, 2017.`
+    const text = `United States Court of Appeals\nFor the Seventh Circuit\n\nNo. 22-3187\n\nO R D E R\n\nThe court, on its own motion, ORDERS the parties to file a joint status report by October 14, 2022.`
     const result = classifyText(text)
     expect(result.category).toBe("court_opinion_or_order")
     expect(result.signals).toContain(`title: "ORDER"`)
   })
 
   it("finds a caption laid out in columns (`Appellant, )` … `vs. )`)", () => {
-    const text = `In the Missouri Court of Appeals\nEastern District\n\nNICHOLE JAGELS, ) No. ED108783\n)\nAppellant, ) Appeal from the Circuit Court\n)\nvs. ) No. 1711-CC00064\n)\nSTATE OF MISSOURI, )\nRespondent. ) Filed: January 19, 2021\n\nIntroduction\n\nFinding no error, we affirm the judgment. Dowd, J., and Odenwald, J., concur.`
+    const text = `In the Missouri Court of Appeals\nEastern District\n\nDENISE OSTRANDER, ) No. ED110462\n)\nAppellant, ) Appeal from the Circuit Court\n)\nvs. ) No. 2211-CC00317\n)\nSTATE OF MISSOURI, )\nRespondent. ) Filed: March 8, 2022\n\nIntroduction\n\nSeeing no reversible error, we affirm the judgment. Whitcombe, J., and Amundsen, J., concur.`
     const result = classifyText(text)
     expect(result.category).toBe("court_opinion_or_order")
     expect(result.signals).toContain(`caption: "Appellant, vs."`)
   })
 
   it("recognises an agency appeals board opinion by its disposition line and authorship", () => {
-    const text = `TENNESSEE BUREAU OF WORKERS' COMPENSATION\nWORKERS' COMPENSATION APPEALS BOARD\n\nCharles Goodwin ) Docket No. 2017-03-1235\n)\nV. ) State File No. 80097-2017\n)\nMorristown Services, Inc. )\n\nReversed and Remanded\n\nIn this interlocutory appeal, the employer challenges the denial of its motion for summary judgment. Having reviewed the record, we reverse.\nJudge David Hensley delivered the opinion of the Appeals Board. Judge Timothy Conner dissented.`
+    const text = `STATE BUREAU OF WORKERS' COMPENSATION\nWORKERS' COMPENSATION APPEALS BOARD\n\nRaymond Kittredge ) Docket No. 2021-06-0874\n)\nV. ) State File No. 41562-2021\n)\nLakeside Freight Lines, Inc. )\n\nReversed and Remanded\n\nIn this interlocutory appeal, the employer seeks review of an order refusing its motion for summary judgment. Having examined the record, we reverse.\nJudge Carolyn Whitaker delivered the opinion of the Appeals Board. Judge Bernard Osei dissented.`
     const result = classifyText(text)
     expect(result.category).toBe("court_opinion_or_order")
     expect(result.signals).toContain(`phrase: "Reversed and Remanded"`)
@@ -59,7 +59,7 @@ describe("classifyText", () => {
   })
 
   it("says other, with middling confidence, when nothing is convincing", () => {
-    for (const text of ["", "Grocery list: eggs, milk, bread.", "Appeal: 17-2218 Doc: 17 Filed: 10/31/2017 Pg: 1 of 1"]) {
+    for (const text of ["", "Grocery list: eggs, milk, bread.", "Appeal: 22-1375 Doc: 9 Filed: 05/16/2022 Pg: 1 of 1"]) {
       const result = classifyText(text)
       expect(result.category).toBe("other")
       expect(result.confidence).toBeGreaterThan(0)
@@ -72,16 +72,16 @@ describe("classifyText", () => {
     const clerkLetter = `OFFICE OF THE CLERK
 UNITED STATES COURT OF APPEALS
 
-RE: Mielo v. Steak N Shake Operations Inc
-Case Number: 17-2678
+RE: Pellegrino v. Copper Kettle Diners Inc
+Case Number: 22-2931
 
 To All Parties:
-Enclosed is case opening information regarding the above-captioned appeal, docketed at No. 17-2678. All documents must be filed electronically.
+Attached is the case opening notice for the above-captioned matter, docketed at No. 22-2931. All papers must be filed electronically.
 
 Very truly yours,
-Marcia M. Waldron, Clerk
+Evelyn R. Castellano, Clerk
 
-cc: R. Bruce Carlson`
+cc: T. Brian Hollis`
     const result = classifyText(clerkLetter)
     expect(["docket_or_notice", "correspondence"]).toContain(result.category)
     expect(result.confidence).toBeLessThan(0.3)

@@ -41,34 +41,34 @@ United States District Judge`
 export const OPINION = `United States Court of Appeals
 For the First Circuit
 
-No. 20-1507
+No. 23-1846
 
-HARBOR CHAPEL OF BANGOR,
+CEDAR HILL CHAPEL OF ROCKPORT,
 Plaintiff, Appellant,
 v.
-JANET T. MILLS, in her official capacity as Governor of the State of Maine,
+DIANE T. HOLLISTER, in her official capacity as Governor of the State of Maine,
 Defendant, Appellee.
 
 APPEAL FROM THE UNITED STATES DISTRICT COURT
 FOR THE DISTRICT OF MAINE
 
 Before
-Howard, Chief Judge,
-Selya and Barron, Circuit Judges.
+Linwood, Chief Judge,
+Marchetti and Okafor, Circuit Judges.
 
-SELYA, Circuit Judge. This interlocutory appeal arises out of the early weeks of the pandemic. The district court refused a temporary restraining order. We dismiss the appeal for want of appellate jurisdiction.
+MARCHETTI, Circuit Judge. This interlocutory appeal comes to us from a dispute over a county building permit. The district court declined to issue a temporary restraining order. We dismiss the appeal for lack of appellate jurisdiction.
 
 I. BACKGROUND
 
-The Chapel sued the Governor in the district court, and the district court denied its request for a temporary restraining order.
+The Chapel sued the Governor in the district court, and the district court turned down its motion for a temporary restraining order.
 
 II. ANALYSIS
 
-The denial of a temporary restraining order is not ordinarily appealable. We review our own jurisdiction de novo.
+An order refusing a temporary restraining order is generally not open to immediate appeal. We review questions of our own jurisdiction de novo.
 
 III. CONCLUSION
 
-We need go no further. The appeal is dismissed for want of appellate jurisdiction.
+Nothing more need be said. The appeal is dismissed for lack of appellate jurisdiction.
 
 DISMISSED.`
 
