@@ -62,7 +62,7 @@ export const mapStructure = (text: string): StructureMap => {
     const marked = candidate !== undefined && !isCapsOnlyHeading(line)
     const standsAlone = previous === "" && (next === undefined || next.trim() === "")
     const heading = marked && standsAlone && ROMAN_POINT.test(line) && line.length <= MAX_STANDALONE_HEADING
-      ? line.trim() // a point heading of an opinion or brief: `II. Remand is required to correct …`
+      ? line.trim() // a point heading of an opinion or brief: `II. The sentence must be vacated because …`
       : marked || (candidate !== undefined && standsApart && !continuesInCaps(next))
       ? candidate
       : undefined

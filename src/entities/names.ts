@@ -9,7 +9,7 @@ import { INITIAL, NAME_SUFFIX, NAME_WORD, SURNAME } from "./text.ts"
  * patterns find name-shaped text, `isPlausibleName` rejects headings and legal vocabulary.
  */
 
-/** A name on one line: words and initials, optionally a generational suffix (`Kenneth D. Upton, Jr.`). */
+/** A name on one line: words and initials, optionally a generational suffix (`Kenneth D. Ashworth, Jr.`). */
 export const NAME_SEQUENCE = `(?:${INITIAL}[ \\t]+)?${SURNAME}(?:[ \\t]+(?:${INITIAL}(?:${INITIAL})?|${SURNAME})){0,3}${NAME_SUFFIX}?`
 
 const PLACE_WORDS: ReadonlySet<string> = new Set(
@@ -18,7 +18,7 @@ const PLACE_WORDS: ReadonlySet<string> = new Set(
 const CODES: ReadonlySet<string> = new Set(STATE_CODES)
 
 const SUFFIX = /^(?:Jr\.?|Sr\.?|JR\.?|SR\.?|II|III|IV|Esq\.?)$/
-/** Particles inside a surname ("St. Pierre", "van Dyke"): not stop words, not initials. */
+/** Particles inside a surname ("St. Clair", "van Dyke"): not stop words, not initials. */
 const PARTICLE = /^(?:St\.|ST\.|Ste\.|[Vv]an|VAN|[Vv]on|[Dd]e|DE|[Dd]el|[Dd]ella|[Dd]a|[Dd]i|[Dd]u|Le|La|la|los|las|der|den|ter)$/
 const INITIAL_WORD = /^\p{Lu}\.(?:\p{Lu}\.)?$/u
 
@@ -35,7 +35,7 @@ export const isPlausibleName = (name: string, minWords = 2): boolean => {
   if (words.length < minWords || words.length > 5) return false
   const full = words.filter((word) => !INITIAL_WORD.test(word))
   if (full.length === 0) return false
-  // "I. Jagels" is a numbered heading; a leading initial needs two full words after it ("J. Walter Thompson").
+  // "I. Rawlins" is a numbered heading; a leading initial needs two full words after it ("J. Russell Harlow").
   if (INITIAL_WORD.test(words[0]!) && full.length < 2) return false
   if (full.some((word) => isStopWord(word) || CODES.has(word) || (PLACE_WORDS.has(word.toLowerCase()) && !isGivenName(word)))) return false
   if (full.some((word) => word.replace(/[^\p{L}]/gu, "").length < 2)) return false
@@ -52,8 +52,8 @@ export const startsWithGivenName = (name: string): boolean => {
 }
 
 /**
- * Drops sentence and role words in front of a name ("Appellant Nichole M. Jagels" → offset of
- * "Nichole"): a capitalised run found by a pattern can start with them.
+ * Drops sentence and role words in front of a name ("Appellant Denise M. Ostrander" → offset of
+ * "Denise"): a capitalised run found by a pattern can start with them.
  */
 export const leadingNoiseLength = (name: string): number => {
   let offset = 0

@@ -2,7 +2,7 @@ import type { Candidate } from "./types.ts"
 
 /**
  * Regex building blocks shared by the recognizers. Everything is written for the `u` flag.
- * Names may wrap onto the next line ("Aaron\nM. Frey") but never across a blank line.
+ * Names may wrap onto the next line ("Warren\nM. Ashby") but never across a blank line.
  */
 
 /** One run of spaces that holds at most one line break. */
@@ -19,13 +19,13 @@ export const titleOrUpper = (word: string): string => {
 /** An alternation of words, each as written or in capitals. */
 export const anyOf = (words: ReadonlyArray<string>): string => `(?:${words.map(titleOrUpper).join("|")})`
 
-/** A capitalised word: `Smith`, `SMITH`, `McDonald`, `O'Connor`, `Walsh-Nevada`, `eGain`, `iVillage`. */
+/** A capitalised word: `Smith`, `SMITH`, `McDonald`, `O'Connor`, `Pryce-Oregon`, `eQuorum`, `iLattice`. */
 export const CAP_WORD = "(?:\\p{Lu}[\\p{L}\\p{M}\\p{N}'’_]*(?:-[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N}'’]*)*|\\p{Ll}\\p{Lu}[\\p{L}\\p{M}]+)"
 
 /** A capitalised word that is a name part: letters only, title case or capitals. */
 export const NAME_WORD = "(?:\\p{Lu}[\\p{Ll}\\p{M}]*(?:['’]?\\p{Lu}[\\p{Ll}\\p{M}]+)*(?:-\\p{Lu}[\\p{Ll}\\p{M}]+)?|\\p{Lu}[\\p{Lu}\\p{M}'’]+(?:-\\p{Lu}[\\p{Lu}\\p{M}]+)?)"
 
-/** A surname with its particle: `St. Pierre`, `van Dyke`, `de la Cruz`, or a plain name word. */
+/** A surname with its particle: `St. Clair`, `van Dyke`, `de la Rosa`, or a plain name word. */
 export const SURNAME = `(?:(?:St\\.|ST\\.|Ste\\.|Van|van|VAN|Von|von|De|de|DE|Del|del|Della|della|Da|da|Di|di|Du|du|Le|La|la|der|den|ter)[ \\t]+(?:(?:la|los|las|der|den)[ \\t]+)?)?${NAME_WORD}`
 
 export const INITIAL = "\\p{Lu}\\."

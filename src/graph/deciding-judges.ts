@@ -5,7 +5,7 @@ import type { Mention } from "../pipeline/artifacts.ts"
  * - the judge of the court below, named in the caption's `Appeal from …` block
  *   (`Appeal from the Circuit Court … ) Honorable Jane Roe`, `[Hon. Jane Roe, U.S. District Judge]`):
  *   the judgment appealed from is theirs, the appeal is the panel's;
- * - a judge named in a cited case's parenthetical (`… 140 S. Ct. 1613 (2020) (Roberts, C.J.,
+ * - a judge named in a cited case's parenthetical (`… 143 S. Ct. 2207 (2023) (Roberts, C.J.,
  *   concurring)`): that judge wrote in the cited case.
  */
 

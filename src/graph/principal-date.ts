@@ -7,7 +7,7 @@ const DECISION_CUES = /\b(?:dated|so\s+ordered|ordered|entered|decided|signed|is
 /** … the date the paper was filed. */
 const FILING_CUES = /\b(?:filed|dated|submitted|served)\b/i
 
-/** … or, right after it, a signature block: `August 5, 2020 Respectfully submitted,`, `May 2, 2024 /s/ Ann Lee`. */
+/** … or, right after it, a signature block: `October 14, 2022 Respectfully submitted,`, `May 2, 2024 /s/ Ann Lee`. */
 const SIGNED_AFTER = /^[ \t,]*(?:\n[ \t]*)?(?:respectfully\s+submitted|\/s\/)/i
 
 /** How far before a date its cue may sit (`made and entered into this 1st day of`). */

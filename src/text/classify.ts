@@ -74,7 +74,7 @@ const RULES: ReadonlyArray<Rule> = [
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bSO ORDERED\b/g, weight: 4 },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bPER CURIAM\b/gi, weight: 4 },
   { categories: ["court_opinion_or_order"], kind: "phrase", pattern: /\bdelivered the opinion of the\b/gi, weight: 4 },
-  // `SELYA, Circuit Judge. This interlocutory appeal …`: the author line of an opinion.
+  // `MARCHETTI, Circuit Judge. This appeal arises from …`: the author line of an opinion.
   {
     categories: ["court_opinion_or_order"],
     kind: "phrase",
@@ -239,7 +239,7 @@ const RULES: ReadonlyArray<Rule> = [
 ]
 
 /**
- * `CALVARY CHAPEL, Plaintiff, Appellant, v.` / `Appellant, ) … vs. )` / `Plaintiffs-Appellants, ] … v. ]`:
+ * `CEDAR HILL CHAPEL, Plaintiff, Appellant, v.` / `Appellant, ) … vs. )` / `Plaintiffs-Appellants, ] … v. ]`:
  * a party role, then within two lines a line that is just `v.` (or `vs.`, `versus`, `-against-`),
  * possibly followed by a caption column mark.
  */
@@ -260,7 +260,7 @@ export const titleLines = (text: string): Array<string> =>
 /** Long function words a mixed-case title may keep in lower case (`Motion for Relief from Stay`). */
 const TITLE_FUNCTION_WORDS = new Set(["with", "from", "upon", "into", "under", "over", "between", "against", "pending", "regarding", "concerning", "pursuant", "through", "without", "their"])
 
-/** ALL CAPS, or every word of four letters or more capitalised: `FORM 8. Entry of Appearance`, not a sentence. */
+/** ALL CAPS, or every word of four letters or more capitalised: `FORM 12. Statement of Related Cases`, not a sentence. */
 const looksLikeTitle = (line: string) => {
   if (isAllCaps(line)) return true
   const words = line.split(/\s+/).filter((word) => /\p{L}{4,}/u.test(word) && !TITLE_FUNCTION_WORDS.has(word.toLowerCase()))

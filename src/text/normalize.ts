@@ -10,7 +10,7 @@ import { isAllCaps, isCapsOnlyHeading, isHeadingLine, startsMarkedUnit } from ".
 // ---------------------------------------------------------------------------------------------
 // characters
 
-/** Superscript digits stay as they are: NFKC would glue footnote markers to words (`Chapel¹` → `Chapel1`). */
+/** Superscript digits stay as they are: NFKC would glue footnote markers to words (`Parish¹` → `Parish1`). */
 const NFKC_RUN = /[^\u00b9\u00b2\u00b3\u2070-\u2079]+/g
 
 const CHARACTER_MAP: ReadonlyArray<readonly [RegExp, string]> = [
@@ -149,7 +149,7 @@ const NEXT_TOKEN = /^(\S+)\s*/u
 
 const keepsHyphen = (head: string, tail: string, vocabulary: Vocabulary): boolean => {
   const tailWord = /^\p{L}+/u.exec(tail)?.[0] ?? ""
-  if (/\d$/.test(head) || /^\d/.test(tail)) return true // ranges and numbers: `283-288`, `1:20-cv`
+  if (/\d$/.test(head) || /^\d/.test(tail)) return true // ranges and numbers: `417-422`, `1:20-cv`
   if (tailWord === "" || /^\p{Lu}/u.test(tailWord)) return true // `Defendant-Appellee`, `COVID-19`
   const lowerHead = head.toLowerCase()
   const lowerTail = tailWord.toLowerCase()
@@ -160,7 +160,7 @@ const keepsHyphen = (head: string, tail: string, vocabulary: Vocabulary): boolea
 
 /**
  * Re-joins words broken across lines: `defen-` / `dant` → `defendant`. The hyphen stays when the
- * word is a real compound: digits on either side (`283-` / `288`), a capital after the break
+ * word is a real compound: digits on either side (`417-` / `422`), a capital after the break
  * (`Plaintiff-` / `Appellant`), the hyphenated form used elsewhere in the document, or — when the
  * document does not use the closed form either — a compound prefix (`non-`, `self-`, `third-`) or a
  * party role (`plaintiff-appellant`). The rejoined word moves up to the first line; the rest of the
@@ -199,7 +199,7 @@ const endsClause = (line: string) => {
   const word = wordBeforeFinalPeriod(line)
   return word === undefined || !isAbbreviation(word)
 }
-/** `… with whom Aaron` / `M. Frey, Attorney General`: an initial continuing a name, not an `M.` item. */
+/** `… with whom Warren` / `M. Ashby, Attorney General`: an initial continuing a name, not an `M.` item. */
 const ENDS_WITH_NAME = /\b\p{Lu}\p{Ll}+$/u
 const STARTS_WITH_INITIAL = /^\p{Lu}\.\s/u
 
@@ -243,8 +243,8 @@ export const reflowLines = (lines: ReadonlyArray<string>, options: ReflowOptions
       line !== "" &&
       lastLineWidth >= threshold &&
       !endsClause(previous) &&
-      // A full-width unfinished line goes on even when it looks like a title (`5.1 Subject to the
-      // General Terms and Conditions of`), but a wide capitalised title does not run into prose.
+      // A full-width unfinished line goes on even when it looks like a title (`7.2 Subject to the
+      // Standard Delivery Provisions of`), but a wide capitalised title does not run into prose.
       !(isCapsOnlyHeading(previous) && !isAllCaps(line)) &&
       (!startsMarkedUnit(line) || (STARTS_WITH_INITIAL.test(line) && ENDS_WITH_NAME.test(previous) && !isHeadingLine(line)))
     if (continues) result[result.length - 1] = `${previous} ${line}`

@@ -49,7 +49,7 @@ const zoneOf = (lines: ReadonlyArray<string>, zoneLines: number): Array<number> 
 
 const letterCount = (text: string) => (text.match(/\p{L}/gu) ?? []).length
 
-/** Signature-block fields (`Name: Joe Backer`, `Title: CEO`) sit at page ends of several pages of one block. */
+/** Signature-block fields (`Name: Dana Pellegrino`, `Title: CEO`) sit at page ends of several pages of one block. */
 const SIGNATURE_FIELD = /^(?:By|Name|Title|Its|Date|Dated|Signature)\s*:/i
 
 const mayRun = (line: string) => letterCount(line) >= 2 && !SIGNATURE_FIELD.test(line.trim())

@@ -35,7 +35,7 @@ export const isAbbreviation = (word: string): boolean => {
   const lower = word.toLowerCase()
   if (ABBREVIATIONS.has(lower)) return true
   if (CAPITALISED_ABBREVIATIONS.has(lower) && /^\p{Lu}/u.test(word)) return true
-  if (/^\p{L}$/u.test(word)) return true // an initial: `J. Smith`, `v. Mills`
+  if (/^\p{L}$/u.test(word)) return true // an initial: `J. Smith`, `v. Hollister`
   return /^(?:\p{L}\.)+\p{L}$/u.test(word) // `U.S`, `N.Y`, `e.g`
 }
 

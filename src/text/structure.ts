@@ -34,7 +34,7 @@ const SECTION_WORDS = new Set([
 const ARTICLE = /^ARTICLE\s+(?:[IVXLC]+|\d+)\b\.?/i
 /** `Section 2.1`, `SECTION 3.`, `Sec. 4`, `§ 5.2` — followed by a title, the end, or `.`/`:`; not `Section 5 of the Act`. */
 const SECTION = /^(?:SECTION|Section|Sec\.|§)\s*\d+(?:\.\d+)*[A-Za-z]?\.?(?=\s+[A-Z("“]|\s*$|\s*[:—–-])/
-/** `1.`, `12.`, `3.1`, `2.4.1`, `10.2.` — a bare `2014 Personal` (no dot) is not one. */
+/** `1.`, `12.`, `3.1`, `2.4.1`, `10.2.` — a bare `2019 Annual` (no dot) is not one. */
 const NUMBERED = /^(?:\d{1,3}\.(?:\d{1,3}\.?)*|\d{1,3}(?:\.\d{1,3})+\.?)(?=\s|$)/
 /** Roman numbered parts of opinions and briefs: `I.`, `IV.`, `II. BACKGROUND`. */
 const ROMAN = /^(?:[IVX]{1,6})\.(?=\s|$)/
@@ -54,7 +54,7 @@ export const isAllCaps = (line: string): boolean => {
   return only.length >= 3 && only === only.toUpperCase() && only !== only.toLowerCase()
 }
 
-/** Most words capitalised, like a title: `Promotion Agreement Between`, `Standard of Review`. */
+/** Most words capitalised, like a title: `Supply Agreement Between`, `Standard of Review`. */
 const isTitleCase = (text: string): boolean => {
   const words = text.split(/\s+/).filter((word) => /\p{L}/u.test(word))
   if (words.length === 0) return false
@@ -66,7 +66,7 @@ const isTitleCase = (text: string): boolean => {
 
 const ends = (line: string, chars: RegExp) => chars.test(line.trimEnd().slice(-1))
 
-/** Words a title does not end with: `TO ENROLL IN OR MAKE CHANGES TO THE` is a wrapped sentence. */
+/** Words a title does not end with: `YOU MUST RETURN THIS FORM TO THE` is a wrapped sentence. */
 const TRAILING_FUNCTION_WORD = /\b(?:a|an|and|as|at|by|for|from|in|of|on|or|the|to|with)$/i
 
 /** A short line that reads as a title rather than as prose (no sentence after it, not a table row). */
@@ -102,7 +102,7 @@ const markedHeading = (line: string): string | undefined => {
   }
   if (CAPITAL_LETTER.test(line)) {
     const rest = line.slice(2).trim()
-    // `A. Standard of Review`, not an address line such as `P. O. Box 1408`.
+    // `A. Standard of Review`, not an address line such as `P. O. Box 2275`.
     return isShortTitle(rest, 60) && !ends(rest, /[.:]/) && /\p{L}{4,}/u.test(rest) ? line : undefined
   }
   if (line.length <= MAX_HEADING_CHARS && SECTION_WORDS.has(line.toLowerCase().replace(/[.:]$/, ""))) return line

@@ -1,6 +1,6 @@
 /**
  * Party roles the text can state, lower case and singular. Caption labels and defined terms map
- * onto these; anything else a contract defines ("HDI", "Promotions") is a defined term, not a role.
+ * onto these; anything else a contract defines ("BWD", "Promotions") is a defined term, not a role.
  */
 export const PARTY_ROLES: ReadonlyArray<string> = [
   "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "movant", "intervenor",

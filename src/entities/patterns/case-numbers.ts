@@ -5,13 +5,13 @@ import type { Candidate, Recognizer } from "../types.ts"
  * CASE_NUMBER: the docket identifier itself, without its label, so `Case No. 2:21-cv-01234-ABC` and
  * `No. 2:21-cv-01234-ABC` are the same text. Labelled forms: `Case No.`, `Civil Action No.`,
  * `Index No.`, `Docket No.`, `Docket #:`, `Case Number:`, `No.`/`Nos.` (a list: every number);
- * unlabelled federal district docket numbers (`3:20-cv-02731`) are distinctive enough on their own.
+ * unlabelled federal district docket numbers (`3:21-cv-04187`) are distinctive enough on their own.
  * Normalised: whitespace removed, the case type lower case (`2:21-CV-1234` → `2:21-cv-1234`).
  */
 
-/** A federal district docket number: `2:21-cv-01234-ABC-DEF`, `1:20-cv-00123`, `17-cv-6761`. */
+/** A federal district docket number: `2:21-cv-01234-ABC-DEF`, `1:20-cv-00123`, `18-cv-4392`. */
 const DISTRICT = "(?:[0-9]{1,2}[:-])?[0-9]{2}-(?:cv|cr|mc|mj|bk|ap|md|po|CV|CR|MC|MJ|BK|AP|MD|PO)-[0-9]{2,6}(?:-[A-Z]{1,4}){0,3}"
-/** Any identifier a label introduces: `19-55012`, `652345/2020`, `ED108783`, `1711-CC00064`, `17-3510`. */
+/** Any identifier a label introduces: `19-55012`, `652345/2020`, `ED110462`, `1822-CC00317`, `18-2954`. */
 const IDENTIFIER = `(?:${DISTRICT}|[A-Z]{0,3}[0-9][0-9A-Za-z]*(?:[-/:.][0-9A-Za-z]+){0,4}|[A-Z]{2,5}-[0-9]{2}-[0-9]{3,8}(?:-[A-Z0-9]+)?)`
 
 const LABEL =

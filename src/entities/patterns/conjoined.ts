@@ -1,7 +1,7 @@
 import type { Candidate } from "../types.ts"
 
 /**
- * "Go Call and PageMaster Corporation", "CNET and The Company": an organisation pattern can run
+ * "Go Relay and PagePoint Corporation", "ZYNET and The Company": an organisation pattern can run
  * over a conjunction when the name before it has no corporate form. When the words before "and"
  * are a party this chunk already names or defines, they are that party, and the organisation is
  * what follows; the part before keeps no mention of its own (its defining mention has one).

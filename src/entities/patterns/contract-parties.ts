@@ -3,8 +3,8 @@ import type { Candidate } from "../types.ts"
 
 /**
  * The parties a contract is made between, when the text gives them no role word: `This Agreement is
- * entered into by and between Go Call, Inc. (herein "Go Call") and PageMaster Corporation`,
- * `CONTENT LICENSING AGREEMENT between X … and Y`, `X, a Michigan corporation (MICOA) and Y agree as
+ * entered into by and between Go Relay, Inc. (herein "Go Relay") and PagePoint Corporation`,
+ * `DATA LICENSING AGREEMENT between X … and Y`, `X, a Michigan corporation (KCCA) and Y agree as
  * follows:`. Each person or organisation named in that sentence after `between` (or `entered into
  * by`, `made by`), or before `agree as follows`, gets the role `party`, unless it already has one.
  * A role word the contract defines (`("Licensor")`) is kept: it says more.

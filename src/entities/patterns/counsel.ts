@@ -9,7 +9,7 @@ import type { Candidate } from "../types.ts"
  * `… were on brief, for appellant.` Each gets role `counsel` and `represents`:
  *
  * - the party's name when the line names one (`Attorneys for Plaintiff John Smith` → `John Smith`,
- *   `Counsel for Haitao Xiang` → `Haitao Xiang`), as written;
+ *   `Counsel for Dorian Kessler` → `Dorian Kessler`), as written;
  * - otherwise the role as written (`Counsel for Plaintiffs-Appellees` → `Plaintiffs-Appellees`,
  *   `for appellant.` → `appellant`).
  *
@@ -17,9 +17,9 @@ import type { Candidate } from "../types.ts"
  */
 
 const ROLE_LABEL = `(?:${CAPTION_ROLE_WORDS.join("|")}|Amic(?:us|i)\\s+Curiae|Intervenors?)(?:\\s*(?:[-–/]|,|and)\\s*(?:${CAPTION_ROLE_WORDS.join("|")}))*`
-/** `Attorneys for Plaintiff John Smith` / `COUNSEL FOR DEFENDANTS` / `Counsel for Haitao Xiang`. */
+/** `Attorneys for Plaintiff John Smith` / `COUNSEL FOR DEFENDANTS` / `Counsel for Dorian Kessler`. */
 const BLOCK_MARKER = new RegExp(`(?<![\\p{L}])(?:Attorneys?|ATTORNEYS?|Counsel|COUNSEL|Lawyers?|LAWYERS?)[ \\t]+(?:for|FOR)[ \\t]+(?:the[ \\t]+|THE[ \\t]+)?(?<party>[^\\n.;:]{1,150})`, "dgu")
-/** `…, with whom … were on brief, for appellant.` / `… on brief for Adrienne Bennett, amicus curiae.` */
+/** `…, with whom … were on brief, for appellant.` / `… on brief for Miriam Castell, amicus curiae.` */
 const APPEARANCE = /(?:argued|on\s+brief),?\s+for\s+(?<party>[^.;]{1,900}?)\.(?=\s|$)/dgu
 const LABEL_START = new RegExp(`^(?<label>${ROLE_LABEL})(?:\\s*\\([a-z]\\))?`, "iu")
 /** Where the previous sentence ended: after a lower-case word or a closing bracket. */

@@ -32,7 +32,7 @@ const isoDate = (year: number, month: number | undefined, day: number): string |
 
 const PATTERNS: ReadonlyArray<{ readonly pattern: RegExp; readonly confidence: number; readonly iso: (g: Record<string, string>) => string | undefined }> = [
   {
-    // the 5th day of January, 2021 / this 1st day of January, 1999
+    // the 5th day of January, 2021 / this 1st day of March, 2004
     pattern: new RegExp(`${NOT_BEFORE}(?:(?:the|this)${SP}(?:the${SP})?)?(?<day>${ORDINAL_DAY})${SP}day${SP}of${SP}(?<month>${MONTH}),?${SP}(?<year>${YEAR})${NOT_AFTER}`, "gu"),
     confidence: 0.95,
     iso: (g) => isoDate(Number(g.year), monthNumber(g.month!), parseInt(g.day!, 10))

@@ -4,8 +4,8 @@ import type { Candidate } from "../types.ts"
 /**
  * Defined terms and roles a contract gives a party right after naming it:
  * `Acme Corporation, a Delaware corporation (the "Company")` → definedAs `Company`, role `company`;
- * `X ("Seller")` → definedAs `Seller`, role `seller`; `(hereinafter "Go Call")`, `hereinafter
- * referred to as "Licensor"`, `(MICOA)`, `(the Chapel)`; and `John Smith, as Trustee` → role
+ * `X ("Seller")` → definedAs `Seller`, role `seller`; `(hereinafter "Go Relay")`, `hereinafter
+ * referred to as "Licensor"`, `(KCCA)`, `(the Parish)`; and `John Smith, as Trustee` → role
  * `trustee`. Between the name and the term there may be a short description (`, a Nevada
  * corporation,`, `located at …`) but no other party, no sentence end and no other quotation.
  */
@@ -14,7 +14,7 @@ const OPENER = /^(?:\(\s*|,?\s*hereinafter\s+|,?\s*herein\s+)(?:(?:the|each|coll
 const UNQUOTED = /^\([ \t]*(?:the[ \t]+)?(?<term>\p{Lu}[\p{L}&-]*(?:[ \t]\p{Lu}[\p{L}&-]*){0,2})[ \t]*\)/u
 /** Parentheses that cite or refer rather than define. */
 const NOT_A_TERM = /^(?:Exhibit|Schedule|Section|Annex|Appendix|See|Id|Dkt|Doc|ECF|Ex|App|Supp|Cir|Fed|Pub)\b/u
-/** Terms that name a document, a period or a product, as in `Globix Corporation (the "Globix Agreement")`. */
+/** Terms that name a document, a period or a product, as in `Nimbra Corporation (the "Nimbra Agreement")`. */
 const NOT_A_PARTY_TERM = /(?:^|\s)(?:Agreement|Contract|Amendment|Plan|Policy|Lease|License|Note|Notes|Site|Products?|Services?|Period|Date|Term|Territory|Software|Program|Promotion|Promotions|Effective Date|Customers|Users|Members|Materials|Parties|Affiliates)$/u
 const AS_ROLE = /^,?\s+(?:as|in\s+(?:his|her|its|their)\s+capacity\s+as)\s+(?:the\s+)?(?<role>\p{Lu}\p{Ll}+(?:\s\p{Lu}\p{Ll}+)?)\b/u
 const DESCRIPTION_LIMIT = 220
@@ -38,7 +38,7 @@ const definedTermAfter = (text: string, end: number, nextPartyStart: number): { 
         // From a few letters before the description, so "Commission." ends a sentence too.
         const description = text.slice(end, i)
         if (SENTENCE_END.test(text.slice(Math.max(0, end - 4), i)) || /^\s*[.;:!?]/u.test(description) || /["“”():#]/.test(description)) return undefined
-        // An unquoted "(MICOA)" defines a term only right after the name or its ", a … corporation".
+        // An unquoted "(KCCA)" defines a term only right after the name or its ", a … corporation".
         if (!quoted && !/^(?:\s*|,?\s+(?:a|an)\s[^]*)$/u.test(description)) return undefined
         return { term: found.groups!.term!.trim() }
       }

@@ -4,11 +4,11 @@ import type { Candidate, Recognizer } from "../types.ts"
 
 /**
  * JUDGE (the span is the name, without `Hon.` or the title):
- * - `Hon. Jane Doe`, `The Honorable Deborah J. Alessi`, `[Hon. Nancy Torresen, U.S. District Judge]`;
+ * - `Hon. Jane Doe`, `The Honorable Patricia L. Vandermeer`, `[Hon. Marian Kowalski, U.S. District Judge]`;
  * - a name or list of names before a judge's title: `JANE DOE, United States District Judge`,
- *   `Selya and Barron, Circuit Judges`, `Before: SMITH, JONES, and DOE, Circuit Judges`,
- *   `SELYA, Circuit Judge.`, `Angela T. Quigless, P.J., Kurt S. Odenwald, J.`, `ROBERT A. KATZMANN\nCHIEF JUDGE`;
- * - a title before a name: `Judge Failla`, `Chief Judge Howard`, `DC Judge: Failla`;
+ *   `Marchetti and Okafor, Circuit Judges`, `Before: SMITH, JONES, and DOE, Circuit Judges`,
+ *   `MARCHETTI, Circuit Judge.`, `Lorraine K. Whitcombe, P.J., Gerald S. Amundsen, J.`, `HELEN A. BRANNIGAN\nCHIEF JUDGE`;
+ * - a title before a name: `Judge Ferrante`, `Chief Judge Holloway`, `DC Judge: Ferrante`;
  * - a signature `/s/ Jane Doe` whose next lines give a judge's title.
  * A judge's title is enough context for a single surname; a bare name needs two words.
  */
@@ -84,7 +84,7 @@ export const recognizeJudges: Recognizer = (text) => {
   for (let m = TITLE_AFTER.exec(text); m !== null; m = TITLE_AFTER.exec(text)) {
     const titleStart = m.index
     const newlineTitle = m[0].startsWith("\n")
-    // "ROBERT A. KATZMANN\nCHIEF JUDGE": the name is the whole previous line.
+    // "HELEN A. BRANNIGAN\nCHIEF JUDGE": the name is the whole previous line.
     const start = Math.max(
       previousTitleEnd,
       lineStart(text, titleStart),

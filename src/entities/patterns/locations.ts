@@ -4,10 +4,10 @@ import { collect, HS, SP } from "../text.ts"
 import type { Candidate, Recognizer } from "../types.ts"
 
 /**
- * LOCATION: US states (`California`, `NEW YORK`), `City, State` (`Nashville, Tennessee`), major
+ * LOCATION: US states (`California`, `NEW YORK`), `City, State` (`Columbus, Ohio`), major
  * cities, countries, counties (`County of Los Angeles`, `King County`), `City of Seattle`, regions
- * (`Northern California`), and `State of Nevada` where it names a place ("within the State of
- * Nevada"; as a party it is an ORGANIZATION). Ambiguous state names (Washington, Georgia) are
+ * (`Northern California`), and `State of Oregon` where it names a place ("within the State of
+ * Oregon"; as a party it is an ORGANIZATION). Ambiguous state names (Washington, Georgia) are
  * less certain on their own.
  */
 

@@ -6,14 +6,14 @@ import type { Candidate, Recognizer } from "../types.ts"
 
 /**
  * ORGANIZATION:
- * - a legal form: `Acme Corporation`, `Hanover Direct, Inc.`, `Stratton, Cheeseman & Walsh-Nevada, Inc.`,
- *   `COOLEY LLP`, `FOOTBALL NORTHWEST LLC`, `Bank of America, N.A.`, `PLAN_B MEDIA AG` (0.9);
- * - an institutional head word: `Arkansas Western Pipeline Company`, `Thomas More Society`,
- *   `National Football League Players Association`, `Grace Community Chapel` (0.8);
+ * - a legal form: `Acme Corporation`, `Brightwater Direct, Inc.`, `Marlow, Keane & Pryce-Oregon, Inc.`,
+ *   `WINSLOW LLP`, `SOCCER SOUTHWEST LLC`, `Bank of Harrowgate, N.A.`, `BLUE_OX MEDIA AG` (0.9);
+ * - an institutional head word: `Kansas Central Pipeline Company`, `Thomas Garrick Society`,
+ *   `National Curling League Referees Association`, `Cedar Hill Community Chapel` (0.8);
  * - `<head> of <name>`: `U.S. Department of Labor`, `Office of the Solicitor`, `University of Michigan`,
- *   `Church of the Open Bible` (0.8);
+ *   `Church of the Living Waters` (0.8);
  * - governments: `the United States`, `State of California` as a party (0.85), `the People of the
- *   State of New York`. "within the State of Nevada" or "laws of the State of Delaware" are places.
+ *   State of New York`. "within the State of Oregon" or "laws of the State of Delaware" are places.
  * Leading sentence words ("The", "Between", "Defendant") are trimmed off; a quoted capitalised term
  * (`"Company Site"`) is a defined term, not an organisation (see extract.ts).
  */
@@ -34,7 +34,7 @@ const OF_HEADS = [
 ]
 const OF_HEAD = `(?:${OF_HEADS.map(titleOrUpper).join("|")})`
 const ORG_WORD = `(?:${CAP_WORD}(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
-/** A run of capitalised words on at most two lines: `Ford Motor Media`, `Lakin & Wille`. */
+/** A run of capitalised words on at most two lines: `Hartwell Motor Media`, `Dorsett & Quayle`. */
 const WORDS = `${ORG_WORD}(?:${SP}(?:${CONNECTOR}${SP})?${ORG_WORD}){0,6}`
 /** Partner names separated by commas, as law firms and some companies write them. */
 const COMMA_WORDS = `${ORG_WORD}(?:(?:,[ \\t]+|${SP}(?:${CONNECTOR}${SP})?)${ORG_WORD}){0,6}`
@@ -66,7 +66,7 @@ const COURT_AFTER = /^\s*(?:District|Court|Supreme|Bankruptcy|Attorney|Departmen
 /** A board of directors is a body of a company, not a company of its own. */
 const NOT_ORGANIZATION = /^(?:Board|BOARD)\s+of\s+(?:Directors|Managers|Trustees|Governors|DIRECTORS|MANAGERS|TRUSTEES)\b/u
 
-/** Trims sentence words off the front ("Between Go Call, Inc." → "Go Call, Inc."). */
+/** Trims sentence words off the front ("Between Go Relay, Inc." → "Go Relay, Inc."). */
 const trimLeading = (start: number, name: string): readonly [number, string] => {
   let offset = start
   let rest = name
@@ -86,9 +86,9 @@ const ENDS_WITH_CONNECTOR = /(?:\b(?:of|and|for|the|OF|AND|FOR|THE)|[&,])\s*$/u
 const FORM_ONLY = new RegExp(`^\\s*(?:${LEGAL_FORM}|Corporation|CORPORATION|Company|COMPANY)\\s*$`, "u")
 
 /**
- * Lines of a letterhead or signature block sit one under another ("Robin Ram\nPresident\nCharity
- * Tunes, Inc."): a name that starts a line, or on a short line, keeps only its last line, plus the
- * lines above that run on into it ("KILPATRICK TOWNSEND &\nSTOCKTON LLP", "UNION FOUNDATION OF\n
+ * Lines of a letterhead or signature block sit one under another ("Jody Vance\nPresident\nLantern
+ * Songs, Inc."): a name that starts a line, or on a short line, keeps only its last line, plus the
+ * lines above that run on into it ("HALLORAN PRESCOTT &\nMEADE LLP", "CIVIC RIGHTS FOUNDATION OF\n
  * NORTHERN CALIFORNIA"). Prose wraps mid-sentence on long lines, so a name there may span lines,
  * unless the case changes at the break (a heading in capitals above a sentence).
  */
@@ -111,7 +111,7 @@ const lastLines = (text: string, start: number, name: string): readonly [number,
   return [start + name.length - kept.length, kept]
 }
 
-/** "…PIPELINE COMPANY ARKANSAS WESTERN GAS COMPANY": two names side by side in signature columns. */
+/** "…GAS COMPANY KANSAS CENTRAL PIPELINE COMPANY": two names side by side in signature columns. */
 const SIDE_BY_SIDE_END = `(?:,?\\s${LEGAL_FORM}|\\s(?:Corporation|CORPORATION|Company|COMPANY))`
 const INNER_END = new RegExp(
   `${SIDE_BY_SIDE_END}(?=\\s+(?!(?:of|OF|and|AND|&|for|FOR)\\b|,?\\s*${LEGAL_FORM}(?![\\p{L}]))\\p{Lu})|${SIDE_BY_SIDE_END}(?=\\s+(?:and|AND)\\s+\\p{Lu})`,
@@ -130,7 +130,7 @@ const splitSideBySide = (start: number, name: string): Array<readonly [number, s
   return out
 }
 
-/** "Responsibilities of PageMaster Corporation", "JOINDER OF SKUNKWARE, INC.": the name is after "of". */
+/** "Responsibilities of PagePoint Corporation", "JOINDER OF BRAMBLEWARE, INC.": the name is after "of". */
 const afterDescriptor = (start: number, name: string): readonly [number, string] => {
   const of = [...name.matchAll(/\s(?:of|OF|on|ON)\s+/gu)].pop()
   if (!of) return [start, name]
@@ -156,15 +156,15 @@ const organization = (
 ): Candidate | undefined => {
   const trimmedName = name.replace(/[\s,]+$/u, "")
   if (NOT_ORGANIZATION.test(trimmedName) || !shape.test(trimmedName)) return undefined
-  // "Stephen M. Crampton and Thomas More Society": the words before "and" end a person's name.
-  // "Canada N3C2A7 and PageMaster Corporation": a place or a code before "and" is not part of the name.
+  // "Gregory M. Pasternak and Thomas Garrick Society": the words before "and" end a person's name.
+  // "Canada K7L4B2 and PagePoint Corporation": a place or a code before "and" is not part of the name.
   const and = /\s+(?:and|AND)\s+/u.exec(trimmedName)
   const left = and ? trimmedName.slice(0, and.index) : ""
   if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()))) {
     const cut = and.index + and[0].length
     return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape, textBefore)
   }
-  // "Roger K. Gannam for Acme Corporation": a word right after an initial is a person's surname.
+  // "Victor K. Almeda for Acme Corporation": a word right after an initial is a person's surname.
   const afterInitial = /^\S+\s+(?:(?:for|of|and|&|FOR|OF|AND)\s+)?/u.exec(trimmedName)
   if (afterInitial && /\p{Lu}[\p{L}'’-]+[ \t]+\p{Lu}\.[ \t]*$/u.test(textBefore(start)) && afterInitial[0].length < trimmedName.length) {
     return organization(start + afterInitial[0].length, trimmedName.slice(afterInitial[0].length), confidence, minWords, shape, textBefore)
@@ -215,7 +215,7 @@ export const recognizeOrganizations: Recognizer = (text) => [
     if (COURT_AFTER.test(after)) return undefined
     const isUnitedStates = /^united/i.test(name)
     if (PLACE_CONTEXT.test(before) && !/\b(?:by|against|v\.?|versus)\s+(?:the\s+)?$/i.test(before)) {
-      // "within the State of Nevada", "southeastern United States": a place, left to the location rules.
+      // "within the State of Oregon", "southeastern United States": a place, left to the location rules.
       return undefined
     }
     if (isUnitedStates && !/\bthe\s+$/i.test(before) && !/^\s*(?:v\.|vs\.|,)/i.test(after) && !/\bof\s+America/i.test(name)) return undefined

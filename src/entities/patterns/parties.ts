@@ -8,7 +8,7 @@ import type { Candidate, Recognizer } from "../types.ts"
  *
  *     JOHN SMITH, Plaintiff, v. ACME CORP., Defendant.
  *
- *     ANGEL ZEPEDA RIVAS, et al.          NICHOLE MARIE JAGELS,   ) No. ED108783
+ *     MATEO ARCE VILLALOBOS, et al.       DENISE MARIE OSTRANDER, ) No. ED110462
  *     Plaintiffs-Appellees,                                       )
  *     v.                                  Appellant,              ) Appeal from …
  *
@@ -64,7 +64,7 @@ const partyLinesAbove = (text: string, labelLineStart: number): readonly [number
     // Go up only while the line above runs on into the one below it.
     const below = text.slice(first![0], first![1])
     if (line.trim().length === 0 || SEPARATOR_LINE.test(line) || isLabelLine(line)) break
-    // A line with several parties ("Standard Insurance Company; Dearborn National Life") wraps too.
+    // A line with several parties ("Granite Mutual Insurance Company; Lakeshore National Life") wraps too.
     if (!endsMidPhrase(line) && !line.includes(";") && !/^\s*(?:INC|Inc|CORP|Corp|LLC|LTD|Ltd|CO\.|Co\.)/.test(below) && !/^\s*\p{Ll}/u.test(below)) break
     first = [colStart, colEnd]
   }

@@ -2,8 +2,8 @@ import type { Candidate } from "../types.ts"
 
 /**
  * A litigation role written just before a party's name: `Plaintiff John Smith`,
- * `Defendant-appellee Janet T. Mills`, `plaintiff-appellant Calvary Chapel of Bangor`,
- * `Appellant Nichole M. Jagels`. Only roles that name a side of a case are read this way.
+ * `Defendant-appellee Diane T. Hollister`, `plaintiff-appellant Cedar Hill Chapel of Rockport`,
+ * `Appellant Denise M. Ostrander`. Only roles that name a side of a case are read this way.
  */
 
 const ROLE = "(?:plaintiff|defendant|appellant|appellee|petitioner|respondent|movant|intervenor|debtor|claimant|relator|counter-?claimant|counter-?defendant|cross-?appellant|cross-?appellee)s?"

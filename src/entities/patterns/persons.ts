@@ -6,11 +6,11 @@ import type { Candidate, Recognizer } from "../types.ts"
 
 /**
  * PERSON, from the strongest evidence to the weakest:
- * - an honorific: `Mr. Michael E. Gans`, `Ms. Maia Simone Fisher` (0.9; the span is the name alone);
- * - a signature: `/s/ Jane Doe`, `s/ Karen S. Fultz`, `By: John Smith`, `Name: John Smith` (0.85);
- * - a middle initial: `Roger K. Gannam`, `WILLIAM S. FREEMAN`, `Kenneth D. Upton, Jr.` (0.85);
+ * - an honorific: `Mr. Howard E. Lindqvist`, `Ms. Rosalind Vega Hartley` (0.9; the span is the name alone);
+ * - a signature: `/s/ Jane Doe`, `s/ Brenda S. Okafor`, `By: John Smith`, `Name: John Smith` (0.85);
+ * - a middle initial: `Victor K. Almeda`, `WALTER S. PRENDERGAST`, `Kenneth D. Ashworth, Jr.` (0.85);
  * - a name alone on a line above an e-mail, telephone or bar number (counsel blocks) (0.8);
- * - a bare capitalised pair whose first word is a common given name: `Brad Baker` (0.6), in capitals
+ * - a bare capitalised pair whose first word is a common given name: `Brad Kessling` (0.6), in capitals
  *   only when the name is the whole line.
  * Every form must pass `isPlausibleName` (no headings, legal words, months or places).
  */
@@ -35,21 +35,21 @@ const nameCandidate = (match: RegExpExecArray, confidence: number, minWords = 2)
   const start = match.indices!.groups!.name![0] + noise
   const name = match.groups!.name!.slice(noise).replace(/[\s,]+$/u, "")
   if (!isPlausibleName(name, minWords)) return undefined
-  // "Thomas F. Eagleton Courthouse" names a building after a person.
+  // "Thomas F. Wardell Courthouse" names a building after a person.
   if (NAMED_AFTER.test(match.input.slice(start + name.length, start + name.length + 20))) return undefined
   return { type: "PERSON", charStart: start, charEnd: start + name.length, confidence }
 }
 
 export const recognizePersons: Recognizer = (text) => [
-  // "Ms. MacLean": the honorific is evidence enough for a surname alone.
+  // "Ms. Okonkwo": the honorific is evidence enough for a surname alone.
   ...collect(text, HONORIFIC, (m) => nameCandidate(m, 0.9, 1)),
   ...collect(text, SIGNATURE, (m) => nameCandidate(m, 0.85)),
-  // An initial that opens a line is a list letter ("B. Replacement Shipper") unless a given name comes before it.
+  // An initial that opens a line is a list letter ("B. Standby Supplier") unless a given name comes before it.
   ...collect(text, MIDDLE_INITIAL, (m) =>
     /\n[ \t]*\p{Lu}\.[ \t]/u.test(m.groups!.name!) && !startsWithGivenName(m.groups!.name!.slice(leadingNoiseLength(m.groups!.name!)))
       ? undefined
       : nameCandidate(m, 0.85)),
-  // "F. Bid Evaluation" at the start of a line is a lettered heading, and capitals are headings too.
+  // "F. Cost Allocation" at the start of a line is a lettered heading, and capitals are headings too.
   ...collect(text, LEADING_INITIAL, (m) =>
     text.slice(lineStart(text, m.index), m.index).trim().length === 0 || isUpper(m.groups!.name!) ? undefined : nameCandidate(m, 0.7)),
   ...collect(text, NAME_LINE, (m) => {
