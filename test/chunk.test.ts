@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { type ChunkOptions, chunkText, DEFAULT_CHUNK_OPTIONS, InvalidChunkOptions } from "../src/chunking/chunker.ts"
 import { sentenceStarts } from "../src/text/sentences.ts"
 import { StageFailure } from "../src/engine/stage.ts"
-import type { PipelineEvent } from "../src/events/event.ts"
+import { stageInput } from "./support/events.ts"
 import type { Chunk, ChunkList, CleanText, PageSpan } from "../src/pipeline/artifacts.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { chunkWork } from "../src/stages/works/chunk.ts"
@@ -219,20 +219,8 @@ describe("chunkWork (stage work on the real BlobStore)", () => {
   const { prefix, run } = serviceRunner("chunk-work")
   track(prefix)
 
-  const eventWith = (artifacts: Record<string, string>): PipelineEvent => ({
-    type: "document.classified",
-    document_id: "agreement-1",
-    version: 2,
-    correlation_id: "agreement-1",
-    causation_id: "test",
-    occurred_at: Date.now(),
-    submitted_at: Date.now(),
-    data: {
-      submission: { source: "file:///tmp/agreement-1.pdf", project: "test", priority: 5, metadata: {}, intakeId: "0-1" },
-      artifacts,
-      facts: { category: "contract" }
-    }
-  })
+  const eventWith = (artifacts: Record<string, string>) =>
+    stageInput({ type: "document.classified", documentId: "agreement-1", version: 2, artifacts, facts: { category: "contract" } })
   const context = { entryId: "1-0", deliveries: 1 }
 
   it("reads `text`, writes `chunks`, and counts them", async () => {

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { StageFailure } from "../src/engine/stage.ts"
-import type { PipelineEvent } from "../src/events/event.ts"
+import { stageInput } from "./support/events.ts"
 import type { CleanText, ExtractedText, PageText } from "../src/pipeline/artifacts.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { cleanWork } from "../src/stages/works/clean.ts"
@@ -275,20 +275,8 @@ describe("cleanWork (stage work on the real BlobStore)", () => {
   const { prefix, run } = serviceRunner("clean-work")
   track(prefix)
 
-  const eventWith = (artifacts: Record<string, string>): PipelineEvent => ({
-    type: "document.text_extracted",
-    document_id: "order-1",
-    version: 1,
-    correlation_id: "order-1",
-    causation_id: "test",
-    occurred_at: Date.now(),
-    submitted_at: Date.now(),
-    data: {
-      submission: { source: "file:///tmp/order-1.pdf", project: "test", priority: 5, metadata: {}, intakeId: "0-1" },
-      artifacts,
-      facts: { pages: 4 }
-    }
-  })
+  const eventWith = (artifacts: Record<string, string>) =>
+    stageInput({ type: "document.text_extracted", documentId: "order-1", artifacts, facts: { pages: 4 } })
   const context = { entryId: "1-0", deliveries: 1 }
 
   it("reads `extracted`, writes `text`, and adds the category facts", async () => {

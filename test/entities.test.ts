@@ -6,7 +6,7 @@ import { documentMentions } from "../src/entities/document-mentions.ts"
 import { extractEntities, EXTRACTOR_VERSION } from "../src/entities/extract.ts"
 import type { ChunkMention } from "../src/entities/types.ts"
 import { StageFailure } from "../src/engine/stage.ts"
-import type { PipelineEvent } from "../src/events/event.ts"
+import { stageInput } from "./support/events.ts"
 import type { Chunk, ChunkList, EntityType, MentionList } from "../src/pipeline/artifacts.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
@@ -509,20 +509,8 @@ describe("entitiesWork (stage work on the real Redis)", () => {
   const { prefix, run } = serviceRunner("entities-work")
   track(prefix)
 
-  const eventWith = (artifacts: Record<string, string>): PipelineEvent => ({
-    type: "document.chunked",
-    document_id: "order-1",
-    version: 1,
-    correlation_id: "order-1",
-    causation_id: "test",
-    occurred_at: Date.now(),
-    submitted_at: Date.now(),
-    data: {
-      submission: { source: "file:///tmp/order-1.pdf", project: "test", priority: 5, metadata: {}, intakeId: "0-1" },
-      artifacts,
-      facts: { category: "court_opinion_or_order", chunks: 0 }
-    }
-  })
+  const eventWith = (artifacts: Record<string, string>) =>
+    stageInput({ type: "document.chunked", documentId: "order-1", artifacts, facts: { category: "court_opinion_or_order", chunks: 0 } })
   const context = { entryId: "1-0", deliveries: 1 }
 
   const cacheCount = (result: "hit" | "miss") =>

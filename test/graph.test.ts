@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import type { PipelineEvent } from "../src/events/event.ts"
+import { stageInput } from "./support/events.ts"
 import { buildGraph } from "../src/graph/build-graph.ts"
 import { evidenceAt, MAX_QUOTE } from "../src/graph/evidence.ts"
 import type { Category, Chunk, EntityType, Graph, Mention, Relationship, Resolution } from "../src/pipeline/artifacts.ts"
@@ -410,20 +410,13 @@ describe("graphWork", () => {
         mentions: yield* blobs.putJson({ mentions: fixture.mentions }),
         entities: yield* blobs.putJson(resolution)
       }
-      const event: PipelineEvent = {
+      const event = stageInput({
         type: "document.entities_resolved",
-        document_id: "apa-2024",
-        version: 1,
-        correlation_id: "apa-2024",
-        causation_id: "test",
-        occurred_at: Date.now(),
-        submitted_at: Date.now(),
-        data: {
-          submission: { source: "file:///tmp/apa.pdf", project: PROJECT, priority: 5, metadata: {}, intakeId: "0-1" },
-          artifacts,
-          facts: { canonicals: resolution.canonicals.length }
-        }
-      }
+        documentId: "apa-2024",
+        project: PROJECT,
+        artifacts,
+        facts: { canonicals: resolution.canonicals.length }
+      })
       const data = yield* graphWork(event, { entryId: "1-0", deliveries: 1 })
       return { data, graph: yield* blobs.getJson(data.artifacts.graph!) }
     }))

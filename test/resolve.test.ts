@@ -1,6 +1,6 @@
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import type { PipelineEvent } from "../src/events/event.ts"
+import { stageInput } from "./support/events.ts"
 import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/pipeline/artifacts.ts"
 import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
@@ -270,20 +270,14 @@ describe("resolveEntities", () => {
 
 const { redis, track } = testRedis()
 
-const eventFor = (documentId: string, project: string, mentionsRef: string): PipelineEvent => ({
-  type: "document.entities_extracted",
-  document_id: documentId,
-  version: 1,
-  correlation_id: documentId,
-  causation_id: "test",
-  occurred_at: Date.now(),
-  submitted_at: Date.now(),
-  data: {
-    submission: { source: `file:///tmp/${documentId}.pdf`, project, priority: 5, metadata: {}, intakeId: "0-1" },
+const eventFor = (documentId: string, project: string, mentionsRef: string) =>
+  stageInput({
+    type: "document.entities_extracted",
+    documentId,
+    project,
     artifacts: { text: "sha256:" + "0".repeat(64), mentions: mentionsRef },
     facts: { category: "contract" }
-  }
-})
+  })
 
 const setup = (label: string) => {
   const runner = serviceRunner(`resolve-${label}`)
