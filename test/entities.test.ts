@@ -426,6 +426,16 @@ describe("extractEntities: parties, roles and defined terms", () => {
       { type: "PERSON", text: "Vincent\nM. Galloway", role: "counsel", represents: "appellee" }
     ])
   })
+  it("reads counsel named in prose: 'appeared for Defendant', ', counsel for Plaintiff Jane Rivera'", () => {
+    const prose =
+      "The Court heard argument on May 22, 2025, at which Rachel Whitfield appeared for Plaintiff and " +
+      "Owen T. Brandt appeared for Defendant. I served the notice on Karen Raman, counsel for Plaintiff Helen Ostrow, by mail."
+    expectMentions(prose, [
+      { type: "PERSON", text: "Rachel Whitfield", role: "counsel", represents: "Plaintiff" },
+      { type: "PERSON", text: "Owen T. Brandt", role: "counsel", represents: "Defendant" },
+      { type: "PERSON", text: "Karen Raman", role: "counsel", represents: "Helen Ostrow" }
+    ])
+  })
 })
 
 // ------------------------------------------------------------------------------------------------

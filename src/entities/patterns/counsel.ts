@@ -6,7 +6,8 @@ import type { Candidate } from "../types.ts"
  * `Attorneys for Plaintiff John Smith` or `Counsel for Plaintiffs-Appellees`, back to the previous
  * such line or a line of running prose (at most ~1,500 characters); in opinions' appearance
  * paragraphs, the names before
- * `… were on brief, for appellant.` Each gets role `counsel` and `represents`:
+ * `… were on brief, for appellant.`; in prose, a name followed by `appeared for Plaintiff` or
+ * `, counsel for Defendant Globex Inc.`. Each gets role `counsel` and `represents`:
  *
  * - the party's name when the line names one (`Attorneys for Plaintiff John Smith` → `John Smith`,
  *   `Counsel for Dorian Kessler` → `Dorian Kessler`), as written;
@@ -21,6 +22,8 @@ const ROLE_LABEL = `(?:${CAPTION_ROLE_WORDS.join("|")}|Amic(?:us|i)\\s+Curiae|In
 const BLOCK_MARKER = new RegExp(`(?<![\\p{L}])(?:Attorneys?|ATTORNEYS?|Counsel|COUNSEL|Lawyers?|LAWYERS?)[ \\t]+(?:for|FOR)[ \\t]+(?:the[ \\t]+|THE[ \\t]+)?(?<party>[^\\n.;:]{1,150})`, "dgu")
 /** `…, with whom … were on brief, for appellant.` / `… on brief for Miriam Castell, amicus curiae.` */
 const APPEARANCE = /(?:argued|on\s+brief),?\s+for\s+(?<party>[^.;]{1,900}?)\.(?=\s|$)/dgu
+/** Right after a name: `Sarah Chen appeared for Plaintiff` / `Laura Bennett, counsel for Plaintiff Jane Rivera`. */
+const INLINE = /^(?:,\s*(?:(?:lead\s+)?counsel|attorneys?)\s+(?:for|to)|\s+(?:appeared|appears|appearing)\s+(?:for|on\s+behalf\s+of))\s+(?:the\s+)?(?<party>[^\n.;:,()]{1,150})/du
 const LABEL_START = new RegExp(`^(?<label>${ROLE_LABEL})(?:\\s*\\([a-z]\\))?`, "iu")
 /** Where the previous sentence ended: after a lower-case word or a closing bracket. */
 const SENTENCE_END = /(?:\p{Ll}{2,}|[)\]])[.:]\s+/gu
@@ -103,6 +106,14 @@ export const attachCounsel = (text: string, mentions: ReadonlyArray<Candidate>):
     }
     mark(sentenceStart, m.index, partyText(party))
   }
+
+  mentions.forEach((mention, index) => {
+    if (mention.type !== "PERSON") return
+    const m = INLINE.exec(text.slice(mention.charEnd, mention.charEnd + 200))
+    if (!m) return
+    const party = representedBy(m.groups!.party!, mention.charEnd + m.indices!.groups!.party![0])
+    if (party) mark(mention.charStart, mention.charEnd, partyText(party))
+  })
 
   return mentions.map((mention, index) => updates.get(index) ?? mention)
 }
