@@ -158,6 +158,22 @@ describe("resolveEntities", () => {
     expect(canonicalsOf(resolution)[3]!.name).toBe("42 U.S.C. § 1983")
   })
 
+  it("resolves a state named with and without 'State of' to one place, and keeps other places apart", () => {
+    const mentions = mentionsOf(
+      ["LOCATION", "State of Delaware"],
+      ["LOCATION", "Delaware"],
+      ["LOCATION", "the Commonwealth of Virginia"],
+      ["LOCATION", "Virginia"],
+      ["LOCATION", "West Virginia"]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[3]).toBe(ids[2])
+    expect(ids[4]).not.toBe(ids[2])
+    expect(canonicalsOf(resolution)[0]!.aliases).toContain("Delaware")
+  })
+
   it("resolves a short-form citation to the one case it can point into", () => {
     const mentions = mentionsOf(
       ["CASE_CITATION", "Ashcroft v. Iqbal, 556 U.S. 662, 678 (2009)"],

@@ -62,6 +62,10 @@ const moneyKey = (text: string): string => {
   return dollars ? `usd${Number(dollars[1]!).toFixed(2)}` : folded
 }
 
+/** `State of Delaware`, `the Commonwealth of Virginia` → `delaware`, `virginia`: the same place as its bare name. */
+const locationKey = (text: string): string =>
+  nameWords(text).join(" ").replace(/^(?:the )?(?:state|commonwealth) of /u, "")
+
 /**
  * The matching key of an identifier-like mention: the extractor's `normalized` value when it gave one,
  * else the text normalised for its type. Identifiers match exactly, never fuzzily: `§ 1983` and
@@ -80,6 +84,8 @@ export const referenceKey = (type: EntityType, text: string, normalized?: string
       return moneyKey(value)
     case "DATE":
       return collapse(value)
+    case "LOCATION":
+      return locationKey(value)
     default:
       return nameWords(value).join(" ")
   }
