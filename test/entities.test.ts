@@ -438,6 +438,28 @@ describe("extractEntities: parties, roles and defined terms", () => {
   })
 })
 
+describe("extractEntities: a statute's popular name next to its citation", () => {
+  it("gives the citation the name as its defined term, in either order", () => {
+    expectMentions("a claim under the Bane Act, Cal. Civ. Code § 52.1, and the Civil Rights Act of 1964, 42 U.S.C. § 2000e.", [
+      { type: "STATUTE", text: "Bane Act" },
+      { type: "STATUTE", text: "Cal. Civ. Code § 52.1", definedAs: "Bane Act" },
+      { type: "STATUTE", text: "Civil Rights Act of 1964" },
+      { type: "STATUTE", text: "42 U.S.C. § 2000e", definedAs: "Civil Rights Act of 1964" }
+    ])
+    expectMentions("liability under 15 U.S.C. § 1 (the Sherman Act) follows.", [
+      { type: "STATUTE", text: "15 U.S.C. § 1", definedAs: "Sherman Act" }
+    ])
+  })
+
+  it("does not name one citation after another", () => {
+    const mentions = expectMentions("See 42 U.S.C. § 1983, 42 U.S.C. § 1985.", [
+      { type: "STATUTE", text: "42 U.S.C. § 1983" },
+      { type: "STATUTE", text: "42 U.S.C. § 1985" }
+    ])
+    expect(mentions.every((m) => m.definedAs === undefined)).toBe(true)
+  })
+})
+
 // ------------------------------------------------------------------------------------------------
 // precision
 

@@ -174,6 +174,19 @@ describe("resolveEntities", () => {
     expect(canonicalsOf(resolution)[0]!.aliases).toContain("Delaware")
   })
 
+  it("files a statute's popular name under the citation that defined it", () => {
+    const mentions = mentionsOf(
+      ["STATUTE", "Cal. Civ. Code § 52.1", { normalized: "Cal. Civ. Code § 52.1", definedAs: "Bane Act" }],
+      ["STATUTE", "Bane Act", { normalized: "Bane Act" }],
+      ["STATUTE", "Unruh Act", { normalized: "Unruh Act" }]
+    )
+    const { resolution } = resolve(mentions)
+    const ids = resolution.canonicalIds
+    expect(ids[1]).toBe(ids[0])
+    expect(ids[2]).not.toBe(ids[0])
+    expect(canonicalsOf(resolution)[0]!.aliases).toContain("Bane Act")
+  })
+
   it("resolves a short-form citation to the one case it can point into", () => {
     const mentions = mentionsOf(
       ["CASE_CITATION", "Ashcroft v. Iqbal, 556 U.S. 662, 678 (2009)"],

@@ -15,6 +15,7 @@ import { recognizeOrganizations } from "./patterns/organizations.ts"
 import { recognizeCaptionParties } from "./patterns/parties.ts"
 import { attachRolesBeforeNames } from "./patterns/party-roles.ts"
 import { recognizePersons } from "./patterns/persons.ts"
+import { attachStatuteNames } from "./patterns/statute-names.ts"
 import { recognizeStatutes } from "./patterns/statutes.ts"
 import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
 
@@ -22,7 +23,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-7"
+export const EXTRACTOR_VERSION = "rules-8"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,
@@ -60,6 +61,7 @@ export const extractEntities = (text: string): Array<ChunkMention> => {
   mentions = attachRolesBeforeNames(text, mentions)
   mentions = attachCounsel(text, mentions)
   mentions = attachContractPartyRoles(text, mentions)
+  mentions = attachStatuteNames(text, mentions)
   return mentions.map((m) => ({
     type: m.type,
     text: text.slice(m.charStart, m.charEnd),
