@@ -7,8 +7,10 @@ import { documents, entityMentions, processingTasks, relationships } from "../db
 import { runProjector } from "../projector/projector-stage.ts"
 import { runDocuments } from "../pipeline/run-documents.ts"
 import { sampleDocuments } from "../samples/files.ts"
+import { DocumentSources } from "../sources/source.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
 import { formatDocumentRun } from "./demo-report.ts"
+import { expandDocumentPaths, folderOf } from "./document-files.ts"
 
 export { SAMPLES_DIR } from "../samples/files.ts"
 
@@ -18,19 +20,35 @@ export { SAMPLES_DIR } from "../samples/files.ts"
  * and what the stages found.
  */
 export const runDemo = <R = never>(
-  options: { readonly files?: ReadonlyArray<string>; readonly timeoutMs?: number; readonly works?: StageWorks<R> } = {}
+  options: {
+    readonly files?: ReadonlyArray<string>
+    /** The user's own files or folders, instead of the samples; the demo's worker may read them. */
+    readonly paths?: ReadonlyArray<string>
+    readonly project?: string | undefined
+    readonly timeoutMs?: number | undefined
+    readonly works?: StageWorks<R>
+  } = {}
 ) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
+    const files = options.paths ? expandDocumentPaths(options.paths) : options.files ?? sampleDocuments()
+    if (files.length === 0) return yield* Effect.fail("no documents under the given path(s)")
+    // Files named on the demo's command line are readable by its own in-process worker.
+    const roots = options.paths ? [...config.sourceRoots, ...options.paths.map(folderOf)] : config.sourceRoots
     // The projector runs beside the stages, so the demo also fills the read models (PGlite unless
     // DATABASE_URL is set): what `lexstream status` and SQL queries read afterwards.
     const stopProjector = Deferred.makeUnsafe<void>()
     const projector = yield* runProjector({ stop: stopProjector, http: false, trimIntervalMs: 0 }).pipe(Effect.forkChild)
     const { runs, notSubmitted } = yield* runDocuments<R>({
-      files: options.files ?? sampleDocuments(),
+      files,
       works: options.works,
-      timeoutMs: options.timeoutMs
-    })
+      project: options.project,
+      timeoutMs: options.timeoutMs ?? Math.max(120_000, files.length * 20_000)
+    }).pipe(
+      // A layer of its own (not the shared, already built DocumentSources.layer), made with the wider roots.
+      Effect.provide(DocumentSources.layerWith()),
+      Effect.provideService(AppConfig, { ...config, sourceRoots: roots })
+    )
     const lines: Array<string> = []
     for (const run of runs) lines.push("", ...formatDocumentRun(run))
     for (const failure of notSubmitted) lines.push("", `${failure.file}: not submitted: ${failure.error}`)

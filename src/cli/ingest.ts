@@ -1,23 +1,13 @@
 import { createReadStream } from "node:fs"
 import { stat } from "node:fs/promises"
 import { createHash } from "node:crypto"
-import { basename, extname, resolve } from "node:path"
+import { basename, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
 import { RedisClient } from "../services/redis.ts"
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".pdf": "application/pdf",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".tif": "image/tiff",
-  ".tiff": "image/tiff",
-  ".txt": "text/plain",
-  ".md": "text/markdown"
-}
+import { contentTypeOf } from "./document-files.ts"
 
 export interface IngestOptions {
   readonly files: ReadonlyArray<string>
@@ -60,7 +50,7 @@ export const ingestFiles = (options: IngestOptions) =>
             "source", pathToFileURL(path).href,
             "filename", basename(path),
             "sha256", sha256,
-            ...(CONTENT_TYPES[extname(path).toLowerCase()] ? ["content_type", CONTENT_TYPES[extname(path).toLowerCase()]!] : []),
+            ...(contentTypeOf(path) ? ["content_type", contentTypeOf(path)!] : []),
             ...(options.project ? ["project", options.project] : []),
             ...(options.metadata ? ["metadata", JSON.stringify(options.metadata)] : [])
           ]

@@ -9,6 +9,7 @@ import { isStageName } from "../stages/pipeline.ts"
 import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
+import { expandDocumentPaths } from "./document-files.ts"
 import { ingestFiles } from "./ingest.ts"
 import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
 import { rebuildCommand } from "./rebuild.ts"
@@ -51,11 +52,16 @@ const worker = Command.make(
 const ingest = Command.make(
   "ingest",
   {
-    files: Argument.String("files").pipe(Argument.withDescription("Files to submit"), Argument.variadic({ min: 1 })),
+    paths: Argument.String("paths").pipe(
+      Argument.withDescription("Files to submit, or folders: every PDF, image and text file under them"),
+      Argument.variadic({ min: 1 })
+    ),
     project: Flag.String("project").pipe(Flag.withDescription("Project the documents belong to"), Flag.optional),
     quiet: Flag.Boolean("quiet").pipe(Flag.withDescription("Print only the summary"), Flag.withDefault(false))
   },
-  Effect.fn(function*({ files, project, quiet }) {
+  Effect.fn(function*({ paths, project, quiet }) {
+    const files = expandDocumentPaths(paths)
+    if (files.length === 0) return yield* Effect.fail("no documents under the given folder(s)")
     const tty = process.stderr.isTTY
     const step = Math.max(1, Math.floor(files.length / 20))
     const result = yield* ingestFiles({
@@ -75,8 +81,28 @@ const ingest = Command.make(
   })
 ).pipe(Command.withDescription("Submit files: one XADD per file to the intake stream, with sha256"))
 
-const demo = Command.make("demo", {}, () => runDemo({ works: liveWorks })).pipe(
-  Command.withDescription("Run a worker, submit the bundled samples, print each document's way through the stages")
+const demo = Command.make(
+  "demo",
+  {
+    paths: Argument.String("paths").pipe(
+      Argument.withDescription("Your own files or folders instead of the bundled samples"),
+      Argument.variadic()
+    ),
+    project: Flag.String("project").pipe(Flag.withDescription("Project the documents belong to"), Flag.optional),
+    timeout: Flag.Int("timeout").pipe(
+      Flag.withDescription("Seconds to wait for every document (default: 120, or 20 per document when more)"),
+      Flag.optional
+    )
+  },
+  ({ paths, project, timeout }) =>
+    runDemo({
+      works: liveWorks,
+      ...(paths.length > 0 ? { paths } : {}),
+      project: Option.getOrUndefined(project),
+      timeoutMs: Option.getOrUndefined(Option.map(timeout, (seconds) => seconds * 1000))
+    })
+).pipe(
+  Command.withDescription("Run a worker, submit the bundled samples (or your files), print each document's way through the stages")
 )
 
 const dlqList = Command.make(

@@ -1,0 +1,56 @@
+import { readdirSync, statSync } from "node:fs"
+import { dirname, extname, join, resolve } from "node:path"
+
+/** Content types by file extension (any case): what a folder contributes, and what ingest declares. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".pdf": "application/pdf",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".txt": "text/plain",
+  ".md": "text/markdown"
+}
+
+export const contentTypeOf = (path: string): string | undefined => CONTENT_TYPES[extname(path).toLowerCase()]
+
+/** What a folder contributes: PDFs, images and plain text (not READMEs in Markdown). */
+const FOLDER_DOCUMENT = /\.(?:pdf|png|jpe?g|tiff?|txt)$/iu
+
+/** Every document file under a folder, recursively, sorted; dotfiles and other extensions are skipped. */
+const filesUnder = (dir: string): Array<string> =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => !entry.name.startsWith("."))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) return filesUnder(path)
+      return entry.isFile() && FOLDER_DOCUMENT.test(entry.name) ? [path] : []
+    })
+
+/**
+ * Files and folders as given on a command line → the files to submit (absolute paths). A named
+ * file is taken whatever its extension (the OCR stage decides from its bytes); a folder contributes
+ * its documents (`.pdf`, `.PDF`, images, `.txt`). A path that does not exist is kept, so the
+ * submission reports it.
+ */
+export const expandDocumentPaths = (paths: ReadonlyArray<string>): Array<string> =>
+  paths.flatMap((path) => {
+    const absolute = resolve(path)
+    try {
+      return statSync(absolute).isDirectory() ? filesUnder(absolute) : [absolute]
+    } catch {
+      return [absolute]
+    }
+  })
+
+/** The folders that hold the given files and folders (a folder is its own). */
+export const folderOf = (path: string): string => {
+  const absolute = resolve(path)
+  try {
+    return statSync(absolute).isDirectory() ? absolute : dirname(absolute)
+  } catch {
+    return dirname(absolute)
+  }
+}
