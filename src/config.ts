@@ -33,6 +33,8 @@ export interface AppConfigShape {
   readonly doneTtlSeconds: number
   /** How long a graceful shutdown waits for in-flight work before releasing it (ms). */
   readonly shutdownGraceMs: number
+  /** One attempt of a stage's work that runs longer is abandoned and retried (ms): a hung parser or engine cannot hold its document forever. */
+  readonly workTimeoutMs: number
   /** Port of the /metrics, /healthz, /readyz server; 0 disables it. */
   readonly httpPort: number
   /** The processing version new submissions get. */
@@ -77,6 +79,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   retryMaxMs: 10_000,
   doneTtlSeconds: 7 * 24 * 3600,
   shutdownGraceMs: 15_000,
+  workTimeoutMs: 15 * 60_000,
   httpPort: 9464,
   processingVersion: 1,
   maxMetadataBytes: 64 * 1024,
@@ -124,6 +127,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         retryMaxMs: int("LEXSTREAM_RETRY_MAX_MS", defaults.retryMaxMs),
         doneTtlSeconds: int("LEXSTREAM_DONE_TTL_SECONDS", defaults.doneTtlSeconds),
         shutdownGraceMs: int("LEXSTREAM_SHUTDOWN_GRACE_MS", defaults.shutdownGraceMs),
+        workTimeoutMs: int("LEXSTREAM_WORK_TIMEOUT_MS", defaults.workTimeoutMs),
         httpPort: int("LEXSTREAM_METRICS_PORT", defaults.httpPort),
         processingVersion: int("LEXSTREAM_PROCESSING_VERSION", defaults.processingVersion),
         maxMetadataBytes: int("LEXSTREAM_MAX_METADATA_BYTES", defaults.maxMetadataBytes),

@@ -84,6 +84,42 @@ describe("consumer runtime", () => {
     await waitFor("version 2 to be processed", async () => (await redis.xlen(stream.event("document.text_extracted"))) === 11)
   })
 
+  it("abandons an attempt that hangs past the work timeout and retries it, without holding back the rest of its batch", async () => {
+    const prefix = newPrefix("hung")
+    const stream = names(prefix)
+    const input = stream.event("document.submitted")
+    let hungAttempts = 0
+    await started({
+      prefix,
+      stages: ["ocr"],
+      config: { workTimeoutMs: 1_500, retryBaseMs: 50 },
+      works: {
+        // The first attempt at doc-hung never returns (a parser waiting for ever); the second works.
+        ocr: (event) => event.document_id === "doc-hung" && hungAttempts++ === 0 ? Effect.never : Effect.succeed(event.data)
+      }
+    })
+    // One batch: the hung document first, then three quick ones.
+    await redis.xadd(input, "*", ...submittedFields("doc-hung"))
+    for (const doc of ["doc-a", "doc-b", "doc-c"]) await redis.xadd(input, "*", ...submittedFields(doc))
+
+    const quick = await waitFor("the quick documents, while the hung one still runs", async () => {
+      const outputs = await readAll(redis, stream.event("document.text_extracted"))
+      return outputs.length >= 3 && outputs
+    }, 1_200, 20)
+    expect(quick.map((o) => o.document_id).sort()).toEqual(["doc-a", "doc-b", "doc-c"])
+
+    const all = await waitFor("the hung document, on its retry", async () => {
+      const outputs = await readAll(redis, stream.event("document.text_extracted"))
+      return outputs.length === 4 && outputs
+    }, 10_000)
+    expect(all.at(-1)!.document_id).toBe("doc-hung")
+    expect(hungAttempts).toBe(2)
+    const [attempt] = await readAll(redis, stream.taskFailed)
+    expect(attempt).toMatchObject({ document_id: "doc-hung", stage: "ocr", attempt: "1" })
+    expect(attempt!.error).toMatch(/took longer than/)
+    expect(await pendingCount(input, "ocr")).toBe(0)
+  })
+
   it("parks a poison entry in the dead-letter stream after N deliveries and keeps going", async () => {
     const prefix = newPrefix("poison")
     const stream = names(prefix)

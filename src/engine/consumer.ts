@@ -155,11 +155,17 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         : redis.use("attempt.record", (client) => client.xadd(record.stream, "*", ...record.fields)).pipe(Effect.ignore)
     }
 
+    const workTimeout = Duration.millis(config.workTimeoutMs)
+    const timedOut = () =>
+      Effect.fail(new StageFailure({ message: `the work took longer than ${Duration.format(workTimeout)} and was abandoned`, retryable: true }))
+
     const attempt = (item: WorkItem, deliveries: number) =>
       Effect.suspend(() => {
         const started = performance.now()
         item.startedAt = started
         return stage.process(item.input, { entryId: item.entry.id, deliveries, consumer }).pipe(
+          // A hung parser or engine becomes a retryable failure instead of holding its lock for ever.
+          Effect.timeoutOrElse({ duration: workTimeout, orElse: timedOut }),
           Effect.ensuring(Effect.sync(() => workDuration.observe((performance.now() - started) / 1000)))
         )
       }).pipe(Effect.exit)
@@ -288,26 +294,36 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         count("lock_busy", busy)
         settled(busy)
 
-        const results = yield* runBounded(work, (item) => attempt(item, item.deliveries), config.concurrency)
-        const failed: Array<[WorkItem, StageFailure]> = []
-        results.forEach((exit, i) => {
-          const item = work[i]!
-          if (Exit.isSuccess(exit)) {
-            toSettle.push(emitItem(item, exit.value))
-            return
-          }
-          const failure = failureMessage(exit.cause)
-          if (failure.retryable && item.deliveries < config.maxDeliveries) failed.push([item, failure])
-          else toSettle.push(parkItem(item.entry, item, failure.message, item.deliveries))
-        })
-
-        const replies = yield* handoff.settle(toSettle)
+        // Entries are handed off as they finish, those finishing together in one script call: a
+        // slow document (a long OCR) does not hold back the rest of its batch.
         const byId = new Map(work.map((item) => [item.entry.id, item]))
-        yield* account(toSettle, replies, byId)
-        for (const settledItem of toSettle) inFlight.delete(settledItem.entryId)
-        settled(toSettle.length)
-        // Failures continue on their own so the rest of the batch is not held back.
-        for (const [item, failure] of failed) yield* FiberSet.run(items)(retry(item, failure))
+        const settleFinished = Effect.gen(function*() {
+          yield* Effect.yieldNow
+          const finished = toSettle.splice(0)
+          if (finished.length === 0) return
+          const replies = yield* handoff.settle(finished)
+          yield* account(finished, replies, byId)
+          for (const settledItem of finished) inFlight.delete(settledItem.entryId)
+          settled(finished.length)
+        })
+        yield* runBounded(work, (item) =>
+          Effect.gen(function*() {
+            const exit = yield* attempt(item, item.deliveries)
+            if (Exit.isSuccess(exit)) {
+              toSettle.push(emitItem(item, exit.value))
+              return yield* settleFinished
+            }
+            const failure = failureMessage(exit.cause)
+            if (failure.retryable && item.deliveries < config.maxDeliveries) {
+              // Failures continue on their own, with backoff.
+              yield* FiberSet.run(items)(retry(item, failure))
+              return
+            }
+            toSettle.push(parkItem(item.entry, item, failure.message, item.deliveries))
+            yield* settleFinished
+          }), config.concurrency)
+        // What needed no work (duplicates, malformed or over-delivered entries) when nothing else ran.
+        yield* settleFinished
         work.length = 0
       }).pipe(
         // Shutdown ran out of grace: let other workers take these locks right away.
