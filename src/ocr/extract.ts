@@ -68,21 +68,22 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
     if (pdf.numPages > options.maxPages) return yield* tooManyPages(pdf.numPages, options.maxPages)
     const numbers = Array.from({ length: pdf.numPages }, (_, i) => i + 1)
     return yield* Effect.forEach(numbers, (page) =>
-      Effect.gen(function*() {
-        const layer = yield* pdf.pageText(page)
+      Effect.scoped(Effect.gen(function*() {
+        const pdfPage = yield* pdf.page(page)
+        const layer = yield* pdfPage.text
         const usable = usableCharacters(layer)
         // A scan with a filing stamp in its text layer is still a scan: the stamp is not its text.
-        const layout = needsLayout(usable) ? yield* pdf.pageLayout(page) : undefined
+        const layout = needsLayout(usable) ? yield* pdfPage.layout : undefined
         if (!shouldOcr(usable, layout)) {
           return { page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText
         }
-        const { png, dpi } = yield* pdf.renderPage(page)
+        const { png, dpi } = yield* pdfPage.render
         const recognized = yield* recognizePage({ bytes: png, mediaType: "image/png", page, dpi })
         // A sparse text layer that OCR cannot improve on (a nearly blank page) is kept as it is.
         return usableCharacters(recognized.text) >= usable
           ? recognized
           : ({ page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText)
-      }), { concurrency: Math.max(1, options.concurrency) })
+      })), { concurrency: Math.max(1, options.concurrency) })
   }))
 
 /**

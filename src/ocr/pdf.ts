@@ -1,7 +1,7 @@
 import { createRequire } from "node:module"
 import { dirname, join, sep } from "node:path"
 import { createCanvas } from "@napi-rs/canvas"
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs"
 import { type ExtractionError, extractionError } from "./errors.ts"
 import { imageCoverage } from "./page-images.ts"
@@ -36,26 +36,33 @@ export interface PageLayout {
   readonly imageCoverage: number
 }
 
-export interface OpenPdf {
-  readonly numPages: number
+/** One page of an open PDF, loaded once for everything asked of it. */
+export interface PdfPage {
   /** The page's text layer, joined into lines (empty when the page has none). */
-  readonly pageText: (page: number) => Effect.Effect<string, ExtractionError>
+  readonly text: Effect.Effect<string, ExtractionError>
   /** The page's area (PDF units², 1/72 inch) and the share of it that images cover (0..1). */
-  readonly pageLayout: (page: number) => Effect.Effect<PageLayout, ExtractionError>
+  readonly layout: Effect.Effect<PageLayout, ExtractionError>
   /** The page rendered to PNG for OCR, at RENDER_DPI or less for very large pages. */
-  readonly renderPage: (page: number) => Effect.Effect<{ readonly png: Buffer; readonly dpi: number }, ExtractionError>
+  readonly render: Effect.Effect<{ readonly png: Buffer; readonly dpi: number }, ExtractionError>
 }
 
-const withPage = <A>(document: PDFDocumentProxy, number: number, what: string, use: (page: PDFPageProxy) => Promise<A>) =>
+export interface OpenPdf {
+  readonly numPages: number
+  /**
+   * Page `number` for the length of the scope. Its text, layout and rendering share the one pdf.js
+   * page (rendering reuses the operator list the layout read); it is cleaned up when the scope closes,
+   * never in between: a page cleaned up between reading its operator list and rendering could wait
+   * for image objects that were dropped.
+   */
+  readonly page: (number: number) => Effect.Effect<PdfPage, ExtractionError, Scope.Scope>
+}
+
+/** Longest a page may take to render before the attempt counts as an engine fault (retried). */
+const RENDER_TIMEOUT = Duration.minutes(2)
+
+const pdfCall = <A>(number: number, what: string, call: () => Promise<A>) =>
   Effect.tryPromise({
-    try: async () => {
-      const page = await document.getPage(number)
-      try {
-        return await use(page)
-      } finally {
-        page.cleanup()
-      }
-    },
+    try: call,
     catch: (error) => extractionError("corrupt_pdf", `corrupt PDF: page ${number} ${what}: ${describe(error)}`)
   })
 
@@ -77,6 +84,11 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
           cMapUrl: folder("cmaps"),
           cMapPacked: true,
           wasmUrl: folder("wasm"),
+          // pdf.js's WebAssembly image decoders (JBIG2, CCITT fax, JPEG 2000) fetch their module once per
+          // process through whichever document is open; if that document closes first, the fetch never
+          // answers and every later scan waits for ever. The JavaScript builds load with a plain
+          // import, no document involved, and decode a scanned page about as fast.
+          useWasm: false,
           iccUrl: folder("iccs"),
           useSystemFonts: false,
           stopAtErrors: false
@@ -90,31 +102,39 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
       },
       catch: classifyOpenError
     }),
-    ({ task }) => Effect.promise(() => task.destroy().catch(() => undefined))
+    // Bounded: closing must not hang the fiber that abandons a stuck document.
+    ({ task }) => Effect.promise(() => task.destroy().catch(() => undefined)).pipe(Effect.timeoutOption(Duration.seconds(5)))
   ).pipe(
     Effect.map(({ document, ops }): OpenPdf => ({
       numPages: document.numPages,
-      pageText: (number) =>
-        withPage(document, number, "text", async (page) => joinTextItems((await page.getTextContent()).items)),
-      pageLayout: (number) =>
-        withPage(document, number, "layout", async (page) => {
-          const { width, height } = page.getViewport({ scale: 1 })
-          const area = width * height
-          return { area, imageCoverage: imageCoverage(await page.getOperatorList(), ops, area) }
-        }),
-      renderPage: (number) =>
-        withPage(document, number, "rendering", async (page) => {
-          const unscaled = page.getViewport({ scale: 1 })
-          const fit = Math.min(
-            Math.sqrt(MAX_RENDER_PIXELS / (unscaled.width * unscaled.height)),
-            MAX_RENDER_SIDE / Math.max(unscaled.width, unscaled.height)
-          )
-          const scale = Math.min(RENDER_DPI / 72, fit)
-          const viewport = page.getViewport({ scale })
-          const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)))
-          // pdf.js types the canvas as a DOM one; @napi-rs/canvas is what it uses itself in Node.
-          await page.render({ canvas: canvas as unknown as RenderParameters["canvas"], viewport }).promise
-          return { png: await canvas.encode("png"), dpi: Math.round(scale * 72) }
-        })
+      page: (number) =>
+        Effect.acquireRelease(pdfCall(number, "loading", () => document.getPage(number)), (page) => Effect.sync(() => page.cleanup())).pipe(
+          Effect.map((page): PdfPage => ({
+            text: pdfCall(number, "text", async () => joinTextItems((await page.getTextContent()).items)),
+            layout: pdfCall(number, "layout", async () => {
+              const { width, height } = page.getViewport({ scale: 1 })
+              const area = width * height
+              return { area, imageCoverage: imageCoverage(await page.getOperatorList(), ops, area) }
+            }),
+            render: pdfCall(number, "rendering", async () => {
+              const unscaled = page.getViewport({ scale: 1 })
+              const fit = Math.min(
+                Math.sqrt(MAX_RENDER_PIXELS / (unscaled.width * unscaled.height)),
+                MAX_RENDER_SIDE / Math.max(unscaled.width, unscaled.height)
+              )
+              const scale = Math.min(RENDER_DPI / 72, fit)
+              const viewport = page.getViewport({ scale })
+              const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)))
+              // pdf.js types the canvas as a DOM one; @napi-rs/canvas is what it uses itself in Node.
+              await page.render({ canvas: canvas as unknown as RenderParameters["canvas"], viewport }).promise
+              return { png: await canvas.encode("png"), dpi: Math.round(scale * 72) }
+            }).pipe(
+              Effect.timeoutOrElse({
+                duration: RENDER_TIMEOUT,
+                orElse: () => Effect.fail(extractionError("engine_failed", `page ${number} took longer than ${Duration.format(RENDER_TIMEOUT)} to render`))
+              })
+            )
+          }))
+        )
     }))
   )
