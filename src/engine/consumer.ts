@@ -38,6 +38,9 @@ const failureMessage = (cause: Cause.Cause<StageFailure>): StageFailure => {
  * Runs `f` over `items` with at most `limit` at once, forking one fiber per lane rather than per
  * item: cheap work (most of a batch) then costs no fiber at all beyond its lane.
  */
+/** How long the first hand-off of a batch waits for the rest of it to finish. */
+const HANDOFF_GATHER = Duration.millis(5)
+
 const runBounded = <A, B, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<B, never, R>, limit: number): Effect.Effect<Array<B>, never, R> => {
   if (items.length <= 1) return Effect.forEach(items, f)
   const results = new Array<B>(items.length)
@@ -294,33 +297,50 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         count("lock_busy", busy)
         settled(busy)
 
-        // Entries are handed off as they finish, those finishing together in one script call: a
-        // slow document (a long OCR) does not hold back the rest of its batch.
+        // Entries are handed off as they finish: a slow document (a long OCR) does not hold back
+        // the rest of its batch. One hand-off runs at a time; whatever finishes meanwhile goes in
+        // the next call, so fast stages still hand off many entries per script call.
         const byId = new Map(work.map((item) => [item.entry.id, item]))
-        const settleFinished = Effect.gen(function*() {
-          yield* Effect.yieldNow
+        let handingOff = false
+        const handOffFinished: Effect.Effect<void> = Effect.suspend(() => {
+          // Checked and cleared in one synchronous step, so no finished entry is left behind.
           const finished = toSettle.splice(0)
-          if (finished.length === 0) return
-          const replies = yield* handoff.settle(finished)
-          yield* account(finished, replies, byId)
-          for (const settledItem of finished) inFlight.delete(settledItem.entryId)
-          settled(finished.length)
+          if (finished.length === 0) {
+            handingOff = false
+            return Effect.void
+          }
+          return handoff.settle(finished).pipe(
+            Effect.flatMap((replies) => account(finished, replies, byId)),
+            Effect.andThen(Effect.sync(() => {
+              for (const settledItem of finished) inFlight.delete(settledItem.entryId)
+              settled(finished.length)
+            })),
+            Effect.andThen(handOffFinished)
+          )
+        })
+        // The first hand-off waits a moment for the rest of the batch (all of it, for fast stages).
+        let running = work.length
+        const allFinished = Deferred.makeUnsafe<void>()
+        const settleFinished = Effect.suspend(() => {
+          if (handingOff) return Effect.void
+          handingOff = true
+          return Effect.race(Deferred.await(allFinished), Effect.sleep(HANDOFF_GATHER)).pipe(
+            Effect.andThen(handOffFinished),
+            Effect.onInterrupt(() => Effect.sync(() => (handingOff = false)))
+          )
         })
         yield* runBounded(work, (item) =>
-          Effect.gen(function*() {
-            const exit = yield* attempt(item, item.deliveries)
+          Effect.flatMap(attempt(item, item.deliveries), (exit): Effect.Effect<void, never, R> => {
+            if (--running === 0) Deferred.doneUnsafe(allFinished, Effect.void)
             if (Exit.isSuccess(exit)) {
               toSettle.push(emitItem(item, exit.value))
-              return yield* settleFinished
+              return settleFinished
             }
             const failure = failureMessage(exit.cause)
-            if (failure.retryable && item.deliveries < config.maxDeliveries) {
-              // Failures continue on their own, with backoff.
-              yield* FiberSet.run(items)(retry(item, failure))
-              return
-            }
+            // Failures continue on their own, with backoff.
+            if (failure.retryable && item.deliveries < config.maxDeliveries) return Effect.asVoid(FiberSet.run(items)(retry(item, failure)))
             toSettle.push(parkItem(item.entry, item, failure.message, item.deliveries))
-            yield* settleFinished
+            return settleFinished
           }), config.concurrency)
         // What needed no work (duplicates, malformed or over-delivered entries) when nothing else ran.
         yield* settleFinished
