@@ -1,4 +1,4 @@
-import { relative } from "node:path"
+import { dirname, relative } from "node:path"
 import { count, inArray } from "drizzle-orm"
 import { Deferred, Effect, Fiber } from "effect"
 import { AppConfig } from "../config.ts"
@@ -10,7 +10,7 @@ import { sampleDocuments } from "../samples/files.ts"
 import { DocumentSources } from "../sources/source.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
 import { formatDocumentRun } from "./demo-report.ts"
-import { expandDocumentPaths, folderOf } from "./document-files.ts"
+import { expandDocumentPaths } from "./document-files.ts"
 
 export { SAMPLES_DIR } from "../samples/files.ts"
 
@@ -21,8 +21,7 @@ export { SAMPLES_DIR } from "../samples/files.ts"
  */
 export const runDemo = <R = never>(
   options: {
-    readonly files?: ReadonlyArray<string>
-    /** The user's own files or folders, instead of the samples; the demo's worker may read them. */
+    /** The user's own files or folders, instead of the samples. */
     readonly paths?: ReadonlyArray<string>
     readonly project?: string | undefined
     readonly timeoutMs?: number | undefined
@@ -31,10 +30,10 @@ export const runDemo = <R = never>(
 ) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
-    const files = options.paths ? expandDocumentPaths(options.paths) : options.files ?? sampleDocuments()
+    const files = options.paths ? expandDocumentPaths(options.paths) : sampleDocuments()
     if (files.length === 0) return yield* Effect.fail("no documents under the given path(s)")
-    // Files named on the demo's command line are readable by its own in-process worker.
-    const roots = options.paths ? [...config.sourceRoots, ...options.paths.map(folderOf)] : config.sourceRoots
+    // The demo's own in-process worker may read what it submits, wherever it is run from.
+    const roots = [...config.sourceRoots, ...new Set(files.map((file) => dirname(file)))]
     // The projector runs beside the stages, so the demo also fills the read models (PGlite unless
     // DATABASE_URL is set): what `lexstream status` and SQL queries read afterwards.
     const stopProjector = Deferred.makeUnsafe<void>()

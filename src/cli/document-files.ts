@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from "node:fs"
-import { dirname, extname, join, resolve } from "node:path"
+import { extname, join, resolve } from "node:path"
 
 /** Content types by file extension (any case): what a folder contributes, and what ingest declares. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -44,13 +44,3 @@ export const expandDocumentPaths = (paths: ReadonlyArray<string>): Array<string>
       return [absolute]
     }
   })
-
-/** The folders that hold the given files and folders (a folder is its own). */
-export const folderOf = (path: string): string => {
-  const absolute = resolve(path)
-  try {
-    return statSync(absolute).isDirectory() ? absolute : dirname(absolute)
-  } catch {
-    return dirname(absolute)
-  }
-}

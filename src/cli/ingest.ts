@@ -46,11 +46,12 @@ export const ingestFiles = (options: IngestOptions) =>
           const info = await stat(path)
           if (!info.isFile()) throw new Error("not a regular file")
           const sha256 = await sha256OfFile(path)
+          const contentType = contentTypeOf(path)
           const fields = [
             "source", pathToFileURL(path).href,
             "filename", basename(path),
             "sha256", sha256,
-            ...(contentTypeOf(path) ? ["content_type", contentTypeOf(path)!] : []),
+            ...(contentType ? ["content_type", contentType] : []),
             ...(options.project ? ["project", options.project] : []),
             ...(options.metadata ? ["metadata", JSON.stringify(options.metadata)] : [])
           ]

@@ -34,13 +34,13 @@ const failureMessage = (cause: Cause.Cause<StageFailure>): StageFailure => {
   return new StageFailure({ message: "interrupted", retryable: true })
 }
 
+/** How long the first hand-off of a batch waits for the rest of it to finish. */
+const HANDOFF_GATHER = Duration.millis(5)
+
 /**
  * Runs `f` over `items` with at most `limit` at once, forking one fiber per lane rather than per
  * item: cheap work (most of a batch) then costs no fiber at all beyond its lane.
  */
-/** How long the first hand-off of a batch waits for the rest of it to finish. */
-const HANDOFF_GATHER = Duration.millis(5)
-
 const runBounded = <A, B, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect<B, never, R>, limit: number): Effect.Effect<Array<B>, never, R> => {
   if (items.length <= 1) return Effect.forEach(items, f)
   const results = new Array<B>(items.length)
@@ -321,6 +321,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         // The first hand-off waits a moment for the rest of the batch (all of it, for fast stages).
         let running = work.length
         const allFinished = Deferred.makeUnsafe<void>()
+        if (running === 0) Deferred.doneUnsafe(allFinished, Effect.void)
         const settleFinished = Effect.suspend(() => {
           if (handingOff) return Effect.void
           handingOff = true
