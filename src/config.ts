@@ -1,5 +1,13 @@
 import { hostname } from "node:os"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { configProblems } from "./config-rules.ts"
+
+/** Settings that cannot work together; the message lists every problem. */
+export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", { problems: Schema.Array(Schema.String) }) {
+  override get message() {
+    return `invalid settings:\n  - ${this.problems.join("\n  - ")}`
+  }
+}
 
 /** Everything a lexstream process can be tuned with. Read from LEXSTREAM_* environment variables. */
 export interface AppConfigShape {
@@ -149,7 +157,10 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option, Config.map(Option.getOrUndefined)),
         dataDir: Config.String("LEXSTREAM_DATA_DIR").pipe(Config.withDefault(defaults.dataDir))
       })
-      return AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources })
+      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources })
+      const problems = configProblems(config)
+      if (problems.length > 0) return yield* new ConfigInvalid({ problems })
+      return config
     })
   )
 
