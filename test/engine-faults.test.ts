@@ -5,7 +5,8 @@ import type { StageDefinition } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
 import { submittedFields } from "./support/events.ts"
-import { names, readAll, serviceRunner, startWorker, testConfig, testRedis, type RunningWorker, waitFor } from "./support/harness.ts"
+import { spawnWorker, stopProcess } from "./support/processes.ts"
+import { names, readAll, REDIS_URL, serviceRunner, startWorker, testConfig, testRedis, type RunningWorker, waitFor } from "./support/harness.ts"
 
 const { redis, track, newPrefix } = testRedis()
 const workers: Array<RunningWorker> = []
@@ -36,6 +37,46 @@ describe("engine under faults", () => {
     expect(outputs.map((o) => o.document_id)).toEqual(["doc-held"])
     expect(await redis.xlen(stream.deadLetter)).toBe(0)
     expect(await pendingCount(stream.event("document.submitted"), "ocr")).toBe(0)
+  })
+
+  it("two worker processes, one kill -9 mid-run with claim idle far below the lock TTL: every document once, no dead letters", async () => {
+    const prefix = newPrefix("kill-two")
+    const stream = names(prefix)
+    const env = {
+      LEXSTREAM_REDIS_URL: REDIS_URL,
+      LEXSTREAM_PREFIX: prefix,
+      LEXSTREAM_LOCK_TTL_MS: "5000",
+      LEXSTREAM_CLAIM_IDLE_MS: "500",
+      LEXSTREAM_CLAIM_INTERVAL_MS: "200",
+      LEXSTREAM_MAX_DELIVERIES: "3",
+      LEXSTREAM_RETRY_BASE_MS: "20",
+      LEXSTREAM_RETRY_MAX_MS: "100",
+      LEXSTREAM_METRICS_PORT: "0",
+      TEST_STAGES: "ocr",
+      TEST_SLOW_STAGE: "ocr",
+      TEST_SLOW_MS: "150"
+    }
+    const doomed = await spawnWorker({ ...env, LEXSTREAM_CONSUMER: "doomed" })
+    const survivor = await spawnWorker({ ...env, LEXSTREAM_CONSUMER: "survivor" })
+    try {
+      const documents = Array.from({ length: 150 }, (_, i) => `doc-${i}`)
+      for (const doc of documents) await redis.xadd(stream.event("document.submitted"), "*", ...submittedFields(doc))
+      await waitFor("the doomed worker to hold work", async () => {
+        const consumers = (await redis.xinfo("CONSUMERS", stream.event("document.submitted"), "ocr")) as Array<Array<unknown>>
+        return consumers.some((c) => c[1] === "doomed" && Number(c[3]) > 0)
+      })
+      await stopProcess(doomed.child, "SIGKILL")
+      const outputs = await waitFor("every document, after the dead worker's locks expired", async () => {
+        const entries = await readAll(redis, stream.event("document.text_extracted"))
+        return entries.length >= documents.length && entries
+      }, 30_000, 100)
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      expect((await readAll(redis, stream.event("document.text_extracted"))).length).toBe(documents.length)
+      expect(new Set(outputs.map((o) => o.document_id)).size).toBe(documents.length)
+      expect(await redis.xlen(stream.deadLetter)).toBe(0)
+    } finally {
+      await stopProcess(survivor.child, "SIGKILL")
+    }
   })
 
   it("writes no output for work whose lock and input Redis lost meanwhile (data loss), and keeps going", async () => {
