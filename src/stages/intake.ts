@@ -5,10 +5,14 @@ import { rejectedEntryFields, type RejectionHeader } from "../events/rejected-en
 import type { StreamNames } from "../events/streams.ts"
 import { type Emission, StageFailure, type StageDefinition } from "../engine/stage.ts"
 import type { MetricsShape } from "../services/metrics.ts"
+import type { RedisClient } from "../services/redis.ts"
+import { recordSubmission } from "./submission-record.ts"
 
 export interface IntakeStageOptions {
   readonly processingVersion: number
   readonly maxMetadataBytes: number
+  /** How long the per-document submission record is kept (as long as done-markers). */
+  readonly doneTtlSeconds: number
   readonly metrics: MetricsShape
 }
 
@@ -16,11 +20,13 @@ export interface IntakeStageOptions {
  * The intake stage: turns each raw producer entry into `document.submitted`, or into a `rejected`
  * entry carrying the reason and the original fields (src/events/rejected-entry.ts). It reads bytes
  * and validation never throws, so no producer input can crash it, wedge a batch or lose data.
+ * A document id submitted again becomes its next version, or a `duplicate_document` rejection when
+ * it declares the same sha256 as before (src/stages/submission-record.ts).
  */
 export const intakeStage = (
   names: StreamNames,
   options: IntakeStageOptions
-): StageDefinition<ReadonlyArray<Buffer>> => {
+): StageDefinition<ReadonlyArray<Buffer>, RedisClient> => {
   const rejected = (fields: ReadonlyArray<Buffer>, header: Omit<RejectionHeader, "rejectedAt">): Emission => {
     options.metrics.intakeRejected.inc({ reason: header.code })
     return { stream: names.rejected, fields: rejectedEntryFields({ ...header, rejectedAt: Date.now() }, fields) }
@@ -60,7 +66,28 @@ export const intakeStage = (
             : { code: "invalid_field", message: "invalid entry" }
           return Effect.succeed(rejected(fields, { code, message, intakeId: entryId }))
         }
-        return submitted(accepted.value, entryId, options.processingVersion)
+        const { documentId, submission } = accepted.value
+        return recordSubmission({
+          prefix: names.prefix,
+          documentId,
+          entryId,
+          sha256: submission.sha256,
+          processingVersion: options.processingVersion,
+          ttlSeconds: options.doneTtlSeconds
+        }).pipe(
+          Effect.mapError((error) => new StageFailure({ message: `cannot record the submission: ${error.message}`, retryable: true })),
+          Effect.flatMap((outcome) =>
+            outcome.kind === "version"
+              ? submitted(accepted.value, entryId, outcome.version)
+              : Effect.succeed(rejected(fields, {
+                code: "duplicate_document",
+                message: `document_id ${JSON.stringify(documentId)} was already submitted with the same sha256 by intake entry ` +
+                  `${outcome.intakeId} (version ${outcome.version}); nothing is processed again (to re-run it, use lexstream replay)`,
+                intakeId: entryId,
+                extra: [["document_id", documentId], ["duplicate_of", outcome.intakeId], ["version", String(outcome.version)]]
+              }))
+          )
+        )
       }),
     failureEvent: () => undefined
   }
