@@ -1,13 +1,10 @@
-import { packFields } from "./packed-fields.ts"
+import { boundedFieldCopy } from "../events/bounded-fields.ts"
 import type { AnyStage, Emission, ParkInfo, RawEntry } from "./stage.ts"
-
-/** Up to this many original values are copied one by one; a larger entry is carried packed. */
-const MAX_COPIED_VALUES = 1_000
 
 /**
  * A dead-letter entry: why and where it failed, plus every original field under `field.<name>`
- * (binary-safe), so `lexstream dlq retry` can put it back exactly as it was. An entry with more
- * fields than a hand-off can append is carried whole in `original_packed` (see packed-fields.ts).
+ * (binary-safe), so `lexstream dlq retry` can put it back exactly as it was; past the first 64
+ * fields the rest travel in `overflow_fields` (src/events/bounded-fields.ts).
  */
 export const deadLetterEmission = (
   deadLetterStream: string,
@@ -25,12 +22,6 @@ export const deadLetterEmission = (
     "deliveries", String(info.deliveries),
     "failed_at", String(Date.now())
   ]
-  if (entry.fields.length > MAX_COPIED_VALUES) {
-    fields.push("original_fields", String(entry.fields.length / 2), "original_packed", packFields(entry.fields))
-  } else {
-    for (let i = 0; i + 1 < entry.fields.length; i += 2) {
-      fields.push(`field.${String(entry.fields[i])}`, entry.fields[i + 1]!)
-    }
-  }
+  fields.push(...boundedFieldCopy(entry.fields))
   return { stream: deadLetterStream, fields }
 }
