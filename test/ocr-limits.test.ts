@@ -100,7 +100,7 @@ describe("image bombs", () => {
     expect(growthMb).toBeLessThan(100)
   })
 
-  it("leaves out an image bomb inside a PDF undecoded", async () => {
+  it("refuses a PDF holding an image bomb, without decoding it", async () => {
     // An image XObject claiming 32000 × 32000 grey pixels over a letter page, a few hundred bytes.
     const doc = await PDFDocument.create()
     const page = doc.addPage([612, 792])
@@ -114,10 +114,14 @@ describe("image bombs", () => {
     }))
     page.node.setXObject(PDFName.of("Bomb"), image)
     page.pushOperators(pushGraphicsState(), concatTransformationMatrix(612, 0, 0, 792, 0, 0), drawObject("Bomb"), popGraphicsState())
-    const { result, ms, growthMb } = await measured(async () => extract(await doc.save()))
-    expect(result.pages).toHaveLength(1)
-    expect(ms).toBeLessThan(10_000)
-    expect(growthMb).toBeLessThan(300)
+    const bytes = await doc.save()
+    const { result: error, ms, growthMb } = await measured(() => extractError(bytes))
+    expect([error.reason, error.retryable]).toEqual(["image_too_large", false])
+    expect(error.message).toBe(
+      "the PDF holds an image of 32000 × 32000 pixels (1024.0 MP), more than LEXSTREAM_MAX_IMAGE_PIXELS (50.0 MP)"
+    )
+    expect(ms).toBeLessThan(5_000)
+    expect(growthMb).toBeLessThan(100)
   }, 30_000)
 
   it("parks the submission of an image bomb with the size and the setting in its message", async () => {

@@ -11,6 +11,7 @@ import { type ExtractionError, extractionError } from "./errors.ts"
 import { prepareImage } from "./image-page.ts"
 import { decodePlainText, describeUnsupported, detectMediaType } from "./media-type.ts"
 import { openPdf } from "./pdf.ts"
+import { checkPdfImages } from "./pdf-images.ts"
 import type { PixelLimits } from "./pixel-limits.ts"
 import { needsLayout, shouldOcr } from "./scanned-page.ts"
 import { usableCharacters } from "./text-layer.ts"
@@ -86,6 +87,8 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
     const limits = pixelLimits(options)
     const pdf = yield* openPdf(bytes, limits.maxImagePixels)
     if (pdf.numPages > options.maxPages) return yield* tooManyPages(pdf.numPages, options.maxPages)
+    // Read once, when the first page needs more than its text layer (only then can a left-out image matter).
+    const imagesChecked = yield* Effect.cached(checkPdfImages(bytes, limits.maxImagePixels))
     const numbers = Array.from({ length: pdf.numPages }, (_, i) => i + 1)
     return yield* Effect.forEach(numbers, (page) =>
       Effect.scoped(Effect.gen(function*() {
@@ -97,6 +100,7 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
         if (!shouldOcr(usable, layout)) {
           return { page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText
         }
+        yield* imagesChecked
         // A page that draws nothing is blank without rendering it.
         if (!(yield* pdfPage.drawsSomething)) return blankPage(page)
         const rendered = yield* withBitmapPermit(pdfPage.render(limits.ocrMaxPixels))

@@ -26,7 +26,7 @@ export interface Dimensions {
   readonly height: number
 }
 
-const megapixels = (pixels: number) => `${(pixels / 1e6).toFixed(1)} MP`
+export const megapixels = (pixels: number) => `${(pixels / 1e6).toFixed(1)} MP`
 
 /**
  * An image's width and height from its header (PNG, JPEG, TIFF), without decoding it; an image
