@@ -22,7 +22,7 @@ export const ocrFacts = (extracted: ExtractedText) => {
     pages: extracted.pages.length,
     mediaType: extracted.mediaType,
     ocrMethods,
-    /** Mean page confidence over all pages (a text layer or plain text counts as 1). */
+    /** Mean page confidence over all pages (a text layer, plain text or a blank page counts as 1). */
     ocrConfidence: Math.round(mean * 1000) / 1000
   }
 }
