@@ -7,7 +7,8 @@ import { openAiExtractorLayer } from "../src/providers/openai/openai-extractor.t
 import type { ProviderSettingsOverrides } from "../src/providers/settings.ts"
 import type { Chunk } from "../src/pipeline/artifacts.ts"
 import { testRedis } from "./support/harness.ts"
-import { metricValue, providerRuntime } from "./support/provider-harness.ts"
+import { metricValue, providerRuntime, spawnProviderProcess } from "./support/provider-harness.ts"
+import { REDIS_URL } from "./support/harness.ts"
 import { startOpenAiServer, type OpenAiTestServer } from "./support/openai-server.ts"
 
 /** The OpenAI extractor through the real openai SDK against a local chat-completions server. */
@@ -25,7 +26,7 @@ const KNOWN = [
 const respond = (user: string) => {
   const text = user.slice(user.indexOf("TEXT:\n") + 6)
   const found = KNOWN.flatMap((known) => [...text.matchAll(new RegExp(known.text, "g"))].map((match) => ({ at: match.index, known })))
-  const mentions = found.sort((a, b) => a.at - b.at).map(({ known }) => ({ normalized: null, ...known, confidence: 0.9 }))
+  const mentions: Array<Record<string, unknown>> = found.sort((a, b) => a.at - b.at).map(({ known }) => ({ normalized: null, ...known, confidence: 0.9 }))
   // A name the text does not contain: must be dropped, never placed.
   if (text.includes("HALLUCINATE")) mentions.push({ text: "Nobody Real", type: "PERSON", role: null, definedAs: null, represents: null, normalized: null, confidence: 0.5 })
   return { mentions }
@@ -202,13 +203,39 @@ describe("OpenAI entity extractor", () => {
     expect(server.requests.length - from).toBe(12)
     // 12 requests at 4 per second: at least two full windows of waiting.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
-    // A little slack for the hop from Redis's clock to the server's.
-    expect(server.peakRequests(950, from)).toBeLessThanOrEqual(4)
+    // Slack for the hop from a grant (Redis's clock) to the arrival at the server.
+    expect(server.peakRequests(700, from)).toBeLessThanOrEqual(4)
     const waits = (await metricValue(a.metrics, "lexstream_provider_rate_limit_waits_total")) +
       (await metricValue(b.metrics, "lexstream_provider_rate_limit_waits_total"))
     expect(waits).toBeGreaterThan(0)
     await a.dispose()
     await b.dispose()
+  })
+
+  it("keeps two worker processes together under the shared rate limit, as the server measures it", async () => {
+    const prefix = newPrefix("rate-processes")
+    const env = (label: string) => ({
+      TEST_MODE: "openai",
+      TEST_CHUNKS: JSON.stringify(Array.from({ length: 5 }, (_, i) => `Jane Roe ${label} ${i} ${unique()}`)),
+      TEST_RATE_WINDOW_MS: "1000",
+      LEXSTREAM_PREFIX: prefix,
+      LEXSTREAM_REDIS_URL: REDIS_URL,
+      LEXSTREAM_OPENAI_BASE_URL: server.baseUrl,
+      LEXSTREAM_OPENAI_RPM: "3",
+      OPENAI_API_KEY: "sk-test"
+    })
+    const from = server.requests.length
+    const workers = await Promise.all([spawnProviderProcess(env("a")), spawnProviderProcess(env("b"))])
+    const results = (await Promise.all(workers.map((worker) => worker.result()))) as Array<Array<{ mentions: Array<unknown> }>>
+    expect(results.flat()).toHaveLength(10)
+    expect(results.flat().every((chunk) => chunk.mentions.length === 1)).toBe(true)
+    expect(server.requests.length - from).toBe(10)
+    // The limiter spaces grants by Redis's clock; a cold process may take a few hundred ms from grant
+    // to arrival, so the server's window is measured with that much slack (without the limiter all
+    // ten arrive within a few hundred ms).
+    expect(server.peakRequests(700, from)).toBeLessThanOrEqual(3)
+    const arrivals = server.requests.slice(from).map((request) => request.at)
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1_900)
   })
 
   it("opens the breaker for every instance after repeated failures, then closes it when a trial call succeeds", async () => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { OcrProvider, type OcrDocument } from "../src/providers/ocr-provider.ts"
 import { textractOcrLayer } from "../src/providers/textract/textract-ocr.ts"
 import { testRedis, waitFor } from "./support/harness.ts"
-import { metricValue, providerRuntime, useFakeAwsCredentials } from "./support/provider-harness.ts"
+import { metricValue, providerRuntime, spawnProviderProcess, useFakeAwsCredentials } from "./support/provider-harness.ts"
+import { REDIS_URL } from "./support/harness.ts"
 import { startS3Server, type S3TestServer } from "./support/s3-server.ts"
 import { lineConfidence, startTextractServer, type TextractTestServer } from "./support/textract-server.ts"
 
@@ -135,6 +136,49 @@ describe("Textract OCR provider", () => {
     expect(again.cost.pages).toBe(0)
     expect(textract.calls("StartDocumentTextDetection") - before.start).toBe(1)
     await second.dispose()
+  })
+
+  it("resumes the job of a worker process SIGKILLed mid-poll: the server counts one Start", async () => {
+    const marker = unique()
+    const text = [`Killed ${marker}`, "page two", "page three", "page four"].join("\f")
+    const document = documentOf(text, "application/pdf", 4)
+    const before = { start: textract.calls("StartDocumentTextDetection"), billed: textract.pagesBilled() }
+    textract.setInProgressPolls(1_000_000)
+    const prefix = newPrefix("sigkill")
+    const worker = await spawnProviderProcess({
+      TEST_MODE: "textract",
+      TEST_DOCUMENT: text,
+      TEST_PAGES: "4",
+      LEXSTREAM_PREFIX: prefix,
+      LEXSTREAM_REDIS_URL: REDIS_URL,
+      LEXSTREAM_S3_ENDPOINT: s3.endpoint,
+      LEXSTREAM_TEXTRACT_ENDPOINT: textract.endpoint,
+      LEXSTREAM_TEXTRACT_BUCKET: "lexstream-ocr",
+      LEXSTREAM_TEXTRACT_POLL_MS: "20",
+      LEXSTREAM_TEXTRACT_POLL_MAX_MS: "50"
+    })
+    const jobKey = `${prefix}textract:job:${document.sha256}`
+    await waitFor("the job to be recorded", async () => (await redis.hget(jobKey, "jobId")) ?? undefined)
+    // Still polling when killed.
+    const polls = textract.calls("GetDocumentTextDetection")
+    await waitFor("a poll", async () => textract.calls("GetDocumentTextDetection") > polls)
+    worker.child.kill("SIGKILL")
+    await worker.exited
+
+    textract.setInProgressPolls(0)
+    textract.finishJobs()
+    const resumed = providerRuntime({
+      prefix,
+      config: { s3Endpoint: s3.endpoint },
+      settings: { textract: { endpoint: textract.endpoint, bucket: "lexstream-ocr" } },
+      provider: textractOcrLayer()
+    })
+    const result = await resumed.run(recognize(document))
+    await resumed.dispose()
+    expect(result.pages.map((page) => page.text)).toEqual([`Killed ${marker}`, "page two", "page three", "page four"])
+    expect(textract.calls("StartDocumentTextDetection") - before.start).toBe(1)
+    expect(textract.pagesBilled() - before.billed).toBe(4)
+    expect(result.cost.pages).toBe(4)
   })
 
   it("backs off through ThrottlingException and counts every request sent", async () => {

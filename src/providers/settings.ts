@@ -120,6 +120,9 @@ export class ProviderSettings extends Context.Service<ProviderSettings, Provider
         bucket: optional("LEXSTREAM_TEXTRACT_BUCKET"),
         prefix: Config.String("LEXSTREAM_TEXTRACT_PREFIX").pipe(Config.withDefault(d.textract.prefix)),
         textractRpm: int("LEXSTREAM_TEXTRACT_RPM", d.textract.rateLimit.requestsPerWindow),
+        pollInitialMs: int("LEXSTREAM_TEXTRACT_POLL_MS", d.textract.pollInitialMs),
+        pollMaxMs: int("LEXSTREAM_TEXTRACT_POLL_MAX_MS", d.textract.pollMaxMs),
+        jobTimeoutMs: int("LEXSTREAM_TEXTRACT_JOB_TIMEOUT_MS", d.textract.jobTimeoutMs),
         openaiBaseUrl: optional("LEXSTREAM_OPENAI_BASE_URL"),
         apiKey: Config.Redacted("OPENAI_API_KEY").pipe(Config.withDefault(Redacted.make(""))),
         model: Config.String("LEXSTREAM_OPENAI_MODEL").pipe(Config.withDefault(d.openai.model)),
@@ -141,6 +144,9 @@ export class ProviderSettings extends Context.Service<ProviderSettings, Provider
           region: values.region,
           bucket: values.bucket,
           prefix: values.prefix,
+          pollInitialMs: values.pollInitialMs,
+          pollMaxMs: values.pollMaxMs,
+          jobTimeoutMs: values.jobTimeoutMs,
           rateLimit: { ...d.textract.rateLimit, requestsPerWindow: values.textractRpm }
         },
         openai: {

@@ -77,3 +77,30 @@ export const metricValue = async (metrics: MetricsShape, name: string, labels: R
 }
 
 export { Effect }
+
+/** test/fixtures/provider-process.ts in its own process; resolves once it started, with its output. */
+export const spawnProviderProcess = async (env: Record<string, string>) => {
+  const { spawn } = await import("node:child_process")
+  const { once } = await import("node:events")
+  const { fileURLToPath } = await import("node:url")
+  const script = fileURLToPath(new URL("../fixtures/provider-process.ts", import.meta.url))
+  const child = spawn(process.execPath, [script], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  const exited = once(child, "exit").then(([code]) => code as number | null)
+  const deadline = Date.now() + 15_000
+  while (!output.includes("READY")) {
+    if (child.exitCode !== null) throw new Error(`provider process exited early:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`provider process did not start:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  /** The RESULT the process printed, once it exits. */
+  const result = async () => {
+    await exited
+    const line = output.split("\n").find((text) => text.startsWith("RESULT "))
+    if (line === undefined) throw new Error(`provider process printed no result:\n${output}`)
+    return JSON.parse(line.slice("RESULT ".length)) as unknown
+  }
+  return { child, exited, result, output: () => output }
+}
