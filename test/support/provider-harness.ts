@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
@@ -76,13 +79,9 @@ export const metricValue = async (metrics: MetricsShape, name: string, labels: R
     .reduce((sum, value) => sum + value.value, 0)
 }
 
-export { Effect }
 
 /** test/fixtures/provider-process.ts in its own process; resolves once it started, with its output. */
 export const spawnProviderProcess = async (env: Record<string, string>) => {
-  const { spawn } = await import("node:child_process")
-  const { once } = await import("node:events")
-  const { fileURLToPath } = await import("node:url")
   const script = fileURLToPath(new URL("../fixtures/provider-process.ts", import.meta.url))
   const child = spawn(process.execPath, [script], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
