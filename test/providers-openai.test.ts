@@ -238,6 +238,13 @@ describe("OpenAI entity extractor", () => {
     expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThanOrEqual(1_900)
   })
 
+  it("refuses to start against api.openai.com without OPENAI_API_KEY, saying so", async () => {
+    const provider = runtime("nokey", { openai: { baseUrl: undefined, apiKey: "" } })
+    const exit = await provider.runExit(extract(chunkOf("Jane Roe")))
+    expect(Exit.isFailure(exit) && String(exit.cause)).toContain("OPENAI_API_KEY is not set")
+    await provider.dispose()
+  })
+
   it("opens the breaker for every instance after repeated failures, then closes it when a trial call succeeds", async () => {
     const prefix = newPrefix("breaker")
     const settings: ProviderSettingsOverrides = { maxRetries: 0, breaker: { failureThreshold: 3, cooldownMs: 700 } }

@@ -7,6 +7,7 @@ export const EXTRACTOR_CHOICES = ["rules", "openai", "hybrid"] as const
 
 /** Calls a provider may make per window, shared by every process through Redis. */
 export interface RateLimit {
+  /** 0 means no request limit. */
   readonly requestsPerWindow: number
   /** Tokens (prompt estimate) per window; 0 means no token limit. */
   readonly tokensPerWindow: number

@@ -50,7 +50,7 @@ export const providerRuntime = <A>(options: {
   readonly prefix: string
   readonly config?: AppConfigOverrides
   readonly settings?: ProviderSettingsOverrides
-  readonly provider: Layer.Layer<A, never, any>
+  readonly provider: Layer.Layer<A, unknown, any>
 }) => {
   const metrics: MetricsShape = makeMetrics({ defaultMetrics: false })
   const base = servicesLayer(AppConfig.layer({ ...options.config, keyPrefix: options.prefix, redisUrl: REDIS_URL }), Layer.succeed(Metrics, metrics))

@@ -11,7 +11,7 @@ import type { RateLimit } from "../settings.ts"
  * recorded only when both fit in the last window; otherwise the script returns how long to wait
  * (ms) until the oldest entries that block it leave the window. A call asking for more tokens than
  * the whole budget waits for an empty window instead of waiting forever.
- * KEYS: [requestsKey, tokensKey]. ARGV: [windowMs, maxRequests, maxTokens (0 = none), tokens, id].
+ * KEYS: [requestsKey, tokensKey]. ARGV: [windowMs, maxRequests (0 = none), maxTokens (0 = none), tokens, id].
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -22,7 +22,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 local wait = 0
 local count = redis.call('ZCARD', KEYS[1])
-if count >= maxReq then
+if maxReq > 0 and count >= maxReq then
   local blocking = redis.call('ZRANGE', KEYS[1], count - maxReq, count - maxReq, 'WITHSCORES')
   wait = tonumber(blocking[2]) + window - now
 end

@@ -63,8 +63,13 @@ export const openAiExtractorLayer = (client?: OpenAI) =>
       const providerMetrics = yield* ProviderMetrics
       const { model } = settings.openai
       const id = `${PROVIDER}:${model}`
+      const apiKey = Redacted.value(settings.openai.apiKey)
+      if (client === undefined && apiKey === "" && settings.openai.baseUrl === undefined) {
+        return yield* new ProviderError({ provider: PROVIDER, reason: "bad_input", message: "OPENAI_API_KEY is not set (needed for api.openai.com)" })
+      }
       const openai = client ?? new OpenAI({
-        apiKey: Redacted.value(settings.openai.apiKey),
+        // A compatible server without keys still gets a placeholder: the SDK refuses an empty key.
+        apiKey: apiKey === "" ? "unused" : apiKey,
         ...(settings.openai.baseUrl ? { baseURL: settings.openai.baseUrl } : {}),
         maxRetries: 0,
         timeout: settings.callTimeoutMs

@@ -45,7 +45,12 @@ export class TextractJobs extends Context.Service<TextractJobs, TextractJobsShap
         })
 
       const markCollected = (sha256: string) =>
-        use("textract.job.collected", (redis) => redis.hsetnx(keyOf(sha256), "collected", "1")).pipe(Effect.map((set) => set === 1))
+        use("textract.job.collected", async (redis) => {
+          const key = keyOf(sha256)
+          // EXPIRE too: should the record have expired meanwhile, this must not leave a key forever.
+          const [[, set]] = (await redis.multi().hsetnx(key, "collected", "1").expire(key, JOB_TTL_SECONDS, "NX").exec())! as [[Error | null, number]]
+          return set === 1
+        })
 
       const forget = (sha256: string) => use("textract.job.forget", (redis) => redis.del(keyOf(sha256))).pipe(Effect.asVoid)
 
