@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net"
 
 /**
- * Just enough of the S3 REST protocol for GetObject, path-style (`GET /bucket/key`), so the real
+ * Just enough of the S3 REST protocol for GetObject and PutObject, path-style (`GET|PUT /bucket/key`), so the real
  * @aws-sdk/client-s3 can be tested without AWS: objects with Content-Length, and S3's XML errors
  * (NoSuchKey, NoSuchBucket, or any injected one such as 503 SlowDown).
  */
@@ -48,7 +48,23 @@ export const startS3Server = async () => {
     const key = keyParts.map(decodeURIComponent).join("/")
     const fault = injected.shift()
     if (fault) return sendError(res, fault.status, fault.code, "injected failure", url.pathname)
-    if (req.method !== "GET") return sendError(res, 405, "MethodNotAllowed", "only GET is supported", url.pathname)
+    if (req.method === "PUT") {
+      // Buckets spring into existence on first write (tests create no buckets).
+      const parts: Array<Buffer> = []
+      req.on("data", (part: Buffer) => parts.push(part))
+      req.on("end", () => {
+        if (!buckets.has(bucketName)) buckets.set(bucketName, new Map())
+        buckets.get(bucketName)!.set(key, {
+          body: Buffer.concat(parts),
+          contentType: req.headers["content-type"] ?? "application/octet-stream",
+          chunked: false
+        })
+        res.writeHead(200, { etag: `"${randomUUID().replace(/-/g, "")}"`, "x-amz-request-id": randomUUID(), "content-length": 0 })
+        res.end()
+      })
+      return
+    }
+    if (req.method !== "GET") return sendError(res, 405, "MethodNotAllowed", "only GET and PUT are supported", url.pathname)
     const bucket = buckets.get(bucketName)
     if (bucket === undefined) return sendError(res, 404, "NoSuchBucket", "The specified bucket does not exist", url.pathname)
     const object = bucket.get(key)
@@ -86,6 +102,8 @@ export const startS3Server = async () => {
         chunked: options.chunked ?? false
       })
     },
+    /** A stored object's bytes (what a PutObject wrote), or undefined. */
+    get: (bucket: string, key: string): Buffer | undefined => buckets.get(bucket)?.get(key)?.body,
     /** The next request is answered with this error instead. */
     failNext: (status: number, code: string) => {
       injected.push({ status, code })

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { fileURLToPath } from "node:url"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
+import { servicesLayer } from "../../src/layers.ts"
+import { ProviderGuards } from "../../src/providers/guards/provider-guards.ts"
+import { ProviderSettings, type ProviderSettingsOverrides } from "../../src/providers/settings.ts"
+import { makeMetrics, Metrics, type MetricsShape } from "../../src/services/metrics.ts"
+import { REDIS_URL } from "./harness.ts"
+
+/** Fake AWS credentials for the SDK's default chain (the test servers do not check signatures). */
+export const useFakeAwsCredentials = () => {
+  const credentials: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: "AKIDLEXSTREAMTEST",
+    AWS_SECRET_ACCESS_KEY: "lexstream-test-secret",
+    AWS_EC2_METADATA_DISABLED: "true"
+  }
+  const saved: Record<string, string | undefined> = {}
+  beforeAll(() => {
+    for (const [name, value] of Object.entries(credentials)) {
+      saved[name] = process.env[name]
+      process.env[name] = value
+    }
+  })
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  })
+}
+
+/** Settings that make the guards act in test time. */
+export const fastProviderSettings = (overrides: ProviderSettingsOverrides = {}): ProviderSettingsOverrides => ({
+  callTimeoutMs: 2_000,
+  maxRetries: 3,
+  retryBaseMs: 20,
+  ...overrides,
+  textract: { pollInitialMs: 20, pollMaxMs: 100, jobTimeoutMs: 10_000, ...overrides.textract },
+  breaker: { failureThreshold: 3, cooldownMs: 500, ...overrides.breaker }
+})
+
+/**
+ * One "process": the base services on their own Redis connection, the provider guards and the
+ * given provider layer. Independent instances share state only through Redis, as processes do.
+ */
+export const providerRuntime = <A>(options: {
+  readonly prefix: string
+  readonly config?: AppConfigOverrides
+  readonly settings?: ProviderSettingsOverrides
+  readonly provider: Layer.Layer<A, unknown, any>
+}) => {
+  const metrics: MetricsShape = makeMetrics({ defaultMetrics: false })
+  const base = servicesLayer(AppConfig.layer({ ...options.config, keyPrefix: options.prefix, redisUrl: REDIS_URL }), Layer.succeed(Metrics, metrics))
+  const layer = options.provider.pipe(
+    Layer.provideMerge(ProviderGuards.layerAll),
+    Layer.provideMerge(ProviderSettings.layer(fastProviderSettings(options.settings))),
+    Layer.provideMerge(base)
+  )
+  const runtime = ManagedRuntime.make(layer as Layer.Layer<any>)
+  return {
+    metrics,
+    run: <B, E>(effect: Effect.Effect<B, E, any>) => runtime.runPromise(effect as Effect.Effect<B, E, never>),
+    runExit: <B, E>(effect: Effect.Effect<B, E, any>) => runtime.runPromiseExit(effect as Effect.Effect<B, E, never>),
+    fork: <B, E>(effect: Effect.Effect<B, E, any>) => runtime.runFork(effect as Effect.Effect<B, E, never>),
+    dispose: () => runtime.dispose()
+  }
+}
+
+/** A metric's value (summed over label sets matching `labels`). */
+export const metricValue = async (metrics: MetricsShape, name: string, labels: Record<string, string> = {}) => {
+  const metric = metrics.registry.getSingleMetric(name)
+  if (metric === undefined) return 0
+  const { values } = await metric.get()
+  return values
+    .filter((value) => Object.entries(labels).every(([key, expected]) => String((value.labels as Record<string, unknown>)[key]) === expected))
+    .reduce((sum, value) => sum + value.value, 0)
+}
+
+
+/** test/fixtures/provider-process.ts in its own process; resolves once it started, with its output. */
+export const spawnProviderProcess = async (env: Record<string, string>) => {
+  const script = fileURLToPath(new URL("../fixtures/provider-process.ts", import.meta.url))
+  const child = spawn(process.execPath, [script], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  const exited = once(child, "exit").then(([code]) => code as number | null)
+  const deadline = Date.now() + 15_000
+  while (!output.includes("READY")) {
+    if (child.exitCode !== null) throw new Error(`provider process exited early:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`provider process did not start:\n${output}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  /** The RESULT the process printed, once it exits. */
+  const result = async () => {
+    await exited
+    const line = output.split("\n").find((text) => text.startsWith("RESULT "))
+    if (line === undefined) throw new Error(`provider process printed no result:\n${output}`)
+    return JSON.parse(line.slice("RESULT ".length)) as unknown
+  }
+  return { child, exited, result, output: () => output }
+}
