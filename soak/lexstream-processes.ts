@@ -44,6 +44,8 @@ const tailOf = (file: string, lines = 15) => {
 
 export interface LexstreamProcesses {
   readonly slots: ReadonlyArray<SlotName>
+  /** The pid of the slot's current process (its consumer name is `<hostname>-<pid>`). */
+  readonly pidOf: (slot: SlotName) => number | undefined
   /** kill -9 the slot's process and start a new one in its place. */
   readonly killAndRestart: (slot: SlotName) => Promise<void>
   /** SIGTERM everything and wait (SIGKILL after `graceMs`). */
@@ -101,6 +103,7 @@ export const startLexstreamProcesses = (options: {
 
   return {
     slots: slots.map((slot) => slot.name),
+    pidOf: (name) => slots.find((candidate) => candidate.name === name)?.child?.pid,
     killAndRestart: async (name) => {
       const slot = slots.find((candidate) => candidate.name === name)!
       await stop(slot, "SIGKILL", 0)

@@ -96,7 +96,7 @@ export const observeRun = async (options: {
   readonly expectedDocuments: ReadonlyArray<string>
   readonly unexpectedExits: number
   readonly unsettledGroups: ReadonlyArray<string>
-  readonly missedFaults: ReadonlyArray<string>
+  readonly runProblems: ReadonlyArray<string>
 }): Promise<RunObservation> => {
   const { db, redis, names } = options
   const documents = (await db.query<{ id: string; status: string; error: string | null }>("SELECT id, status, error FROM documents")).rows
@@ -126,7 +126,7 @@ export const observeRun = async (options: {
     rejectedLength: await redis.xlen(names.rejected),
     unexpectedExits: options.unexpectedExits,
     unsettledGroups: options.unsettledGroups,
-    missedFaults: options.missedFaults,
+    runProblems: options.runProblems,
     readModels: await readModelRows(db)
   }
 }

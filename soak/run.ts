@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { createServer } from "node:net"
+import { hostname } from "node:os"
 import { join } from "node:path"
 import { Redis } from "ioredis"
 import pg from "pg"
-import { streamNames } from "../src/events/streams.ts"
+import { streamNames, type StreamNames } from "../src/events/streams.ts"
+import { PROJECTOR_GROUP } from "../src/projector/streams.ts"
 import type { SoakDocument } from "./documents.ts"
 import { startLexstreamProcesses, type LexstreamProcesses, type SlotName } from "./lexstream-processes.ts"
 import { observeRun, readProgress, unsettledGroups } from "./observe.ts"
@@ -136,13 +138,43 @@ const waitForTables = async (db: pg.Client, limitMs: number) => {
   throw new Error(`the projector did not create its tables within ${limitMs / 1000} s (see its log)`)
 }
 
-/** Kills one random process (sometimes the projector) every few seconds until `stopped()`. */
-const killLoop = async (processes: LexstreamProcesses, killEveryMs: number, kills: Record<string, number>, stopped: () => boolean) => {
+/**
+ * Whether the slot's current process has joined its consumer group, i.e. is past start-up and
+ * reading. Starting a Node process takes seconds on a loaded machine; killing processes that never
+ * got to read anything would test start-up, not recovery.
+ */
+const hasJoined = async (redis: Redis, names: StreamNames, processes: LexstreamProcesses, slot: SlotName): Promise<boolean> => {
+  const pid = processes.pidOf(slot)
+  if (pid === undefined) return false
+  const [stream, group] = slot === "projector" ? [names.event("document.submitted"), PROJECTOR_GROUP] : [names.intake, "intake"]
+  try {
+    const consumers = (await redis.call("XINFO", "CONSUMERS", stream, group)) as Array<Array<string>>
+    return consumers.some((consumer) => consumer[1] === `${hostname()}-${pid}`)
+  } catch {
+    return false // no group yet, or Redis is down
+  }
+}
+
+/** Kills one random working process (sometimes the projector) every few seconds until `stopped()`. */
+const killLoop = async (options: {
+  readonly processes: LexstreamProcesses
+  readonly redis: Redis
+  readonly names: StreamNames
+  readonly killEveryMs: number
+  readonly kills: Record<string, number>
+  readonly stopped: () => boolean
+}) => {
+  const { processes, kills } = options
   const workers = processes.slots.filter((slot) => slot !== "projector")
-  while (!stopped()) {
-    await sleep(jittered(killEveryMs))
-    if (stopped()) return
-    const target: SlotName = Math.random() < PROJECTOR_KILL_SHARE ? "projector" : workers[Math.floor(Math.random() * workers.length)]!
+  while (!options.stopped()) {
+    await sleep(jittered(options.killEveryMs))
+    let target: SlotName | undefined
+    while (!options.stopped() && target === undefined) {
+      const candidate = Math.random() < PROJECTOR_KILL_SHARE ? "projector" : workers[Math.floor(Math.random() * workers.length)]!
+      if (await hasJoined(options.redis, options.names, processes, candidate)) target = candidate
+      else await sleep(200)
+    }
+    if (target === undefined) return
     await processes.killAndRestart(target)
     kills[target] = (kills[target] ?? 0) + 1
   }
@@ -201,7 +233,9 @@ export const runOnce = async (options: {
   const kills: Record<string, number> = {}
   let redisRestarts = 0
   let running = true
-  const killing = faulted ? killLoop(processes, settings.killEveryMs, kills, () => !running) : Promise.resolve()
+  const killing = faulted
+    ? killLoop({ processes, redis, names, killEveryMs: settings.killEveryMs, kills, stopped: () => !running })
+    : Promise.resolve()
 
   let endedBy: RunStats["endedBy"] = "time limit"
   let lastChange = Date.now()
@@ -248,8 +282,17 @@ export const runOnce = async (options: {
     await sleep(PROGRESS_EVERY_MS)
     unsettled = await unsettledGroups(redis, names)
   }
+  log(`${kind}: ${unsettled.length === 0 ? "every group caught up" : `${unsettled.length} group(s) still behind`}; stopping the processes`)
   await processes.stopAll(STOP_GRACE_MS)
 
+  const runProblems: Array<string> = []
+  if (endedBy === "stalled") {
+    runProblems.push(`stalled: no document reached an end state for ${settings.stallLimitMs / 1000} s (${lastEnded} of ${documents.length} had)`)
+  }
+  if (endedBy === "time limit") runProblems.push(`time limit of ${settings.runLimitMs / 1000} s reached with ${lastEnded} of ${documents.length} documents ended`)
+  if (faulted && redisRestarts === 0) {
+    runProblems.push(`fault not injected: Redis restart (fewer than ${REDIS_KILL_AT * 100} % of the documents completed before the run ended)`)
+  }
   const retriedAttempts = Number((await db.query("SELECT count(*) FROM processing_tasks WHERE status = 'failed'")).rows[0].count)
   const observation = await observeRun({
     db,
@@ -258,7 +301,7 @@ export const runOnce = async (options: {
     expectedDocuments: documents.map((document) => document.documentId),
     unexpectedExits: processes.unexpectedExits.length,
     unsettledGroups: unsettled,
-    missedFaults: faulted && redisRestarts === 0 ? [`Redis restart (fewer than ${REDIS_KILL_AT * 100} % of the documents were completed before the run ended)`] : []
+    runProblems
   })
   return {
     observation,

@@ -32,8 +32,8 @@ export interface RunObservation {
   readonly unexpectedExits: number
   /** Consumer groups still holding or not yet delivered entries when the run ended, e.g. `ocr on …:document.submitted: 3 pending`. */
   readonly unsettledGroups: ReadonlyArray<string>
-  /** Faults the run was meant to inject but did not (e.g. the Redis restart). */
-  readonly missedFaults: ReadonlyArray<string>
+  /** How the run itself went wrong: it stalled, hit its time limit, or missed a fault it was meant to inject. */
+  readonly runProblems: ReadonlyArray<string>
   readonly readModels: ReadModelRows
 }
 
@@ -132,7 +132,7 @@ export const judgeRun = (observation: RunObservation, clean?: ReadModelRows): Ve
   if (observation.rejectedLength > 0) violations.push(`rejected stream holds ${observation.rejectedLength} entr${observation.rejectedLength === 1 ? "y" : "ies"}`)
   if (observation.unexpectedExits > 0) violations.push(`${observation.unexpectedExits} lexstream process(es) exited without being killed`)
   if (observation.unsettledGroups.length > 0) violations.push(`consumer groups not settled at the end: ${listed(observation.unsettledGroups)}`)
-  for (const fault of observation.missedFaults) violations.push(`fault not injected: ${fault}`)
+  violations.push(...observation.runProblems)
   if (clean) violations.push(...compareReadModels(clean, observation.readModels))
   return { violations, completed, completedOnce }
 }
