@@ -49,8 +49,8 @@ const PROJECTOR_KILL_SHARE = 0.2
 /** Redis is killed once, when this share of the documents is completed. */
 const REDIS_KILL_AT = 0.3
 const PROGRESS_EVERY_MS = 1_000
-/** After the last document ended: the claim idle time of the mode, a claim interval and slack. */
-const settleLimitMs = (kind: RunKind) => (kind === "short-claim" ? 30_000 : 120_000)
+/** After the last document ended: a restarted process's start-up, the mode's claim idle time and interval, and slack. */
+const settleLimitMs = (kind: RunKind) => (kind === "short-claim" ? 90_000 : 150_000)
 const STOP_GRACE_MS = 20_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -155,7 +155,11 @@ const hasJoined = async (redis: Redis, names: StreamNames, processes: LexstreamP
   }
 }
 
-/** Kills one random working process (sometimes the projector) every few seconds until `stopped()`. */
+/**
+ * Kills one random process (sometimes the projector) every few seconds until `stopped()`. The
+ * interval starts once every process is back at work, so at most one is down at a time and each
+ * kill hits a process that holds work, however long start-up takes on a loaded machine.
+ */
 const killLoop = async (options: {
   readonly processes: LexstreamProcesses
   readonly redis: Redis
@@ -166,15 +170,15 @@ const killLoop = async (options: {
 }) => {
   const { processes, kills } = options
   const workers = processes.slots.filter((slot) => slot !== "projector")
+  const allJoined = async () => {
+    for (const slot of processes.slots) if (!(await hasJoined(options.redis, options.names, processes, slot))) return false
+    return true
+  }
   while (!options.stopped()) {
+    while (!options.stopped() && !(await allJoined())) await sleep(200)
     await sleep(jittered(options.killEveryMs))
-    let target: SlotName | undefined
-    while (!options.stopped() && target === undefined) {
-      const candidate = Math.random() < PROJECTOR_KILL_SHARE ? "projector" : workers[Math.floor(Math.random() * workers.length)]!
-      if (await hasJoined(options.redis, options.names, processes, candidate)) target = candidate
-      else await sleep(200)
-    }
-    if (target === undefined) return
+    if (options.stopped()) return
+    const target: SlotName = Math.random() < PROJECTOR_KILL_SHARE ? "projector" : workers[Math.floor(Math.random() * workers.length)]!
     await processes.killAndRestart(target)
     kills[target] = (kills[target] ?? 0) + 1
   }
@@ -218,7 +222,7 @@ export const runOnce = async (options: {
       LEXSTREAM_PREFIX: names.prefix,
       LEXSTREAM_METRICS_PORT: "0",
       LEXSTREAM_SOURCE_ROOTS: options.documentsDir,
-      LEXSTREAM_LOG_LEVEL: "warn"
+      LEXSTREAM_LOG_LEVEL: "info"
     },
     projectorEnv: { DATABASE_URL: databaseUrl },
     logDir: runDir
