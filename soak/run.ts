@@ -49,6 +49,8 @@ const PROJECTOR_KILL_SHARE = 0.2
 /** Redis is killed once, when this share of the documents is completed. */
 const REDIS_KILL_AT = 0.3
 const PROGRESS_EVERY_MS = 1_000
+/** A process not back at work after this long is worth a line in the log. */
+const SLOW_JOIN_MS = 30_000
 /** After the last document ended: a restarted process's start-up, the mode's claim idle time and interval, and slack. */
 const settleLimitMs = (kind: RunKind) => (kind === "short-claim" ? 90_000 : 150_000)
 const STOP_GRACE_MS = 20_000
@@ -167,15 +169,25 @@ const killLoop = async (options: {
   readonly killEveryMs: number
   readonly kills: Record<string, number>
   readonly stopped: () => boolean
+  readonly log: (line: string) => void
 }) => {
   const { processes, kills } = options
   const workers = processes.slots.filter((slot) => slot !== "projector")
-  const allJoined = async () => {
-    for (const slot of processes.slots) if (!(await hasJoined(options.redis, options.names, processes, slot))) return false
-    return true
+  const notJoined = async () => {
+    const waiting: Array<SlotName> = []
+    for (const slot of processes.slots) if (!(await hasJoined(options.redis, options.names, processes, slot))) waiting.push(slot)
+    return waiting
   }
   while (!options.stopped()) {
-    while (!options.stopped() && !(await allJoined())) await sleep(200)
+    const waitingSince = Date.now()
+    let reported = false
+    for (let waiting = await notJoined(); !options.stopped() && waiting.length > 0; waiting = await notJoined()) {
+      if (!reported && Date.now() - waitingSince > SLOW_JOIN_MS) {
+        reported = true
+        options.log(`${waiting.join(", ")} not at work ${SLOW_JOIN_MS / 1000} s after the last kill (no consumer of its pid in its group); no kills meanwhile`)
+      }
+      await sleep(200)
+    }
     await sleep(jittered(options.killEveryMs))
     if (options.stopped()) return
     const target: SlotName = Math.random() < PROJECTOR_KILL_SHARE ? "projector" : workers[Math.floor(Math.random() * workers.length)]!
@@ -238,7 +250,7 @@ export const runOnce = async (options: {
   let redisRestarts = 0
   let running = true
   const killing = faulted
-    ? killLoop({ processes, redis, names, killEveryMs: settings.killEveryMs, kills, stopped: () => !running })
+    ? killLoop({ processes, redis, names, killEveryMs: settings.killEveryMs, kills, stopped: () => !running, log: (line) => log(`${kind}: ${line}`) })
     : Promise.resolve()
 
   let endedBy: RunStats["endedBy"] = "time limit"
