@@ -94,8 +94,11 @@ try {
   process.stdout.write(`\n${reports.join("\n\n")}\n\nsoak ${failed ? "FAILED" : "PASSED"} in ${seconds(Date.now() - started)}\n`)
   process.exitCode = failed ? 1 : 0
 } catch (error) {
-  process.stderr.write(`soak: could not run: ${(error as Error)?.stack ?? String(error)}\n`)
-  process.exitCode = 2
+  // After a signal the cleanup pulls the servers from under the run: that failure is expected.
+  if (!exiting) {
+    process.stderr.write(`soak: could not run: ${(error as Error)?.stack ?? String(error)}\n`)
+    process.exitCode = 2
+  }
 } finally {
   removeTemp()
 }
