@@ -7,6 +7,7 @@ import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import { recognizeCourts } from "./patterns/courts.ts"
 import { recognizeDates } from "./patterns/dates.ts"
+import { recognizeIntroducedParties } from "./patterns/introduced-parties.ts"
 import { attachDefinedTerms } from "./patterns/defined-terms.ts"
 import { recognizeJudges } from "./patterns/judges.ts"
 import { recognizeLocations } from "./patterns/locations.ts"
@@ -34,6 +35,7 @@ const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCaptionParties,
   recognizePersons,
   recognizeOrganizations,
+  recognizeIntroducedParties,
   recognizeAddresses,
   recognizeLocations,
   recognizeDates,

@@ -63,6 +63,8 @@ const GOVERNMENT = new RegExp(
 const PLACE_CONTEXT = /(?:\b(?:in|within|throughout|of|under|across|to|from|at|into)\s+(?:the\s+)?|laws\s+of\s+(?:the\s+)?|\b(?:southeastern|northeastern|southwestern|northwestern|southern|northern|eastern|western|central|continental)\s+)$/iu
 const COURT_AFTER = /^\s*(?:District|Court|Supreme|Bankruptcy|Attorney|Department|Courthouse|Code|Constitution|Const\.|Government|Senate|Congress|Army|Navy|Air|Marshal|Trustee|Postal|Patent|Secretary|Magistrate|Dist\.|App\.|Tax|Sentencing|Customs|Immigration|Citizenship)/iu
 
+const PAPER_AFTER = /^[ \t]+(?:Agreement|AGREEMENT|Contract|CONTRACT)\b/u
+
 /** A board of directors is a body of a company, not a company of its own. */
 const NOT_ORGANIZATION = /^(?:Board|BOARD)\s+of\s+(?:Directors|Managers|Trustees|Governors|DIRECTORS|MANAGERS|TRUSTEES)\b/u
 
@@ -206,7 +208,10 @@ const anchored = (pattern: RegExp) => new RegExp(`^(?:${pattern.source.replace(/
 
 export const recognizeOrganizations: Recognizer = (text) => [
   ...collect(text, WITH_LEGAL_FORM, named(text, 0.9, 2, anchored(WITH_LEGAL_FORM), { descriptor: true }), { rescan: true }),
-  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true }), { rescan: true }),
+  // "Strategic Alliance Agreement", "Trust Agreement": a head word naming a kind of paper, not a body.
+  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true }), { rescan: true }).filter(
+    (candidate) => !PAPER_AFTER.test(text.slice(candidate.charEnd, candidate.charEnd + 20))
+  ),
   ...collect(text, HEAD_OF, named(text, 0.8, 3, anchored(HEAD_OF), { descriptor: false }), { rescan: true }),
   ...collect(text, GOVERNMENT, (m) => {
     const name = m.groups!.name!

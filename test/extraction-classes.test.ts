@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest"
+import { extractEntities } from "../src/entities/extract.ts"
+
+/**
+ * Classes of error seen on real filed contracts (none of these names is from one): each case is
+ * invented, written the way those documents write.
+ */
+
+const parties = (text: string) =>
+  extractEntities(text)
+    .filter((m) => m.type === "ORGANIZATION" || m.type === "PERSON")
+    .map((m) => ({ type: m.type, text: m.text, role: m.role, definedAs: m.definedAs }))
+
+describe("parties a contract introduces without a corporate form", () => {
+  it("takes a name before its defined term or its kind of entity as a party", () => {
+    const text =
+      "This Reseller Agreement is entered as of this 1st day of May, 2004 by and between Quillon Systems, a California corporation, having its principal place of business at 23 Harbor Drive, Newport, California 92661 (\"Quillon\") and Brisk Technologies, a Washington corporation (\"Brisk\").\nNOW THEREFORE, the parties hereby agree as follows:"
+    expect(parties(text)).toEqual([
+      { type: "ORGANIZATION", text: "Quillon Systems", role: "party", definedAs: "Quillon" },
+      { type: "ORGANIZATION", text: "Brisk Technologies", role: "party", definedAs: "Brisk" }
+    ])
+  })
+
+  it("reads all-caps names, hereinafter-terms, web names and people", () => {
+    const text =
+      "PREAMBLE\nJSC NORVA TRANS, hereinafter referred to as the \"Carrier\", on the one side and Lindqvist Holdings Group (\"Lindqvist\"), on the other side, and Maria Lindqvist (\"ML\") hereby agree as follows:\n\nThis Agreement is made between quotely.com, inc., a Delaware corporation (\"quotely\") and the other party."
+    expect(parties(text).map((p) => [p.type, p.text, p.role])).toEqual([
+      ["ORGANIZATION", "JSC NORVA TRANS", "carrier"],
+      ["ORGANIZATION", "Lindqvist Holdings Group", "party"],
+      ["PERSON", "Maria Lindqvist", "party"],
+      ["ORGANIZATION", "quotely.com, inc.", "party"]
+    ])
+  })
+
+  it("does not take a document, a product or a defined thing for a party", () => {
+    const text = "This Hosting Agreement (\"Agreement\") covers the Premium Portal Services (the \"Services\") and the Harbor Site (the \"Site\")."
+    expect(parties(text)).toEqual([])
+  })
+})
