@@ -37,3 +37,23 @@ describe("parties a contract introduces without a corporate form", () => {
     expect(parties(text)).toEqual([])
   })
 })
+
+describe("the sentence that makes the contract", () => {
+  it("ends where the recitals begin: what they name is background, not a party", () => {
+    const text =
+      "This Sponsorship Agreement is made as of January 1, 1997 by and between Harbor Sports, Ltd., a Florida limited partnership (\"Harbor\"), and Coral Labs, Inc. (\"Coral\").\nWHEREAS, Harbor is a member of the Continental Rowing League and uses the Mariner Card Association network; and\nWHEREAS, David Marsh (\"Marsh\") is a known athlete\nNOW, THEREFORE, the parties agree as follows:"
+    const roles = parties(text).map((p) => [p.text, p.role])
+    expect(roles).toContainEqual(["Harbor Sports, Ltd.", "party"])
+    expect(roles).toContainEqual(["Coral Labs, Inc.", "party"])
+    expect(roles.filter(([, role]) => role !== undefined)).toHaveLength(2)
+  })
+
+  it("reads on over a blank line inside a sentence", () => {
+    const text =
+      "STRATEGIC ALLIANCE AGREEMENT\n\nTHIS STRATEGIC ALLIANCE AGREEMENT (this \"Agreement\") is made as of 31 December,\n\n1996, between NORVALE TELECOM LIMITED, a Canadian corporation (\"NTL\"), and\n\nARGENT SYSTEMS INC., a Maryland corporation (\"ASI\")."
+    expect(parties(text).map((p) => [p.text, p.role])).toEqual([
+      ["NORVALE TELECOM LIMITED", "party"],
+      ["ARGENT SYSTEMS INC.", "party"]
+    ])
+  })
+})

@@ -22,8 +22,15 @@ const MAKING = new RegExp(
   "iu"
 )
 const AGREE_AS_FOLLOWS = /\bhereby\s+agree\b|\bagrees?\s+as\s+follows\b/iu
-/** A blank line ends a sentence too: a title line above a preamble is not part of it. */
-const PARAGRAPH = /\n[ \t]*\n/gu
+/**
+ * A blank line ends a sentence too: a title line above a preamble is not part of it. Not after a
+ * comma or a lower-case word, nor before a lower-case word or a number: text layers of filed
+ * contracts put blank lines inside sentences ("made as of 31 December,\n\n1996, between").
+ */
+const PARAGRAPH = /(?<![,\p{Ll}])[ \t]*\n[ \t]*\n(?![ \t]*[\p{Ll}0-9])/gu
+/** Where the recitals begin: whatever they name is background (a league, a card network), not a party. */
+const RECITALS = /\b(?:WHEREAS|Whereas|WITNESSETH|Witnesseth|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND)\b/u
+const THEREFORE = /\b(?:now,?\s+)?therefore\b/giu
 /** Longer "sentences" are lists or clauses, not a preamble. */
 const MAX_SENTENCE = 1_500
 
@@ -45,9 +52,18 @@ export const attachContractPartyRoles = (text: string, mentions: ReadonlyArray<C
     if (!span || span[1] - span[0] > MAX_SENTENCE) return undefined
     const sentence = text.slice(span[0], span[1])
     const making = MAKING.exec(sentence)
-    if (making) return [span[0] + making.index + making[0].length, span[1]]
+    if (making) {
+      const from = making.index + making[0].length
+      const recitals = RECITALS.exec(sentence.slice(from))
+      return [span[0] + from, recitals ? span[0] + from + recitals.index : span[1]]
+    }
     const agree = AGREE_AS_FOLLOWS.exec(sentence)
-    return agree ? [span[0], span[0] + agree.index] : undefined
+    if (!agree) return undefined
+    const before = sentence.slice(0, agree.index)
+    if (!RECITALS.test(before)) return [span[0], span[0] + agree.index]
+    // "WHEREAS … ; NOW, THEREFORE, X and Y agree as follows": the parties come after the recitals.
+    const therefore = [...before.matchAll(THEREFORE)].pop()
+    return therefore ? [span[0] + therefore.index + therefore[0].length, span[0] + agree.index] : undefined
   }
   return mentions.map((mention) => {
     if (!isParty(mention) || mention.role !== undefined || mention.represents !== undefined) return mention
