@@ -57,3 +57,22 @@ describe("the sentence that makes the contract", () => {
     ])
   })
 })
+
+describe("parties named only where they sign", () => {
+  it("takes the name over a signature for a party, not those who sign for it", () => {
+    const text =
+      "IN WITNESS WHEREOF, each party hereto has caused this agreement to be executed.\nDate: April 7, 2020 BANK OF ARDEN CORPORATION\nBy: Ally Ferran\nName: Ally Ferran\nTitle: Attorney-in-fact\nARDEN EQUITY HOLDINGS LLC\n/s/ Mark Spurling\nBy: Mark Spurling\n\n/s/ Shelby J. Whitcombe\nShelby J. Whitcombe\n\nBy:\nHARBOR AGENTS CO.\n/s/ Rita Moss"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["BANK OF ARDEN CORPORATION", "signing party"],
+      ["ARDEN EQUITY HOLDINGS LLC", "signing party"],
+      ["Shelby J. Whitcombe", "signing party"]
+    ])
+  })
+
+  it("splits two signature columns only where one side is a known party", () => {
+    const text =
+      "This Agreement is made by and between Quill Media, a Delaware corporation (\"Quill\"), and Harbor Direct, Inc. (\"Harbor\").\n\nQuill Media Harbor Direct, Inc.\nBy: /s/ Ann Lee By: /s/ Bo Park\n\nDelta Works Orion Labs, Inc.\nBy: /s/ Cy Dunn By: /s/ Di Epp"
+    const signing = parties(text).filter((p) => p.role === "signing party").map((p) => p.text)
+    expect(signing).toEqual(["Quill Media", "Harbor Direct, Inc."])
+  })
+})

@@ -14,6 +14,7 @@ import { recognizeLocations } from "./patterns/locations.ts"
 import { recognizeMoney } from "./patterns/money.ts"
 import { recognizeOrganizations } from "./patterns/organizations.ts"
 import { recognizeCaptionParties } from "./patterns/parties.ts"
+import { attachSignatureParties } from "./patterns/signature-parties.ts"
 import { attachRolesBeforeNames } from "./patterns/party-roles.ts"
 import { recognizePersons } from "./patterns/persons.ts"
 import { attachStatuteNames } from "./patterns/statute-names.ts"
@@ -63,6 +64,7 @@ export const extractEntities = (text: string): Array<ChunkMention> => {
   mentions = attachRolesBeforeNames(text, mentions)
   mentions = attachCounsel(text, mentions)
   mentions = attachContractPartyRoles(text, mentions)
+  mentions = attachSignatureParties(text, mentions)
   mentions = attachStatuteNames(text, mentions)
   return mentions.map((m) => ({
     type: m.type,

@@ -10,6 +10,7 @@ import {
   type RelationshipType,
   type Resolution
 } from "../pipeline/artifacts.ts"
+import { SIGNING_PARTY_ROLE } from "../entities/patterns/signature-parties.ts"
 import { canonicalId } from "../resolution/canonical-id.ts"
 import { matchKey } from "../resolution/name-families.ts"
 import { referenceKey } from "../resolution/reference-key.ts"
@@ -108,6 +109,8 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     const role = partyRole(mention.role)
     // Whoever represents someone is counsel, not a party.
     if (role === undefined || mention.represents?.trim()) continue
+    // Signing is what makes a contract's party; in any other paper a signature block is counsel's or a clerk's.
+    if (role === SIGNING_PARTY_ROLE && !contract) continue
     parties.push({ entity, role })
     const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
     if (toCase) add("party_to_case", entity.id, caseNode, mention.confidence, evidenceOf(mention), role)
