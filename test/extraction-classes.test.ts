@@ -48,6 +48,20 @@ describe("the sentence that makes the contract", () => {
     expect(roles.filter(([, role]) => role !== undefined)).toHaveLength(2)
   })
 
+  it("is made among parties too, or opens with the paper's name instead of \"This\"", () => {
+    const among =
+      "This Endorsement Agreement is made and entered into as of August 24, 1995, by and among the following parties:\n(a) Lumen Vision Group (\"Lumen\"), 10 Arch Street;\n(b) Tern Studios, Inc. (\"Tern\")."
+    expect(parties(among).map((p) => [p.text, p.role])).toEqual([["Lumen Vision Group", "party"], ["Tern Studios, Inc.", "party"]])
+    const bare = "Strategic Alliance Agreement\nAGREEMENT made as of , 2013, between Pell Mortgage Corporation, a New Jersey corporation (\"Pell\"), and Ridge Capital Corp., a Maryland corporation (\"Ridge\")."
+    expect(parties(bare).map((p) => [p.text, p.role])).toEqual([["Pell Mortgage Corporation", "party"], ["Ridge Capital Corp.", "party"]])
+  })
+
+  it("does not make a party's parent or affiliate a party, and reads `X, a division of Y` as X", () => {
+    const text =
+      "This Agreement is made by and between Corvo Media, a division of Alba Holdings Group (\"Corvo\"), and Delta Supply Pte Ltd, a Singapore company (and a subsidiary of Orion Industries (S) Pte Ltd) (\"Distributor\")."
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => p.text)).toEqual(["Corvo Media", "Delta Supply Pte Ltd"])
+  })
+
   it("reads on over a blank line inside a sentence", () => {
     const text =
       "STRATEGIC ALLIANCE AGREEMENT\n\nTHIS STRATEGIC ALLIANCE AGREEMENT (this \"Agreement\") is made as of 31 December,\n\n1996, between NORVALE TELECOM LIMITED, a Canadian corporation (\"NTL\"), and\n\nARGENT SYSTEMS INC., a Maryland corporation (\"ASI\")."

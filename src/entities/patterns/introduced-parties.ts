@@ -8,7 +8,7 @@ import type { Candidate, Recognizer } from "../types.ts"
  * form: a capitalised name right before a defined term (`Detto Technologies, a Washington
  * corporation, … ("Detto")`, `JSC NOC KazakhOil, hereinafter referred to as the "Company"`,
  * `Diplomat Ambassador Eyewear Group ("Diplomat")`) or before its kind of entity (`CyberShop, a
- * Delaware corporation`). A name that reads as a person's is a PERSON (`Kathy Ireland ("KI")`),
+ * Delaware corporation`, `Ford Media, a division of …`). A name that reads as a person's is a PERSON (`Kathy Ireland ("KI")`),
  * else an ORGANIZATION. The cue, not the words, says it is a name, so any capitalised words do.
  */
 
@@ -23,7 +23,7 @@ const NAME = `${WORD}(?:,?[ \\t]+(?:${CONNECTOR}[ \\t]+)?${WORD}){0,7}${LOWER_FO
 const ENTITY_KIND =
   "(?:corporation|company|limited\\s+liability\\s+company|(?:general\\s+|limited\\s+)?partnership|association|bank|trust|banking\\s+corporation|société|societe|joint\\s+stock\\s+company|business\\s+trust|statutory\\s+trust|cooperative|non-?profit)"
 /** `, a Delaware corporation`, `, a corporation organized and existing under the laws of`, `, an Ohio limited liability company`. */
-const KIND_CUE = `,?\\s+(?:a|an)\\s+(?:[\\p{L}.-]+\\s+){0,4}?${ENTITY_KIND}\\b`
+const KIND_CUE = `,?\\s+(?:a|an)\\s+(?:(?:[\\p{L}.-]+\\s+){0,4}?${ENTITY_KIND}\\b|(?:wholly[- ]owned\\s+)?(?:division|subsidiary|unit)\\s+of\\b)`
 /** `("Detto")`, `(the "Company")`, `(hereinafter "Go Relay")`, `, hereinafter referred to as the "Company"`. */
 const TERM_CUE = `\\s*,?\\s*(?:\\(\\s*(?:the\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)?|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)["“](?<term>[^"”\\n]{1,40})["”]`
 
