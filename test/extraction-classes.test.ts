@@ -90,3 +90,16 @@ describe("parties named only where they sign", () => {
     expect(signing).toEqual(["Quill Media", "Harbor Direct, Inc."])
   })
 })
+
+describe("corporate forms from abroad and web names", () => {
+  it.each([
+    ["ARDEN EQUITY S.À R.L.", "IN WITNESS WHEREOF, the undersigned execute this agreement.\nARDEN EQUITY S.À R.L.\n/s/ Mark Spurling"],
+    ["NORDA PHARMA A/S", "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 5, Ballerup, Denmark and others"],
+    ["Kestrel Trading SA", "Additional Reporting Person: Kestrel Trading SA Address: Zone Industrielle"],
+    ["Orla Chemie KGaA", "a statement filed by Orla Chemie KGaA on its own behalf"],
+    ["Quotely.com Inc.", "by and between Harbor Inc. and Quotely.com Inc., located at 2 Main Street"],
+    ["Mortgage Finder.com, Inc.", "by and between Mortgage Finder.com, Inc. (\"Client\") and others"]
+  ])("%s", (name, text) => {
+    expect(parties(text).map((p) => p.text)).toContain(name)
+  })
+})

@@ -7,7 +7,9 @@ import type { Candidate, Recognizer } from "../types.ts"
 /**
  * ORGANIZATION:
  * - a legal form: `Acme Corporation`, `Brightwater Direct, Inc.`, `Marlow, Keane & Pryce-Oregon, Inc.`,
- *   `WINSLOW LLP`, `SOCCER SOUTHWEST LLC`, `Bank of Harrowgate, N.A.`, `BLUE_OX MEDIA AG` (0.9);
+ *   `WINSLOW LLP`, `SOCCER SOUTHWEST LLC`, `Bank of Harrowgate, N.A.`, `BLUE_OX MEDIA AG`, foreign forms
+ *   (`ARDEN EQUITY S.À R.L.`, `NORDA PHARMA A/S`, `Kestrel Trading SA`, `Delta Supply Pte Ltd`), web names
+ *   (`Quotely.com, Inc.`) (0.9);
  * - an institutional head word: `Kansas Central Pipeline Company`, `Thomas Garrick Society`,
  *   `National Curling League Referees Association`, `Cedar Hill Community Chapel` (0.8);
  * - `<head> of <name>`: `U.S. Department of Labor`, `Office of the Solicitor`, `University of Michigan`,
@@ -19,7 +21,7 @@ import type { Candidate, Recognizer } from "../types.ts"
  */
 
 const CONNECTOR = "(?:of|and|for|the|de|du|la|von|van|&|OF|AND|FOR|THE)"
-const LEGAL_FORM = `(?:Inc\\.?|INC\\.?|Incorporated|INCORPORATED|Corp\\.|CORP\\.|LLC|L\\.L\\.C\\.|LLP|L\\.L\\.P\\.|L\\.P\\.|LP|Ltd\\.?|LTD\\.?|Limited|LIMITED|Co\\.|CO\\.|N\\.A\\.|P\\.C\\.|PLLC|P\\.L\\.L\\.C\\.|P\\.A\\.|plc|PLC|GmbH|AG|S\\.A\\.|N\\.V\\.|B\\.V\\.|S\\.p\\.A\\.|Pty\\.?[ \\t]+Ltd\\.?)`
+const LEGAL_FORM = `(?:Inc\\.?|INC\\.?|Incorporated|INCORPORATED|Corp\\.|CORP\\.|LLC|L\\.L\\.C\\.|LLP|L\\.L\\.P\\.|L\\.P\\.|LP|Ltd\\.?|LTD\\.?|Limited|LIMITED|Co\\.|CO\\.|N\\.A\\.|P\\.C\\.|PLLC|P\\.L\\.L\\.C\\.|P\\.A\\.|plc|PLC|GmbH|AG|S\\.A\\.S\\.|S\\.A\\.|SAS|SA|N\\.V\\.|B\\.V\\.|S\\.p\\.A\\.|Pty\\.?[ \\t]+Ltd\\.?|Pte\\.?[ \\t]+L(?:td|TD)\\.?|S\\.[àÀaA][ \\t]*[rR]\\.[lL]\\.|A\\/S|KGaA|KGAA|AB|ASA|Oy|OYJ|S\\.r\\.l\\.|SpA|SE)`
 const HEADS = [
   "Company", "Companies", "Corporation", "Bank", "Bancorp", "Association", "Foundation", "Institute", "University", "College",
   "Hospital", "Church", "Chapel", "Fellowship", "Synagogue", "Society", "Council", "League", "Federation", "Holdings",
@@ -33,7 +35,8 @@ const OF_HEADS = [
   "Federation", "Conference", "Association"
 ]
 const OF_HEAD = `(?:${OF_HEADS.map(titleOrUpper).join("|")})`
-const ORG_WORD = `(?:${CAP_WORD}(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
+/** … or a web name: `Stamps.com`, `Mortgage Logic.com`. */
+const ORG_WORD = `(?:${CAP_WORD}(?:\\.(?:com|net|org|COM|NET|ORG))?(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
 /** A run of capitalised words on at most two lines: `Hartwell Motor Media`, `Dorsett & Quayle`. */
 const WORDS = `${ORG_WORD}(?:${SP}(?:${CONNECTOR}${SP})?${ORG_WORD}){0,6}`
 /** Partner names separated by commas, as law firms and some companies write them. */

@@ -40,8 +40,8 @@ const columns = (text: string, mention: Candidate, known: ReadonlySet<string>): 
   for (const gap of name.matchAll(/[ \t]+/gu)) {
     const left = name.slice(0, gap.index)
     const right = name.slice(gap.index + gap[0].length)
-    // A side that is only a corporate form ("Inc.") is the end of a name, not a column.
-    if (nameKey(left) === "" || nameKey(right) === "") continue
+    // A side that is only a corporate form ("Inc.", "S.A.S.") is the end of a name, not a column.
+    if (!/\p{L}{2,}/u.test(nameKey(left)) || !/\p{L}{2,}/u.test(nameKey(right))) continue
     const leftRole = isRoleWord(left)
     const rightRole = isRoleWord(right)
     const score = Number(known.has(nameKey(left)) || leftRole) + Number(known.has(nameKey(right)) || rightRole)
