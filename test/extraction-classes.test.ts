@@ -32,6 +32,11 @@ describe("parties a contract introduces without a corporate form", () => {
     ])
   })
 
+  it("reads a name in capitals as a person's when the text says the party is an individual", () => {
+    const text = "This Endorsement Agreement is made this 13th day of October, 1999 by and between ARDEN GOLF INC., a New Jersey corporation (the \"Company\"), and KATHY WARDELL, an individual, with an address at 302 Lark Court, Santa Fe, New Mexico 87501 (the \"Professional\")."
+    expect(parties(text)).toContainEqual({ type: "PERSON", text: "KATHY WARDELL", role: "party", definedAs: "Professional" })
+  })
+
   it("does not take a document, a product or a defined thing for a party", () => {
     const text = "This Hosting Agreement (\"Agreement\") covers the Premium Portal Services (the \"Services\") and the Harbor Site (the \"Site\")."
     expect(parties(text)).toEqual([])
@@ -81,6 +86,11 @@ describe("parties named only where they sign", () => {
       ["ARDEN EQUITY HOLDINGS LLC", "signing party"],
       ["Shelby J. Whitcombe", "signing party"]
     ])
+  })
+
+  it("reads a signature dated on its own line, and one signer's `By: /s/` as one signature", () => {
+    const text = "Arden Capital LP\nBy: /s/ Tom Sipp\nTom Sipp\nChief Financial Officer\n\nSnowy Brook Fund I LP\n\nDate: July 16, 2012 By: /s/ Mia Ong\nName: Mia Ong"
+    expect(parties(text).filter((p) => p.role === "signing party").map((p) => p.text)).toEqual(["Arden Capital LP", "Snowy Brook Fund I LP"])
   })
 
   it("splits two signature columns only where one side is a known party", () => {

@@ -109,8 +109,8 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     const role = partyRole(mention.role)
     // Whoever represents someone is counsel, not a party.
     if (role === undefined || mention.represents?.trim()) continue
-    // Signing is what makes a contract's party; in any other paper a signature block is counsel's or a clerk's.
-    if (role === SIGNING_PARTY_ROLE && !contract) continue
+    // Signing makes a party of an agreement or statement; in a court paper a signature block is counsel's or a clerk's.
+    if (role === SIGNING_PARTY_ROLE && category !== undefined && COURT_PAPERS.has(category)) continue
     parties.push({ entity, role })
     const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
     if (toCase) add("party_to_case", entity.id, caseNode, mention.confidence, evidenceOf(mention), role)

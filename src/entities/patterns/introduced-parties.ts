@@ -22,8 +22,10 @@ const NAME = `${WORD}(?:,?[ \\t]+(?:${CONNECTOR}[ \\t]+)?${WORD}){0,7}${LOWER_FO
 /** Kinds of entity a contract states after a party's name. */
 const ENTITY_KIND =
   "(?:corporation|company|limited\\s+liability\\s+company|(?:general\\s+|limited\\s+)?partnership|association|bank|trust|banking\\s+corporation|société|societe|joint\\s+stock\\s+company|business\\s+trust|statutory\\s+trust|cooperative|non-?profit)"
+/** `KATHY WARD, an individual`: a person, whatever the case of the name. */
+const INDIVIDUAL = "(?:adult\\s+)?individual\\b"
 /** `, a Delaware corporation`, `, a corporation organized and existing under the laws of`, `, an Ohio limited liability company`. */
-const KIND_CUE = `,?\\s+(?:a|an)\\s+(?:(?:[\\p{L}.-]+\\s+){0,4}?${ENTITY_KIND}\\b|(?:wholly[- ]owned\\s+)?(?:division|subsidiary|unit)\\s+of\\b)`
+const KIND_CUE = `,?\\s+(?:a|an)\\s+(?:(?:[\\p{L}.-]+\\s+){0,4}?${ENTITY_KIND}\\b|(?:wholly[- ]owned\\s+)?(?:division|subsidiary|unit)\\s+of\\b|${INDIVIDUAL})`
 /** `("Detto")`, `(the "Company")`, `(hereinafter "Go Relay")`, `, hereinafter referred to as the "Company"`. */
 const TERM_CUE = `\\s*,?\\s*(?:\\(\\s*(?:the\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)?|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)["“](?<term>[^"”\\n]{1,40})["”]`
 
@@ -55,6 +57,7 @@ export const recognizeIntroducedParties: Recognizer = (text) =>
     const words = name.split(/[\s,]+/u).filter((word) => word.length > 0)
     // A lone sentence word or a bare heading word is no party ("Company", "Licensee").
     if (words.length === 1 && (isStopWord(words[0]!) || /^[A-Z][a-z]+$/.test(words[0]!) && term === undefined)) return undefined
-    const person = isPlausibleName(name) && startsWithGivenName(name)
+    const individual = new RegExp(`^,?\\s+(?:a|an)\\s+${INDIVIDUAL}`, "u").test(after)
+    const person = individual ? isPlausibleName(name) : isPlausibleName(name) && startsWithGivenName(name)
     return { type: person ? "PERSON" : "ORGANIZATION", charStart: start, charEnd: start + name.length, confidence: 0.75 }
   })

@@ -10,14 +10,16 @@ import type { Candidate } from "../types.ts"
  * parties. Signature blocks set in two columns glue the two names on one line (`Quill Media
  * Harbor, Inc.\nBy: /s/ … By: /s/ …`): the line is split where one side is a name the text already
  * gave a party, or a role label (`Distributor NETGEAR, Inc.`), and left alone otherwise.
- * The role is SIGNING_PARTY_ROLE, which only a contract's graph reads as a party (a brief's
- * signature block is counsel's).
+ * The role is SIGNING_PARTY_ROLE, which a court paper's graph ignores (a brief's signature block
+ * is counsel's).
  */
 
 export const SIGNING_PARTY_ROLE = "signing party"
 
-const SIGNATURE_BELOW = /^[ \t]*\n(?:[ \t]*\n)?(?<line>[ \t]*(?:By\b|BY\b|\/s\/)[^\n]*)/u
-const SIGNATURES_ON_A_LINE = /(?:^|\s)(?:By\b|BY\b|\/s\/)/gu
+/** The next line signs: `By: …`, `/s/ …`, or `Date: July 16, 2012 By: /s/ …`. */
+const SIGNATURE_BELOW = /^[ \t]*\n(?:[ \t]*\n)?(?<line>[ \t]*(?:Dated?[ \t]*:[^\n]{0,30}?[ \t])?(?:By\b|BY\b|\/s\/)[^\n]*)/u
+/** One signature each: `By: /s/ Ann Lee` is one, `By: /s/ Ann Lee By: /s/ Bo Park` two. */
+const SIGNATURES_ON_A_LINE = /(?:^|\s)(?:(?:By|BY)\b[ \t]*:?[ \t]*(?:\/s\/)?|\/s\/)/gu
 /** `/s/ Ann Lee` on the line above, not `By: /s/ Ann Lee` (someone signing for a party). */
 const OWN_SIGNATURE_ABOVE = /(?:^|\n)[ \t]*\/s\/[^\n]+\n[ \t]*$/u
 /** A label on the line above saying the name is a signer's or an agent's: `By:`, `Name:`, `LEGAL NAME:`. */

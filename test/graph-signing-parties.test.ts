@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest"
+import { extractEntities } from "../src/entities/extract.ts"
+import { buildGraph } from "../src/graph/build-graph.ts"
+import type { Category, Mention } from "../src/pipeline/artifacts.ts"
+import { resolveEntities } from "../src/resolution/resolve-entities.ts"
+
+/** Party edges the graph draws from one chunk of text, as `type: name`. */
+const partyEdges = (text: string, category: Category) => {
+  const mentions: Array<Mention> = extractEntities(text).map((m) => ({ ...m, chunkIndex: 0 }))
+  const { resolution } = resolveEntities({ project: "p", mentions, known: [] })
+  const graph = buildGraph({ documentId: "d", project: "p", category, mentions, resolution, text })
+  const name = (id: string) => resolution.canonicals.find((c) => c.id === id)?.name
+  return graph.relationships.filter((r) => r.type.startsWith("party_to")).map((r) => `${r.type}: ${name(r.sourceId)}`)
+}
+
+const BLOCK = "The undersigned agree to file jointly.\nDATED: April 8, 2020\nARDEN CAPITAL LP\nBy: /s/ Tom Sipp\nTom Sipp\nChief Financial Officer\n"
+
+describe("parties that only sign", () => {
+  it("are parties to an agreement or a statement", () => {
+    expect(partyEdges(BLOCK, "contract")).toEqual(["party_to_contract: ARDEN CAPITAL LP"])
+    expect(partyEdges(BLOCK, "other")).toEqual(["party_to_contract: ARDEN CAPITAL LP"])
+  })
+
+  it("are not parties to a case: a court paper's signature block is counsel's", () => {
+    expect(partyEdges(BLOCK, "motion_or_brief")).toEqual([])
+  })
+})
