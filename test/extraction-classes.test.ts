@@ -37,6 +37,12 @@ describe("parties a contract introduces without a corporate form", () => {
     expect(parties(text)).toContainEqual({ type: "PERSON", text: "KATHY WARDELL", role: "party", definedAs: "Professional" })
   })
 
+  it("reads `hereinafter referred to as (\"X\")`, and leaves out who represents a party", () => {
+    const text =
+      "This Distributor Agreement is made by and between Orion Paints Trading Co Ltd hereinafter referred to as (\"ORION\") Legal representative : Viktor R. Sekmas\nand\nLumen Micro Repair hereinafter referred to as (\"DISTRIBUTOR\") Legal representative : Charles T. Jensen\nWITNESSETH:"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => p.text)).toEqual(["Orion Paints Trading Co Ltd", "Lumen Micro Repair"])
+  })
+
   it("does not take a document, a product or a defined thing for a party", () => {
     const text = "This Hosting Agreement (\"Agreement\") covers the Premium Portal Services (the \"Services\") and the Harbor Site (the \"Site\")."
     expect(parties(text)).toEqual([])

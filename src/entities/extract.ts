@@ -25,7 +25,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-8"
+export const EXTRACTOR_VERSION = "rules-9"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,

@@ -34,6 +34,8 @@ const RECITALS = /\b(?:WHEREAS|Whereas|WITNESSETH|Witnesseth|W I T N E S S E T H
 const THEREFORE = /\b(?:now,?\s+)?therefore\b/giu
 /** `Delteq Pte Ltd, a Singapore company (and a subsidiary of Wuthelam Industries (S) Pte Ltd)`: a party's parent or affiliate, not a party. */
 const RELATED_BEFORE = /\b(?:subsidiary|affiliate|division|parent(?:\s+company)?|member|unit)\s+of\s+[^,;\n]{0,60}$/iu
+/** `Legal representative : Ann Lee`, `represented by Ann Lee`, `in the person of Director Ann Lee`: who acts for a party. */
+const REPRESENTATIVE_BEFORE = /(?:\brepresentative[ \t]*:?|\brepresented\s+by|\bin\s+the\s+person\s+of(?:\s+[\p{L}.]+){0,4})[ \t]*$/iu
 /** Longer "sentences" are lists or clauses, not a preamble. */
 const MAX_SENTENCE = 1_500
 
@@ -70,7 +72,8 @@ export const attachContractPartyRoles = (text: string, mentions: ReadonlyArray<C
   }
   return mentions.map((mention) => {
     if (!isParty(mention) || mention.role !== undefined || mention.represents !== undefined) return mention
-    if (RELATED_BEFORE.test(text.slice(Math.max(0, mention.charStart - 80), mention.charStart))) return mention
+    const before = text.slice(Math.max(0, mention.charStart - 80), mention.charStart)
+    if (RELATED_BEFORE.test(before) || REPRESENTATIVE_BEFORE.test(before)) return mention
     const zone = partyZone(mention.charStart)
     return zone && zone[0] <= mention.charStart && mention.charEnd <= zone[1] ? { ...mention, role: CONTRACT_PARTY_ROLE } : mention
   })

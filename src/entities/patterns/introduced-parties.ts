@@ -26,8 +26,8 @@ const ENTITY_KIND =
 const INDIVIDUAL = "(?:adult\\s+)?individual\\b"
 /** `, a Delaware corporation`, `, a corporation organized and existing under the laws of`, `, an Ohio limited liability company`. */
 const KIND_CUE = `,?\\s+(?:a|an)\\s+(?:(?:[\\p{L}.-]+\\s+){0,4}?${ENTITY_KIND}\\b|(?:wholly[- ]owned\\s+)?(?:division|subsidiary|unit)\\s+of\\b|${INDIVIDUAL})`
-/** `("Detto")`, `(the "Company")`, `(hereinafter "Go Relay")`, `, hereinafter referred to as the "Company"`. */
-const TERM_CUE = `\\s*,?\\s*(?:\\(\\s*(?:the\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)?|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)["“](?<term>[^"”\\n]{1,40})["”]`
+/** `("Detto")`, `(the "Company")`, `(hereinafter "Go Relay")`, `, hereinafter referred to as the "Company"`, `hereinafter referred to as ("DISTRIBUTOR")`. */
+const TERM_CUE = `\\s*,?\\s*(?:\\(\\s*(?:the\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?)?|hereinafter\\s+(?:referred\\s+to\\s+as\\s+|called\\s+)?(?:the\\s+)?\\(?\\s*)["“](?<term>[^"”\\n]{1,40})["”]`
 
 const INTRODUCED = new RegExp(`(?<![\\p{L}\\p{N}.,'’&-])(?<name>${NAME})(?=${KIND_CUE}|${TERM_CUE})`, "gu")
 
