@@ -119,3 +119,15 @@ describe("corporate forms from abroad and web names", () => {
     expect(parties(text).map((p) => p.text)).toContain(name)
   })
 })
+
+describe("case numbers as filings write them", () => {
+  it.each([
+    ["Petition for certiorari, No. 12–345.", "12–345", "12-345"],
+    ["No. 20—1507", "20—1507", "20-1507"],
+    ["Case No. 3:20‑cv‑02731", "3:20‑cv‑02731", "3:20-cv-02731"],
+    ["CASE NO.: C 09-01234 ABC", "C 09-01234 ABC", "C09-01234ABC"],
+    ["In re Weedkiller Products Liability Litigation, MDL No. 2741", "2741", "MDL 2741"]
+  ])("%s", (text, found, normalized) => {
+    expect(extractEntities(text).filter((m) => m.type === "CASE_NUMBER").map((m) => [m.text, m.normalized])).toEqual([[found, normalized]])
+  })
+})
