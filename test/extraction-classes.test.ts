@@ -131,3 +131,18 @@ describe("case numbers as filings write them", () => {
     expect(extractEntities(text).filter((m) => m.type === "CASE_NUMBER").map((m) => [m.text, m.normalized])).toEqual([[found, normalized]])
   })
 })
+
+describe("the case a letter or notice is about", () => {
+  it("takes both sides of its subject line as litigants", () => {
+    const letter = "Dear Counsel:\nRe: Case No. 17-3994, Harlan Ridge Coal Company v. Linda Marsh, et al Originating Case No. : 16-0556\nThe case has been docketed."
+    expect(parties(letter).map((p) => [p.type, p.text, p.role])).toEqual([
+      ["ORGANIZATION", "Harlan Ridge Coal Company", "litigant"],
+      ["PERSON", "Linda Marsh", "litigant"]
+    ])
+    const rare = "Re: United States v. Haoyu Qiang, No. 22-1801 (Arg. & Sub.)"
+    expect(parties(rare).map((p) => [p.type, p.text, p.role])).toEqual([
+      ["ORGANIZATION", "United States", "litigant"],
+      ["PERSON", "Haoyu Qiang", "litigant"]
+    ])
+  })
+})

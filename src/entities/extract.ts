@@ -1,6 +1,7 @@
 import { resolveOverlaps } from "./overlaps.ts"
 import { recognizeAddresses } from "./patterns/addresses.ts"
 import { recognizeCaseNumbers } from "./patterns/case-numbers.ts"
+import { recognizeCaseTitleParties } from "./patterns/case-title-parties.ts"
 import { recognizeCitations } from "./patterns/citations.ts"
 import { splitConjoinedParties } from "./patterns/conjoined.ts"
 import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
@@ -34,6 +35,7 @@ const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCourts,
   recognizeJudges,
   recognizeCaptionParties,
+  recognizeCaseTitleParties,
   recognizePersons,
   recognizeOrganizations,
   recognizeIntroducedParties,

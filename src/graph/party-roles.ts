@@ -9,7 +9,9 @@ const NON_PARTY_ROLES: ReadonlySet<string> = new Set([
 const LITIGATION_ROLES: ReadonlySet<string> = new Set([
   "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "movant", "intervenor", "claimant",
   "counter-plaintiff", "counter-defendant", "cross-plaintiff", "cross-defendant", "third-party plaintiff",
-  "third-party defendant", "relator", "garnishee", "debtor", "creditor"
+  "third-party defendant", "relator", "garnishee", "debtor", "creditor",
+  // A side of the case a letter's subject line names, which does not say which side it is.
+  "litigant"
 ])
 
 const roleOf = (role: string | undefined): string | undefined => role?.trim().toLowerCase() || undefined

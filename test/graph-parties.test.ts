@@ -25,3 +25,10 @@ describe("parties that only sign", () => {
     expect(partyEdges(BLOCK, "motion_or_brief")).toEqual([])
   })
 })
+
+describe("litigants of a letter's subject line", () => {
+  it("are parties to the case, not to a contract", () => {
+    const letter = "January 19, 2023\nRe: United States v. Haoyu Qiang, No. 22-1801\nDear Mr. Gans,\nThe appellant submits this letter."
+    expect(partyEdges(letter, "correspondence").toSorted()).toEqual(["party_to_case: Haoyu Qiang", "party_to_case: United States"])
+  })
+})
