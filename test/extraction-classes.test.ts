@@ -146,3 +146,10 @@ describe("the case a letter or notice is about", () => {
     ])
   })
 })
+
+describe("two names glued by `and`", () => {
+  it("leaves a country before `and` out of the organisation after it", () => {
+    const text = "Support services in Lithuania and Corvel Ltd shall be provided by the Supplier."
+    expect(parties(text).map((p) => p.text)).toEqual(["Corvel Ltd"])
+  })
+})

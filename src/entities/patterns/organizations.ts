@@ -1,4 +1,4 @@
-import { STATE_NAMES } from "../lexicon/places.ts"
+import { COUNTRIES, MAJOR_CITIES, STATE_NAMES } from "../lexicon/places.ts"
 import { LEADING_NOISE, isStopWord } from "../lexicon/stop-words.ts"
 import { isPlausibleName, startsWithGivenName } from "../names.ts"
 import { CAP_WORD, collect, HS, isUpper, lineEnd, lineStart, SP, titleOrUpper } from "../text.ts"
@@ -145,7 +145,8 @@ const afterDescriptor = (start: number, name: string): readonly [number, string]
   return [start + cut, name.slice(cut)]
 }
 
-const PLACES = new Set([...STATE_NAMES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
+/** "Slovakia and Sicap Ltd": a place before "and" is not part of the name. */
+const PLACES = new Set([...STATE_NAMES, ...COUNTRIES, ...MAJOR_CITIES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
 
 /** A person's name: a given name first or a middle initial, and no organisation word. */
 const looksLikePerson = (words: string) =>
