@@ -153,3 +153,16 @@ describe("two names glued by `and`", () => {
     expect(parties(text).map((p) => p.text)).toEqual(["Corvel Ltd"])
   })
 })
+
+describe("bare surnames", () => {
+  it("are the person named in full earlier, not a sentence word or part of another name", () => {
+    const text = "Present were Eric Halvorsen (\"Halvorsen\") and Maria Lund. Halvorsen attended by telephone. Lund Capital sent a letter. Lund chaired."
+    const people = extractEntities(text).filter((m) => m.type === "PERSON").map((m) => [m.text, m.charStart])
+    expect(people).toEqual([
+      ["Eric Halvorsen", 13],
+      ["Maria Lund", 46],
+      ["Halvorsen", 58],
+      ["Lund", 119]
+    ])
+  })
+})

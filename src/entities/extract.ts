@@ -16,6 +16,7 @@ import { recognizeMoney } from "./patterns/money.ts"
 import { recognizeOrganizations } from "./patterns/organizations.ts"
 import { recognizeCaptionParties } from "./patterns/parties.ts"
 import { attachSignatureParties } from "./patterns/signature-parties.ts"
+import { attachSurnameMentions } from "./patterns/surnames.ts"
 import { attachRolesBeforeNames } from "./patterns/party-roles.ts"
 import { recognizePersons } from "./patterns/persons.ts"
 import { attachStatuteNames } from "./patterns/statute-names.ts"
@@ -61,6 +62,7 @@ const isQuotedTerm = (text: string, candidate: Candidate): boolean => {
 export const extractEntities = (text: string): Array<ChunkMention> => {
   const candidates = RECOGNIZERS.flatMap((recognize) => recognize(text)).filter((c) => !isQuotedTerm(text, c))
   let mentions = resolveOverlaps(candidates)
+  mentions = attachSurnameMentions(text, mentions)
   mentions = attachDefinedTerms(text, mentions)
   mentions = splitConjoinedParties(text, mentions)
   mentions = attachRolesBeforeNames(text, mentions)
