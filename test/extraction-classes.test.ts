@@ -166,3 +166,13 @@ describe("bare surnames", () => {
     ])
   })
 })
+
+describe("dates as contracts write them", () => {
+  it.each([
+    ["DATED 15TH DECEMBER 2001", "2001-12-15"],
+    ["made and entered into this first (1st) day of January, 1996, by", "1996-01-01"],
+    ["made as of the twenty-first (21st) day of March, 1999", "1999-03-21"]
+  ])("%s", (text, iso) => {
+    expect(extractEntities(text).filter((m) => m.type === "DATE").map((m) => m.normalized)).toEqual([iso])
+  })
+})

@@ -38,4 +38,12 @@ describe("principalDate of a contract", () => {
   it("reads a date broken by a blank line", () => {
     expect(contractDate("THIS AGREEMENT (this \"Agreement\") is made as of 31 December,\n\n1996, between Arden Telecom Limited and Corvo Systems Inc.")).toBe("1996-12-31")
   })
+
+  it("reads a confirmation's own `Date:` at its head, not a signature's or an effective date's label", () => {
+    expect(contractDate(`Yield Agreement\nDate: 27 April 2006\nTo: Arden Bank, N.A.\nTrade Date: 27 April 2006\nEffective Date 01 April 2006${BODY}`)).toBe("2006-04-27")
+  })
+
+  it("prefers a full date to a month under the same cue", () => {
+    expect(contractDate("EXHIBIT 99.4\nDATED DECEMBER 2001\nARDEN NEWS AGENCY AND CORVO NETWORK LIMITED\n\nTHIS AGREEMENT is made the 15th day of December 2001.")).toBe("2001-12-15")
+  })
 })

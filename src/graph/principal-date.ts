@@ -2,6 +2,9 @@ import type { Category, Mention } from "../pipeline/artifacts.ts"
 
 /** Words that, just before a date, make it the date of the contract itself. */
 const EXECUTION_CUES = /\b(?:dated|entered\s+into|made|executed|signed)\b/i
+/** A letter agreement's or confirmation's own `Date:` at its head (not an `Effective Date:`; signature blocks have theirs). */
+const HEAD_DATE_LABEL = /(?<!\b(?:effective|termination|commencement|expiration|trade|closing|start|end|filing|due)\s+)\bdate\s*:\s*$/i
+const HEAD = 1_500
 /** … its effective date, as a preamble says it (`effective as of June 1, 1998`), not a form's `Effective Date:` label. */
 const EFFECTIVE_PROSE_CUES = /\beffective\s+(?:as\s+of|on|this|from)\b/i
 /** … any effective date: the contract's own date only when it states no other. */
@@ -56,6 +59,8 @@ const isOpeningOrClosing = (text: string, mention: Mention): boolean =>
   // "Signed and effective this 25th day of May, 1999.\nAGENCY\nBy: …": the signatures follow at once.
   /\/s\/|\bBy:/u.test(text.slice(mention.charEnd, mention.charEnd + SIGNATURES_FOLLOW))
 
+const isDay = (mention: Mention) => /^\d{4}-\d{2}-\d{2}$/.test(mention.normalized ?? "")
+
 /** A full date (not a month) in a signature block: after a `Date:` label or a signature, or above a `Date` label. */
 const isSignatureDate = (text: string, mention: Mention): boolean => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(mention.normalized ?? "")) return false
@@ -99,8 +104,10 @@ export const principalDate = (text: string, mentions: ReadonlyArray<Mention>, ca
     const cued = (mention: Mention) =>
       (cue.test(leadIn(text, mention)) && !OTHER_PAPER.test(leadIn(text, mention, OTHER_PAPER_WINDOW)) &&
         (category !== "contract" || isOpeningOrClosing(text, mention))) ||
+      (cue === EXECUTION_CUES && category === "contract" && mention.charStart < HEAD && HEAD_DATE_LABEL.test(leadIn(text, mention))) ||
       (cue === FILING_CUES && SIGNED_AFTER.test(text.slice(mention.charEnd, mention.charEnd + 40)))
-    const found = dates.find(({ mention }) => cued(mention))
+    // A full date says more than a month (`DATED DECEMBER 2001` beside `the 15th day of December 2001`).
+    const found = dates.find(({ mention }) => isDay(mention) && cued(mention)) ?? dates.find(({ mention }) => cued(mention))
     if (found) return { index: found.index, cued: true }
     // A contract that states no date of making is dated when the last party signed it.
     if (cue === EFFECTIVE_PROSE_CUES) {
