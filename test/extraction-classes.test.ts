@@ -176,3 +176,14 @@ describe("dates as contracts write them", () => {
     expect(extractEntities(text).filter((m) => m.type === "DATE").map((m) => m.normalized)).toEqual([iso])
   })
 })
+
+describe("a contract made by one party in favour of another", () => {
+  it("names its parties after `made … as of <date> by`, and keeps a role word before `and` out of a name", () => {
+    const text =
+      "THIS MAINTENANCE AGREEMENT (this \"Agreement\") is made and entered into as of the 28th day of March 2006 by HARBOR EQUITY INVESTORS IV, L.P. (the \"Investor\"), in favor of ARDEN BANK NATIONAL ASSOCIATION, a national banking association.\nRECITALS:\nA. The Agent, Lenders and CORVO CORPORATION, a Delaware corporation, entered into a Financing Agreement."
+    const found = parties(text).map((p) => [p.text, p.role])
+    expect(found).toContainEqual(["HARBOR EQUITY INVESTORS IV, L.P.", "investor"])
+    expect(found).toContainEqual(["ARDEN BANK NATIONAL ASSOCIATION", "party"])
+    expect(found).toContainEqual(["CORVO CORPORATION", undefined])
+  })
+})

@@ -32,3 +32,10 @@ describe("litigants of a letter's subject line", () => {
     expect(partyEdges(letter, "correspondence").toSorted()).toEqual(["party_to_case: Haoyu Qiang", "party_to_case: United States"])
   })
 })
+
+describe("a party a contract defines as its Agent", () => {
+  it("is a party to the contract", () => {
+    const text = "This Agency Agreement is made as of March 29, 1999, by and between Arden Biotech Corporation, a Delaware corporation (the \"Company\") and Corvo Securities, Inc. (the \"Agent\")."
+    expect(partyEdges(text, "contract").toSorted()).toEqual(["party_to_contract: Arden Biotech Corporation", "party_to_contract: Corvo Securities, Inc."])
+  })
+})

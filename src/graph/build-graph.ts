@@ -106,7 +106,7 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
   const parties: Array<{ readonly entity: CanonicalEntity; readonly role: string }> = []
   for (const { mention, entity } of resolved) {
     if (entity.type !== "PERSON" && entity.type !== "ORGANIZATION") continue
-    const role = partyRole(mention.role)
+    const role = partyRole(mention.role, contract)
     // Whoever represents someone is counsel, not a party.
     if (role === undefined || mention.represents?.trim()) continue
     // Signing makes a party of an agreement or statement; in a court paper a signature block is counsel's or a clerk's.

@@ -1,4 +1,5 @@
 import { COUNTRIES, MAJOR_CITIES, STATE_NAMES } from "../lexicon/places.ts"
+import { isRoleWord } from "../lexicon/roles.ts"
 import { LEADING_NOISE, isStopWord } from "../lexicon/stop-words.ts"
 import { isPlausibleName, startsWithGivenName } from "../names.ts"
 import { CAP_WORD, collect, HS, isUpper, lineEnd, lineStart, SP, titleOrUpper } from "../text.ts"
@@ -166,7 +167,8 @@ const organization = (
   // "Canada K7L4B2 and PagePoint Corporation": a place or a code before "and" is not part of the name.
   const and = /\s+(?:and|AND)\s+/u.exec(trimmedName)
   const left = and ? trimmedName.slice(0, and.index) : ""
-  if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()))) {
+  // "The Agent, Lenders and SUNTRON CORPORATION": a role word before "and" is not part of the name either.
+  if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()) || isRoleWord(left))) {
     const cut = and.index + and[0].length
     return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape, textBefore)
   }
