@@ -27,6 +27,17 @@ describe("parties that only sign", () => {
 })
 
 describe("litigants of a letter's subject line", () => {
+  it("put the letter in the case, filed in the court it is addressed to", () => {
+    const letter = "January 19, 2023\nMr. Michael Gans\nClerk of Court\nUnited States Court of Appeals\nFor the Eighth Circuit\nRe: United States v. Haoyu Qiang, No. 22-1801\nDear Mr. Gans,\nThe appellant submits this letter."
+    const mentions: Array<Mention> = extractEntities(letter).map((m) => ({ ...m, chunkIndex: 0 }))
+    const { resolution } = resolveEntities({ project: "p", mentions, known: [] })
+    const graph = buildGraph({ documentId: "d", project: "p", category: "correspondence", mentions, resolution, text: letter })
+    const name = (id: string) => resolution.canonicals.find((c) => c.id === id)?.name
+    expect(graph.relationships.filter((r) => r.type === "filed_in").map((r) => `${name(r.sourceId)} -> ${name(r.targetId)}`)).toEqual([
+      "22-1801 -> United States Court of Appeals For the Eighth Circuit"
+    ])
+  })
+
   it("are parties to the case, not to a contract", () => {
     const letter = "January 19, 2023\nRe: United States v. Haoyu Qiang, No. 22-1801\nDear Mr. Gans,\nThe appellant submits this letter."
     expect(partyEdges(letter, "correspondence").toSorted()).toEqual(["party_to_case: Haoyu Qiang", "party_to_case: United States"])

@@ -10,6 +10,7 @@ import {
   type RelationshipType,
   type Resolution
 } from "../pipeline/artifacts.ts"
+import { LITIGANT_ROLE } from "../entities/patterns/case-title-parties.ts"
 import { SIGNING_PARTY_ROLE } from "../entities/patterns/signature-parties.ts"
 import { canonicalId } from "../resolution/canonical-id.ts"
 import { matchKey } from "../resolution/name-families.ts"
@@ -61,7 +62,8 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
  *   party, court papers a case party; other papers decide by the role (`plaintiff` → case, `buyer` → contract).
  * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
  *   role such as `Plaintiffs`) → counsel.
- * - filed_in (court papers): case → the first court named (the caption's).
+ * - filed_in (court papers, and letters whose subject line names a case): case → the first court named
+ *   (the caption's, or the addressee's).
  * - decided_by (opinions and orders): case → each judge, but the court below's and a cited case's
  *   (see decidingJudges).
  * - cites: subject → each case citation and statute.
@@ -167,8 +169,10 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     }
   }
 
-  // The court the case is in: the first one the paper names, as its caption does.
-  const court = category !== undefined && COURT_PAPERS.has(category) ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
+  // The court the case is in: the first one the paper names, as its caption does — or, for a letter
+  // about a case (its subject line names the litigants and the number), the court it is addressed to.
+  const aboutCase = (category !== undefined && COURT_PAPERS.has(category)) || (caseNumber !== undefined && parties.some((party) => party.role === LITIGANT_ROLE))
+  const court = aboutCase ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
   if (court) add("filed_in", caseNode, court.entity.id, court.mention.confidence, evidenceOf(court.mention))
 
   const date = principalDate(text, mentions, category)
