@@ -36,6 +36,20 @@ export interface GraphInput {
   readonly text: string
   /** The running headers and footers the clean stage removed (`CleanText.removedLines`). */
   readonly runningLines?: ReadonlyArray<string> | undefined
+  /** Spans of the clean text whose page was OCRed at very low confidence (see unreliableSpans). */
+  readonly unreliable?: ReadonlyArray<readonly [number, number]> | undefined
+}
+
+/** Below this OCR confidence a page is a map, a figure or a smudge: what it reads as is not evidence. */
+export const LOW_OCR_CONFIDENCE = 0.5
+
+/** The clean-text spans of the pages OCRed below LOW_OCR_CONFIDENCE. */
+export const unreliableSpans = (
+  pages: ReadonlyArray<{ readonly page: number; readonly charStart: number; readonly charEnd: number }>,
+  confidence: ReadonlyArray<{ readonly page: number; readonly confidence: number }>
+): Array<readonly [number, number]> => {
+  const low = new Set(confidence.filter((page) => page.confidence < LOW_OCR_CONFIDENCE).map((page) => page.page))
+  return pages.filter((page) => low.has(page.page)).map((page) => [page.charStart, page.charEnd] as const)
 }
 
 const COURT_PAPERS: ReadonlySet<Category> = new Set([
@@ -67,12 +81,14 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
  * - decided_by (opinions and orders): case → each judge, but the court below's and a cited case's
  *   (see decidingJudges).
  * - cites: subject → each case citation and statute.
- * - dated: subject → the principal date (see principalDate). amount: subject → each sum.
+ * - dated: subject → the principal date (see principalDate). amount: subject → each sum, but those on
+ *   pages OCRed below LOW_OCR_CONFIDENCE (maps, figures).
  *
  * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
  * sorted by type, source and target: the same input always gives the same graph.
  */
-export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text, runningLines }: GraphInput): Graph => {
+export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text, runningLines, unreliable }: GraphInput): Graph => {
+  const isUnreliable = (mention: Mention) => (unreliable ?? []).some(([start, end]) => start <= mention.charStart && mention.charStart < end)
   const canonicals = new Map(resolution.canonicals.map((canonical) => [canonical.id, canonical]))
   const resolved = mentions
     .map((mention, index) => ({ mention, index, entity: canonicals.get(resolution.canonicalIds[index] ?? "") }))
@@ -164,7 +180,8 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
         add("cites", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "MONEY":
-        add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
+        // "$8" read off a map or a chart is noise, not a sum the paper states.
+        if (!isUnreliable(mention)) add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
     }
   }
