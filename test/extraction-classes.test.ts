@@ -187,3 +187,12 @@ describe("a contract made by one party in favour of another", () => {
     expect(found).toContainEqual(["CORVO CORPORATION", undefined])
   })
 })
+
+describe("sentences set in capitals", () => {
+  it("keep the body a legend names, and give no organisation of ordinary nouns", () => {
+    const legend = "CERTAIN CONFIDENTIAL PORTIONS OF THIS EXHIBIT WERE OMITTED AND FILED SEPARATELY WITH THE SECURITIES AND EXCHANGE COMMISSION PURSUANT TO A REQUEST FOR CONFIDENTIAL TREATMENT."
+    expect(parties(legend).map((p) => p.text)).toEqual(["SECURITIES AND EXCHANGE COMMISSION"])
+    const policy = "WE HAVE DESIGNED CRITERIA TO AVOID PROSPECT REGISTRATION DISPUTES AND TO ASSURE OUR RESELLERS FULL COMMISSION ON SALES MADE BY THEM."
+    expect(parties(policy)).toEqual([])
+  })
+})

@@ -188,6 +188,36 @@ const organization = (
   return { type: "ORGANIZATION", charStart: start, charEnd: start + trimmedName.length, confidence }
 }
 
+/**
+ * Sentences set in capitals (confidential-treatment legends, disclaimers) run into a head word:
+ * "…OMITTED AND FILED SEPARATELY WITH THE SECURITIES AND EXCHANGE COMMISSION", "…DISPUTES AND TO
+ * ASSURE OUR RESELLERS FULL COMMISSION". Words that only prose has end the sentence part; the name
+ * is what follows the last of them when that is a preposition, and nothing otherwise.
+ */
+const PROSE_WORDS = new Set(
+  `to our your we us you it is are was were be been being will shall may must can has have had do does not no
+  that which who whom whose this these those such any all each every with without by on in at from into upon
+  under pursuant filed omitted separately redacted requested request confidential treatment portions certain
+  assure avoid insure ensure designed made been hereby herein thereof`.split(/\s+/).filter((word) => word !== "")
+)
+const PREPOSITIONS = new Set(["with", "by", "from", "to", "under", "upon", "at", "in", "on", "into", "without"])
+const afterCapitalsProse = (start: number, name: string): readonly [number, string] | undefined => {
+  if (name !== name.toUpperCase()) return [start, name]
+  const words = [...name.matchAll(/[\p{L}'’.-]+/gu)]
+  const last = words.findLastIndex((word) => PROSE_WORDS.has(word[0].toLowerCase()))
+  if (last === -1) return [start, name]
+  // A name follows a preposition ("WITH THE SECURITIES AND EXCHANGE COMMISSION"); after a verb or a
+  // pronoun ("TO ASSURE OUR RESELLERS FULL COMMISSION") the capitals go on with ordinary nouns.
+  if (!PREPOSITIONS.has(words[last]![0].toLowerCase())) return undefined
+  // "THE", "AND", "OF" right after the cut belong to the sentence, not the name.
+  let cut = words[last]!.index + words[last]![0].length
+  const rest = name.slice(cut).replace(/^(?:\s+(?:THE|AND|OF|A|AN))*\s+/u, (m) => {
+    cut += m.length
+    return ""
+  })
+  return rest.split(/\s+/u).filter((w) => w !== "").length >= 2 ? [start + cut, rest] : undefined
+}
+
 /** Runs a match through the clean-ups in order; a split can give several organisations. */
 const named = (text: string, confidence: number, minWords: number, shape: RegExp, options: { readonly descriptor: boolean }) => (m: RegExpExecArray): Array<Candidate> => {
   const raw = m.groups!.name!.replace(/[\s,]+$/u, "")
@@ -198,6 +228,9 @@ const named = (text: string, confidence: number, minWords: number, shape: RegExp
     for (let [partStart, part] of options.descriptor ? splitSideBySide(start, name) : [[start, name] as const]) {
       if (options.descriptor) [partStart, part] = afterDescriptor(partStart, part)
       ;[partStart, part] = trimLeading(partStart, part)
+      const prose = afterCapitalsProse(partStart, part)
+      if (!prose) continue
+      ;[partStart, part] = prose
       const candidate = organization(partStart, part, confidence, minWords, shape, (offset) => text.slice(Math.max(0, offset - 40), offset))
       if (candidate) out.push(candidate)
     }
