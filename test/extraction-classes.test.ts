@@ -196,3 +196,16 @@ describe("sentences set in capitals", () => {
     expect(parties(policy)).toEqual([])
   })
 })
+
+describe("parties listed under a BETWEEN line", () => {
+  it("are parties, and the places they are incorporated in or sit at are not", () => {
+    const numbered =
+      "THIS AGREEMENT is made the 15th day of December 2001.\nBETWEEN\n(1) ARDEN INFORMATION SERVICE OF CORVO NEWS AGENCY, a company incorporated in China (\"AIS\"); and\n(2) CORVO FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong (\"CFN\").\nWHEREAS:\n(A) Something."
+    expect(parties(numbered).map((p) => [p.text, p.role, p.definedAs])).toEqual([
+      ["ARDEN INFORMATION SERVICE OF CORVO NEWS AGENCY", "party", "AIS"],
+      ["CORVO FINANCIAL NETWORK LIMITED", "party", "CFN"]
+    ])
+    const addressed = "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand others"
+    expect(parties(addressed).map((p) => [p.text, p.role, p.definedAs])).toEqual([["NORDA PHARMA A/S", "party", "NORDA"]])
+  })
+})

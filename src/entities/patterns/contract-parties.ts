@@ -19,7 +19,7 @@ const PAPER = "(?:agreement|amendment|contract|lease|licen[cs]e|licensing\\s+agr
  * that opens by naming the contract, then its parties; or a title line ending in `between`.
  */
 const MAKING = new RegExp(
-  `(?:^|\\n)[ \\t]*(?:this\\b[^.;]{0,120}?\\b${PAPER}\\b|(?:[\\p{Lu}][^.;\\n]{0,80}?\\b)?${PAPER}\\b[^.;]{0,120}?\\b(?:made|dated|entered\\s+into)\\b)[^;]{0,300}?\\b(?:(?:by\\s+and\\s+)?(?:between|among)|entered\\s+into\\s+by|made\\s+by|executed\\s+by|(?:entered\\s+into|made|executed)\\s+(?:as\\s+of|on|this)\\b[^;()]{0,60}?\\bby)\\b|(?:^|\\n)[^\\n]{0,80}\\b${PAPER}\\s+(?:by\\s+and\\s+)?(?:between|among)[ \\t]*(?=\\n)`,
+  `(?:^|\\n)[ \\t]*(?:this\\b[^.;]{0,120}?\\b${PAPER}\\b|(?:[\\p{Lu}][^.;\\n]{0,80}?\\b)?${PAPER}\\b[^.;]{0,120}?\\b(?:made|dated|entered\\s+into)\\b)[^;]{0,300}?\\b(?:(?:by\\s+and\\s+)?(?:between|among)|entered\\s+into\\s+by|made\\s+by|executed\\s+by|(?:entered\\s+into|made|executed)\\s+(?:as\\s+of|on|this)\\b[^;()]{0,60}?\\bby)\\b|(?:^|\\n)[^\\n]{0,80}\\b${PAPER}\\s+(?:by\\s+and\\s+)?(?:between|among)[ \\t]*(?=\\n)|(?:^|\\n)[ \\t]*(?:BY AND |By and |by and )?(?:BETWEEN|Between|between|AMONG|Among|among)[ \\t]*:?[ \\t]*(?=\\n)`,
   "iu"
 )
 const AGREE_AS_FOLLOWS = /\bhereby\s+agree\b|\bagrees?\s+as\s+follows\b/iu
