@@ -1,18 +1,22 @@
 import { resolveOverlaps } from "./overlaps.ts"
 import { recognizeAddresses } from "./patterns/addresses.ts"
 import { recognizeCaseNumbers } from "./patterns/case-numbers.ts"
+import { recognizeCaseTitleParties } from "./patterns/case-title-parties.ts"
 import { recognizeCitations } from "./patterns/citations.ts"
 import { splitConjoinedParties } from "./patterns/conjoined.ts"
 import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import { recognizeCourts } from "./patterns/courts.ts"
 import { recognizeDates } from "./patterns/dates.ts"
+import { recognizeIntroducedParties } from "./patterns/introduced-parties.ts"
 import { attachDefinedTerms } from "./patterns/defined-terms.ts"
 import { recognizeJudges } from "./patterns/judges.ts"
 import { recognizeLocations } from "./patterns/locations.ts"
 import { recognizeMoney } from "./patterns/money.ts"
 import { recognizeOrganizations } from "./patterns/organizations.ts"
 import { recognizeCaptionParties } from "./patterns/parties.ts"
+import { attachSignatureParties } from "./patterns/signature-parties.ts"
+import { attachSurnameMentions } from "./patterns/surnames.ts"
 import { attachRolesBeforeNames } from "./patterns/party-roles.ts"
 import { recognizePersons } from "./patterns/persons.ts"
 import { attachStatuteNames } from "./patterns/statute-names.ts"
@@ -23,7 +27,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-8"
+export const EXTRACTOR_VERSION = "rules-9"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,
@@ -32,8 +36,10 @@ const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCourts,
   recognizeJudges,
   recognizeCaptionParties,
+  recognizeCaseTitleParties,
   recognizePersons,
   recognizeOrganizations,
+  recognizeIntroducedParties,
   recognizeAddresses,
   recognizeLocations,
   recognizeDates,
@@ -56,11 +62,13 @@ const isQuotedTerm = (text: string, candidate: Candidate): boolean => {
 export const extractEntities = (text: string): Array<ChunkMention> => {
   const candidates = RECOGNIZERS.flatMap((recognize) => recognize(text)).filter((c) => !isQuotedTerm(text, c))
   let mentions = resolveOverlaps(candidates)
+  mentions = attachSurnameMentions(text, mentions)
   mentions = attachDefinedTerms(text, mentions)
   mentions = splitConjoinedParties(text, mentions)
   mentions = attachRolesBeforeNames(text, mentions)
   mentions = attachCounsel(text, mentions)
   mentions = attachContractPartyRoles(text, mentions)
+  mentions = attachSignatureParties(text, mentions)
   mentions = attachStatuteNames(text, mentions)
   return mentions.map((m) => ({
     type: m.type,

@@ -1,5 +1,9 @@
+import { writeFileSync } from "node:fs"
+import { parseArgs } from "node:util"
 import { Effect, Exit, Fiber } from "effect"
 import { loadAnswerKey } from "./answer-key.ts"
+import { runCorpus } from "./corpus.ts"
+import { formatCorpusMarkdown } from "./corpus-markdown.ts"
 import { evaluate } from "./evaluate.ts"
 import { formatMarkdown } from "./markdown.ts"
 import { runSamples } from "./run.ts"
@@ -10,25 +14,47 @@ import { liveWorks, stagesLayer } from "../stages/live-works.ts"
  * answer key: entity and relationship precision/recall/F1, category accuracy, OCR character error
  * rate. Prints Markdown (or JSON with --json) and exits 0 whatever the scores; 1 only when it
  * could not run (no Redis, bad answer key).
+ *
+ * `npm run eval -- --corpus <dir> [--out <file>] [--details]`: the same over a real corpus
+ * (contracts scored against CUAD's answers, court filings against src/eval/data/court-key.json);
+ * prints the tables (per document with --details) and writes the whole report as JSON to --out
+ * (default eval-corpus.json).
  */
 
-const json = process.argv.includes("--json")
-const unknown = process.argv.slice(2).filter((arg) => arg !== "--json")
-if (unknown.length > 0) {
-  process.stderr.write(`eval: unknown argument(s) ${unknown.join(" ")}; usage: npm run eval [-- --json]\n`)
+const usage = "usage: npm run eval [-- --json] | npm run eval -- --corpus <dir> [--out <file>] [--details]"
+let args: ReturnType<typeof parseArgs<{ options: { json: { type: "boolean" }; corpus: { type: "string" }; out: { type: "string" }; details: { type: "boolean" } } }>>["values"]
+try {
+  args = parseArgs({
+    options: { json: { type: "boolean" }, corpus: { type: "string" }, out: { type: "string" }, details: { type: "boolean" } },
+    strict: true,
+    allowPositionals: false
+  }).values
+} catch (error) {
+  process.stderr.write(`eval: ${(error as Error).message}; ${usage}\n`)
   process.exit(2)
 }
 
-const program = Effect.gen(function*() {
+// undefined (nothing predicted, nothing measured) becomes null, so machines see every field.
+const toJson = (value: unknown) => `${JSON.stringify(value, (_, v: unknown) => v ?? null, 2)}\n`
+
+const samples = Effect.gen(function*() {
   const key = yield* Effect.try({ try: () => loadAnswerKey(), catch: (error) => (error as Error).message })
   const { runs, notSubmitted } = yield* runSamples({ works: liveWorks, stageLayer: stagesLayer })
   for (const failure of notSubmitted) process.stderr.write(`eval: ${failure.file} not submitted: ${failure.error}\n`)
   const report = evaluate(key, runs)
-  // undefined (nothing predicted, nothing measured) becomes null, so machines see every field.
-  process.stdout.write(json ? `${JSON.stringify(report, (_, value: unknown) => value ?? null, 2)}\n` : formatMarkdown(report))
+  process.stdout.write(args.json ? toJson(report) : formatMarkdown(report))
 })
 
-const fiber = Effect.runFork(program)
+const corpus = (dir: string) =>
+  Effect.gen(function*() {
+    const { report, notSubmitted } = yield* runCorpus(dir)
+    for (const failure of notSubmitted) process.stderr.write(`eval: ${failure.file} not submitted: ${failure.error}\n`)
+    const out = args.out ?? "eval-corpus.json"
+    writeFileSync(out, toJson(report))
+    process.stdout.write(args.json ? toJson(report) : `${formatCorpusMarkdown(report, { details: args.details === true })}\nJSON report: ${out}\n`)
+  })
+
+const fiber = Effect.runFork(args.corpus === undefined ? samples : corpus(args.corpus))
 // Ctrl-C interrupts the run, which still stops the worker and deletes the run's keys.
 process.once("SIGINT", () => Effect.runFork(Fiber.interrupt(fiber)))
 fiber.addObserver((exit) => {

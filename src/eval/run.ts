@@ -18,17 +18,17 @@ import type { StageWorks } from "../stages/pipeline.ts"
 export const evalPrefix = () => `lexstream-eval:${randomUUID().slice(0, 8)}:`
 
 /** Settings from the environment (Redis URL, …) with this run's prefix and no metrics server. */
-const configLayer = (prefix: string) =>
+const configLayer = (prefix: string, extraSourceRoots: ReadonlyArray<string>) =>
   Layer.effect(
     AppConfig,
     Effect.gen(function*() {
       const base = yield* AppConfig
-      return AppConfig.of({ ...base, keyPrefix: prefix, httpPort: 0 })
+      return AppConfig.of({ ...base, keyPrefix: prefix, httpPort: 0, sourceRoots: [...base.sourceRoots, ...extraSourceRoots] })
     })
   ).pipe(Layer.provide(AppConfig.layerFromEnv))
 
-export const evalLayer = (prefix: string, logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "warn") =>
-  servicesLayer(configLayer(prefix)).pipe(Layer.provideMerge(loggerLayer(logLevel)))
+export const evalLayer = (prefix: string, logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "warn", extraSourceRoots: ReadonlyArray<string> = []) =>
+  servicesLayer(configLayer(prefix, extraSourceRoots)).pipe(Layer.provideMerge(loggerLayer(logLevel)))
 
 /**
  * The shared Redis client waits through outages (right for a worker) and its shutdown then waits
@@ -89,13 +89,15 @@ export interface EvalRunOptions<R, L, E> {
    */
   readonly stageLayer?: Layer.Layer<L, E, EvalServices> | undefined
   readonly files?: ReadonlyArray<string> | undefined
+  /** Folders the run's own worker may read besides the configured roots (the corpus's). */
+  readonly sourceRoots?: ReadonlyArray<string> | undefined
   readonly timeoutMs?: number | undefined
 }
 
 /** The samples' runs (events, facts, artifacts), on a prefix of their own that is deleted afterwards. */
 export const runSamples = <R = never, L = never, E = never>(options: EvalRunOptions<R, L, E> = {}) => {
   const prefix = evalPrefix()
-  const services = evalLayer(prefix)
+  const services = evalLayer(prefix, undefined, options.sourceRoots ?? [])
   const stageLayer = (options.stageLayer ?? Layer.empty) as Layer.Layer<L, E, EvalServices>
   const run = runDocuments<R>({
     files: options.files ?? sampleDocuments(),

@@ -20,8 +20,14 @@ export const ChunkListSchema = Schema.Struct({ chunks: Schema.Array(ChunkSchema)
 
 export const CleanTextSchema = Schema.Struct({
   text: Schema.String,
+  pages: Schema.optional(Schema.Array(Schema.Struct({ page: Schema.Int, charStart: Offset, charEnd: Offset }))),
   removedLines: Schema.optional(Schema.Array(Schema.String)),
   classification: Schema.Struct({ category: Schema.Literals(CATEGORIES) })
+})
+
+/** The parts of the OCR artifact the graph stage reads: how sure the engine was of each page. */
+export const ExtractedPagesSchema = Schema.Struct({
+  pages: Schema.Array(Schema.Struct({ page: Schema.Int, confidence: Schema.Number }))
 })
 
 export const isCategory = Schema.is(Schema.Literals(CATEGORIES))

@@ -10,6 +10,8 @@ import {
   type RelationshipType,
   type Resolution
 } from "../pipeline/artifacts.ts"
+import { LITIGANT_ROLE } from "../entities/patterns/case-title-parties.ts"
+import { SIGNING_PARTY_ROLE } from "../entities/patterns/signature-parties.ts"
 import { canonicalId } from "../resolution/canonical-id.ts"
 import { matchKey } from "../resolution/name-families.ts"
 import { referenceKey } from "../resolution/reference-key.ts"
@@ -34,6 +36,20 @@ export interface GraphInput {
   readonly text: string
   /** The running headers and footers the clean stage removed (`CleanText.removedLines`). */
   readonly runningLines?: ReadonlyArray<string> | undefined
+  /** Spans of the clean text whose page was OCRed at very low confidence (see unreliableSpans). */
+  readonly unreliable?: ReadonlyArray<readonly [number, number]> | undefined
+}
+
+/** Below this OCR confidence a page is a map, a figure or a smudge: what it reads as is not evidence. */
+export const LOW_OCR_CONFIDENCE = 0.5
+
+/** The clean-text spans of the pages OCRed below LOW_OCR_CONFIDENCE. */
+export const unreliableSpans = (
+  pages: ReadonlyArray<{ readonly page: number; readonly charStart: number; readonly charEnd: number }>,
+  confidence: ReadonlyArray<{ readonly page: number; readonly confidence: number }>
+): Array<readonly [number, number]> => {
+  const low = new Set(confidence.filter((page) => page.confidence < LOW_OCR_CONFIDENCE).map((page) => page.page))
+  return pages.filter((page) => low.has(page.page)).map((page) => [page.charStart, page.charEnd] as const)
 }
 
 const COURT_PAPERS: ReadonlySet<Category> = new Set([
@@ -60,16 +76,19 @@ const byPosition = (a: { readonly mention: Mention; readonly index: number }, b:
  *   party, court papers a case party; other papers decide by the role (`plaintiff` → case, `buyer` → contract).
  * - represented_by: the party counsel represents (`Mention.represents`: a name, a defined term or a
  *   role such as `Plaintiffs`) → counsel.
- * - filed_in (court papers): case → the first court named (the caption's).
+ * - filed_in (court papers, and letters whose subject line names a case): case → the first court named
+ *   (the caption's, or the addressee's).
  * - decided_by (opinions and orders): case → each judge, but the court below's and a cited case's
  *   (see decidingJudges).
  * - cites: subject → each case citation and statute.
- * - dated: subject → the principal date (see principalDate). amount: subject → each sum.
+ * - dated: subject → the principal date (see principalDate). amount: subject → each sum, but those on
+ *   pages OCRed below LOW_OCR_CONFIDENCE (maps, figures).
  *
  * One edge per (type, source, target), keeping the most confident evidence (the earliest on a tie),
  * sorted by type, source and target: the same input always gives the same graph.
  */
-export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text, runningLines }: GraphInput): Graph => {
+export const buildGraph = ({ documentId, project, category, mentions, resolution, chunks, text, runningLines, unreliable }: GraphInput): Graph => {
+  const isUnreliable = (mention: Mention) => (unreliable ?? []).some(([start, end]) => start <= mention.charStart && mention.charStart < end)
   const canonicals = new Map(resolution.canonicals.map((canonical) => [canonical.id, canonical]))
   const resolved = mentions
     .map((mention, index) => ({ mention, index, entity: canonicals.get(resolution.canonicalIds[index] ?? "") }))
@@ -105,9 +124,11 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
   const parties: Array<{ readonly entity: CanonicalEntity; readonly role: string }> = []
   for (const { mention, entity } of resolved) {
     if (entity.type !== "PERSON" && entity.type !== "ORGANIZATION") continue
-    const role = partyRole(mention.role)
+    const role = partyRole(mention.role, contract)
     // Whoever represents someone is counsel, not a party.
     if (role === undefined || mention.represents?.trim()) continue
+    // Signing makes a party of an agreement or statement; in a court paper a signature block is counsel's or a clerk's.
+    if (role === SIGNING_PARTY_ROLE && category !== undefined && COURT_PAPERS.has(category)) continue
     parties.push({ entity, role })
     const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
     if (toCase) add("party_to_case", entity.id, caseNode, mention.confidence, evidenceOf(mention), role)
@@ -159,13 +180,16 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
         add("cites", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
       case "MONEY":
-        add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
+        // "$8" read off a map or a chart is noise, not a sum the paper states.
+        if (!isUnreliable(mention)) add("amount", subject, entity.id, mention.confidence, evidenceOf(mention))
         break
     }
   }
 
-  // The court the case is in: the first one the paper names, as its caption does.
-  const court = category !== undefined && COURT_PAPERS.has(category) ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
+  // The court the case is in: the first one the paper names, as its caption does — or, for a letter
+  // about a case (its subject line names the litigants and the number), the court it is addressed to.
+  const aboutCase = (category !== undefined && COURT_PAPERS.has(category)) || (caseNumber !== undefined && parties.some((party) => party.role === LITIGANT_ROLE))
+  const court = aboutCase ? resolved.find(({ entity }) => entity.type === "COURT") : undefined
   if (court) add("filed_in", caseNode, court.entity.id, court.mention.confidence, evidenceOf(court.mention))
 
   const date = principalDate(text, mentions, category)

@@ -25,7 +25,8 @@ export const documentTitle = (text: string, fallback: string): string => {
     .map((line) => line.replace(/\s+/g, " ").trim())
     .filter((line) => line.length >= 3 && line.length <= MAX_TITLE)
   return (
-    lines.find((line) => TITLE_WORDS.test(line) && mostlyUpperCase(line)) ??
+    // A line that runs on (`…PORTIONS OF THIS\nAGREEMENT ACCORDINGLY,`) is a legend in capitals, not a title.
+    lines.find((line) => TITLE_WORDS.test(line) && mostlyUpperCase(line) && !/[,;]$/.test(line)) ??
     lines.find((line) => TITLE_WORDS.test(line) && line.length <= 100 && !/[,;]$/.test(line)) ??
     lines[0] ??
     fallback

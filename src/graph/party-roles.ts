@@ -9,15 +9,24 @@ const NON_PARTY_ROLES: ReadonlySet<string> = new Set([
 const LITIGATION_ROLES: ReadonlySet<string> = new Set([
   "plaintiff", "defendant", "petitioner", "respondent", "appellant", "appellee", "movant", "intervenor", "claimant",
   "counter-plaintiff", "counter-defendant", "cross-plaintiff", "cross-defendant", "third-party plaintiff",
-  "third-party defendant", "relator", "garnishee", "debtor", "creditor"
+  "third-party defendant", "relator", "garnishee", "debtor", "creditor",
+  // A side of the case a letter's subject line names, which does not say which side it is.
+  "litigant"
 ])
 
 const roleOf = (role: string | undefined): string | undefined => role?.trim().toLowerCase() || undefined
 
-/** A role that makes the entity a party (plaintiff, buyer, company, …) rather than counsel, a judge or a witness. */
-export const partyRole = (role: PartyRole | undefined): PartyRole | undefined => {
+/** Roles a contract gives its own parties that elsewhere name someone acting for a party: `(the "Agent")`. */
+const CONTRACT_PARTY_ROLES: ReadonlySet<string> = new Set(["agent"])
+
+/**
+ * A role that makes the entity a party (plaintiff, buyer, company, …) rather than counsel, a judge or a
+ * witness. In a contract, a party defined as the `Agent` (an agency agreement, a lenders' agent) is a party.
+ */
+export const partyRole = (role: PartyRole | undefined, contract = false): PartyRole | undefined => {
   const normalized = roleOf(role)
-  return normalized !== undefined && !NON_PARTY_ROLES.has(normalized) ? normalized : undefined
+  if (normalized === undefined) return undefined
+  return !NON_PARTY_ROLES.has(normalized) || (contract && CONTRACT_PARTY_ROLES.has(normalized)) ? normalized : undefined
 }
 
 export const isLitigationRole = (role: PartyRole): boolean => LITIGATION_ROLES.has(role)

@@ -50,5 +50,12 @@ export const COUNTRIES: ReadonlyArray<string> = [
   "Belgium", "Sweden", "Norway", "Denmark", "Finland", "Singapore", "Hong Kong", "South Korea", "Taiwan",
   "Luxembourg", "Bermuda", "Cayman Islands", "British Virgin Islands", "England", "Scotland", "Wales",
   "European Union", "Russia", "Argentina", "Chile", "Colombia", "Peru", "South Africa", "New Zealand",
-  "Ontario", "Quebec", "British Columbia", "Alberta"
+  "Ontario", "Quebec", "British Columbia", "Alberta",
+  "Austria", "Poland", "Czech Republic", "Slovakia", "Hungary", "Portugal", "Greece", "Turkey", "Romania",
+  "Bulgaria", "Croatia", "Slovenia", "Serbia", "Ukraine", "Estonia", "Latvia", "Lithuania", "Iceland", "Cyprus",
+  "Malta", "Monaco", "Liechtenstein", "Egypt", "Nigeria", "Kenya", "Ghana", "Morocco", "Saudi Arabia",
+  "United Arab Emirates", "Qatar", "Kuwait", "Bahrain", "Jordan", "Lebanon", "Kazakhstan", "Indonesia", "Malaysia",
+  "Thailand", "Vietnam", "Philippines", "Pakistan", "Bangladesh", "Sri Lanka", "Venezuela", "Ecuador", "Uruguay",
+  "Paraguay", "Bolivia", "Costa Rica", "Panama", "Puerto Rico", "Jamaica", "Bahamas", "Barbados", "Guernsey",
+  "Jersey", "Isle of Man"
 ]

@@ -1,4 +1,5 @@
-import { STATE_NAMES } from "../lexicon/places.ts"
+import { COUNTRIES, MAJOR_CITIES, STATE_NAMES } from "../lexicon/places.ts"
+import { isRoleWord } from "../lexicon/roles.ts"
 import { LEADING_NOISE, isStopWord } from "../lexicon/stop-words.ts"
 import { isPlausibleName, startsWithGivenName } from "../names.ts"
 import { CAP_WORD, collect, HS, isUpper, lineEnd, lineStart, SP, titleOrUpper } from "../text.ts"
@@ -7,7 +8,9 @@ import type { Candidate, Recognizer } from "../types.ts"
 /**
  * ORGANIZATION:
  * - a legal form: `Acme Corporation`, `Brightwater Direct, Inc.`, `Marlow, Keane & Pryce-Oregon, Inc.`,
- *   `WINSLOW LLP`, `SOCCER SOUTHWEST LLC`, `Bank of Harrowgate, N.A.`, `BLUE_OX MEDIA AG` (0.9);
+ *   `WINSLOW LLP`, `SOCCER SOUTHWEST LLC`, `Bank of Harrowgate, N.A.`, `BLUE_OX MEDIA AG`, foreign forms
+ *   (`ARDEN EQUITY S.À R.L.`, `NORDA PHARMA A/S`, `Kestrel Trading SA`, `Delta Supply Pte Ltd`), web names
+ *   (`Quotely.com, Inc.`) (0.9);
  * - an institutional head word: `Kansas Central Pipeline Company`, `Thomas Garrick Society`,
  *   `National Curling League Referees Association`, `Cedar Hill Community Chapel` (0.8);
  * - `<head> of <name>`: `U.S. Department of Labor`, `Office of the Solicitor`, `University of Michigan`,
@@ -19,7 +22,7 @@ import type { Candidate, Recognizer } from "../types.ts"
  */
 
 const CONNECTOR = "(?:of|and|for|the|de|du|la|von|van|&|OF|AND|FOR|THE)"
-const LEGAL_FORM = `(?:Inc\\.?|INC\\.?|Incorporated|INCORPORATED|Corp\\.|CORP\\.|LLC|L\\.L\\.C\\.|LLP|L\\.L\\.P\\.|L\\.P\\.|LP|Ltd\\.?|LTD\\.?|Limited|LIMITED|Co\\.|CO\\.|N\\.A\\.|P\\.C\\.|PLLC|P\\.L\\.L\\.C\\.|P\\.A\\.|plc|PLC|GmbH|AG|S\\.A\\.|N\\.V\\.|B\\.V\\.|S\\.p\\.A\\.|Pty\\.?[ \\t]+Ltd\\.?)`
+const LEGAL_FORM = `(?:Inc\\.?|INC\\.?|Incorporated|INCORPORATED|Corp\\.|CORP\\.|LLC|L\\.L\\.C\\.|LLP|L\\.L\\.P\\.|L\\.P\\.|LP|Ltd\\.?|LTD\\.?|Limited|LIMITED|Co\\.|CO\\.|N\\.A\\.|P\\.C\\.|PLLC|P\\.L\\.L\\.C\\.|P\\.A\\.|plc|PLC|GmbH|AG|S\\.A\\.S\\.|S\\.A\\.|SAS|SA|N\\.V\\.|B\\.V\\.|S\\.p\\.A\\.|Pty\\.?[ \\t]+Ltd\\.?|Pte\\.?[ \\t]+L(?:td|TD)\\.?|S\\.[àÀaA][ \\t]*[rR]\\.[lL]\\.|A\\/S|KGaA|KGAA|AB|ASA|Oy|OYJ|S\\.r\\.l\\.|SpA|SE)`
 const HEADS = [
   "Company", "Companies", "Corporation", "Bank", "Bancorp", "Association", "Foundation", "Institute", "University", "College",
   "Hospital", "Church", "Chapel", "Fellowship", "Synagogue", "Society", "Council", "League", "Federation", "Holdings",
@@ -33,7 +36,8 @@ const OF_HEADS = [
   "Federation", "Conference", "Association"
 ]
 const OF_HEAD = `(?:${OF_HEADS.map(titleOrUpper).join("|")})`
-const ORG_WORD = `(?:${CAP_WORD}(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
+/** … or a web name: `Stamps.com`, `Mortgage Logic.com`. */
+const ORG_WORD = `(?:${CAP_WORD}(?:\\.(?:com|net|org|COM|NET|ORG))?(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
 /** A run of capitalised words on at most two lines: `Hartwell Motor Media`, `Dorsett & Quayle`. */
 const WORDS = `${ORG_WORD}(?:${SP}(?:${CONNECTOR}${SP})?${ORG_WORD}){0,6}`
 /** Partner names separated by commas, as law firms and some companies write them. */
@@ -62,6 +66,8 @@ const GOVERNMENT = new RegExp(
 /** What a place reads like when a state is a location rather than a party. */
 const PLACE_CONTEXT = /(?:\b(?:in|within|throughout|of|under|across|to|from|at|into)\s+(?:the\s+)?|laws\s+of\s+(?:the\s+)?|\b(?:southeastern|northeastern|southwestern|northwestern|southern|northern|eastern|western|central|continental)\s+)$/iu
 const COURT_AFTER = /^\s*(?:District|Court|Supreme|Bankruptcy|Attorney|Department|Courthouse|Code|Constitution|Const\.|Government|Senate|Congress|Army|Navy|Air|Marshal|Trustee|Postal|Patent|Secretary|Magistrate|Dist\.|App\.|Tax|Sentencing|Customs|Immigration|Citizenship)/iu
+
+const PAPER_AFTER = /^[ \t]+(?:Agreement|AGREEMENT|Contract|CONTRACT)\b/u
 
 /** A board of directors is a body of a company, not a company of its own. */
 const NOT_ORGANIZATION = /^(?:Board|BOARD)\s+of\s+(?:Directors|Managers|Trustees|Governors|DIRECTORS|MANAGERS|TRUSTEES)\b/u
@@ -140,7 +146,8 @@ const afterDescriptor = (start: number, name: string): readonly [number, string]
   return [start + cut, name.slice(cut)]
 }
 
-const PLACES = new Set([...STATE_NAMES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
+/** "Slovakia and Sicap Ltd": a place before "and" is not part of the name. */
+const PLACES = new Set([...STATE_NAMES, ...COUNTRIES, ...MAJOR_CITIES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
 
 /** A person's name: a given name first or a middle initial, and no organisation word. */
 const looksLikePerson = (words: string) =>
@@ -160,7 +167,8 @@ const organization = (
   // "Canada K7L4B2 and PagePoint Corporation": a place or a code before "and" is not part of the name.
   const and = /\s+(?:and|AND)\s+/u.exec(trimmedName)
   const left = and ? trimmedName.slice(0, and.index) : ""
-  if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()))) {
+  // "The Agent, Lenders and SUNTRON CORPORATION": a role word before "and" is not part of the name either.
+  if (and && (looksLikePerson(left) || /[0-9]/.test(left) || PLACES.has(left.toLowerCase()) || isRoleWord(left))) {
     const cut = and.index + and[0].length
     return organization(start + cut, trimmedName.slice(cut), confidence, minWords, shape, textBefore)
   }
@@ -180,6 +188,36 @@ const organization = (
   return { type: "ORGANIZATION", charStart: start, charEnd: start + trimmedName.length, confidence }
 }
 
+/**
+ * Sentences set in capitals (confidential-treatment legends, disclaimers) run into a head word:
+ * "…OMITTED AND FILED SEPARATELY WITH THE SECURITIES AND EXCHANGE COMMISSION", "…DISPUTES AND TO
+ * ASSURE OUR RESELLERS FULL COMMISSION". Words that only prose has end the sentence part; the name
+ * is what follows the last of them when that is a preposition, and nothing otherwise.
+ */
+const PROSE_WORDS = new Set(
+  `to our your we us you it is are was were be been being will shall may must can has have had do does not no
+  that which who whom whose this these those such any all each every with without by on in at from into upon
+  under pursuant filed omitted separately redacted requested request confidential treatment portions certain
+  assure avoid insure ensure designed made been hereby herein thereof`.split(/\s+/).filter((word) => word !== "")
+)
+const PREPOSITIONS = new Set(["with", "by", "from", "to", "under", "upon", "at", "in", "on", "into", "without"])
+const afterCapitalsProse = (start: number, name: string): readonly [number, string] | undefined => {
+  if (name !== name.toUpperCase()) return [start, name]
+  const words = [...name.matchAll(/[\p{L}'’.-]+/gu)]
+  const last = words.findLastIndex((word) => PROSE_WORDS.has(word[0].toLowerCase()))
+  if (last === -1) return [start, name]
+  // A name follows a preposition ("WITH THE SECURITIES AND EXCHANGE COMMISSION"); after a verb or a
+  // pronoun ("TO ASSURE OUR RESELLERS FULL COMMISSION") the capitals go on with ordinary nouns.
+  if (!PREPOSITIONS.has(words[last]![0].toLowerCase())) return undefined
+  // "THE", "AND", "OF" right after the cut belong to the sentence, not the name.
+  let cut = words[last]!.index + words[last]![0].length
+  const rest = name.slice(cut).replace(/^(?:\s+(?:THE|AND|OF|A|AN))*\s+/u, (m) => {
+    cut += m.length
+    return ""
+  })
+  return rest.split(/\s+/u).filter((w) => w !== "").length >= 2 ? [start + cut, rest] : undefined
+}
+
 /** Runs a match through the clean-ups in order; a split can give several organisations. */
 const named = (text: string, confidence: number, minWords: number, shape: RegExp, options: { readonly descriptor: boolean }) => (m: RegExpExecArray): Array<Candidate> => {
   const raw = m.groups!.name!.replace(/[\s,]+$/u, "")
@@ -190,6 +228,9 @@ const named = (text: string, confidence: number, minWords: number, shape: RegExp
     for (let [partStart, part] of options.descriptor ? splitSideBySide(start, name) : [[start, name] as const]) {
       if (options.descriptor) [partStart, part] = afterDescriptor(partStart, part)
       ;[partStart, part] = trimLeading(partStart, part)
+      const prose = afterCapitalsProse(partStart, part)
+      if (!prose) continue
+      ;[partStart, part] = prose
       const candidate = organization(partStart, part, confidence, minWords, shape, (offset) => text.slice(Math.max(0, offset - 40), offset))
       if (candidate) out.push(candidate)
     }
@@ -206,7 +247,10 @@ const anchored = (pattern: RegExp) => new RegExp(`^(?:${pattern.source.replace(/
 
 export const recognizeOrganizations: Recognizer = (text) => [
   ...collect(text, WITH_LEGAL_FORM, named(text, 0.9, 2, anchored(WITH_LEGAL_FORM), { descriptor: true }), { rescan: true }),
-  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true }), { rescan: true }),
+  // "Strategic Alliance Agreement", "Trust Agreement": a head word naming a kind of paper, not a body.
+  ...collect(text, WITH_HEAD, named(text, 0.8, 2, anchored(WITH_HEAD), { descriptor: true }), { rescan: true }).filter(
+    (candidate) => !PAPER_AFTER.test(text.slice(candidate.charEnd, candidate.charEnd + 20))
+  ),
   ...collect(text, HEAD_OF, named(text, 0.8, 3, anchored(HEAD_OF), { descriptor: false }), { rescan: true }),
   ...collect(text, GOVERNMENT, (m) => {
     const name = m.groups!.name!

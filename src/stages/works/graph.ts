@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { StageFailure } from "../../engine/stage.ts"
-import { ChunkListSchema, CleanTextSchema, isCategory } from "../../graph/artifact-schemas.ts"
-import { buildGraph } from "../../graph/build-graph.ts"
+import { ChunkListSchema, CleanTextSchema, ExtractedPagesSchema, isCategory } from "../../graph/artifact-schemas.ts"
+import { buildGraph, unreliableSpans } from "../../graph/build-graph.ts"
 import { ARTIFACTS, type RelationshipType } from "../../pipeline/artifacts.ts"
 import { MentionListSchema, ResolutionSchema } from "../../resolution/artifact-schemas.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
@@ -9,7 +9,8 @@ import type { StageWork } from "../event-stage.ts"
 import { readArtifact, writeArtifact } from "./artifact-io.ts"
 
 /**
- * The graph stage: reads `mentions`, `entities` (the Resolution), `chunks` and `text`, builds the
+ * The graph stage: reads `mentions`, `entities` (the Resolution), `chunks`, `text` and the pages'
+ * OCR confidence from `extracted` (when the event has it), builds the
  * document's typed relationships with their evidence and writes the Graph as the `graph`
  * artifact. Facts: `{ relationships: n, relationshipTypes: { type: count } }`. The category comes
  * from the facts the clean stage set, else from the text's classification.
@@ -31,6 +32,10 @@ export const graphWork: StageWork<BlobStore> = (event) =>
     if (dangling !== undefined) {
       return yield* new StageFailure({ message: `resolution maps a mention to ${dangling}, which it does not list`, retryable: false })
     }
+    // Older events may lack the OCR artifact: then every page counts as read well.
+    const extracted = event.data.artifacts[ARTIFACTS.extracted] === undefined
+      ? undefined
+      : yield* readArtifact(event, ARTIFACTS.extracted, ExtractedPagesSchema)
     const category = isCategory(event.data.facts.category) ? event.data.facts.category : clean.classification.category
     const graph = buildGraph({
       documentId: event.document_id,
@@ -40,7 +45,8 @@ export const graphWork: StageWork<BlobStore> = (event) =>
       resolution,
       chunks,
       text: clean.text,
-      runningLines: clean.removedLines
+      runningLines: clean.removedLines,
+      unreliable: extracted && clean.pages ? unreliableSpans(clean.pages, extracted.pages) : undefined
     })
     const relationshipTypes: Partial<Record<RelationshipType, number>> = {}
     for (const edge of graph.relationships) relationshipTypes[edge.type] = (relationshipTypes[edge.type] ?? 0) + 1
