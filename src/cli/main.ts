@@ -17,6 +17,7 @@ import { reconcileCommand } from "./reconcile.ts"
 import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 import { statusCommand } from "./status.ts"
+import { topCommand } from "./top.ts"
 
 const parseStages = (value: string): Effect.Effect<ReadonlyArray<StageName>, string> => {
   const requested = value === "all" ? [...STAGE_NAMES] : value.split(",").map((s) => s.trim()).filter(Boolean)
@@ -141,7 +142,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand])
 )
 
 const program = lexstream.pipe(
