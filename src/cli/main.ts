@@ -9,6 +9,7 @@ import { isStageName } from "../stages/pipeline.ts"
 import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
+import { diffCommand } from "./diff.ts"
 import { expandDocumentPaths } from "./document-files.ts"
 import { ingestFiles } from "./ingest.ts"
 import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
@@ -142,7 +143,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand])
 )
 
 const program = lexstream.pipe(
