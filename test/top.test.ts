@@ -3,7 +3,7 @@ import { once } from "node:events"
 import { fileURLToPath } from "node:url"
 import { createServer, type Server } from "node:http"
 import { Effect } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { StageFailure } from "../src/engine/stage.ts"
 import { projectedStreams, PROJECTOR_GROUP } from "../src/projector/streams.ts"
 import { histogramQuantile } from "../src/cli/top-metrics.ts"
@@ -40,7 +40,6 @@ describe("lexstream top", () => {
     const server: Server = createServer((_, response) => {
       worker.metrics.registry.metrics().then((body) => response.writeHead(200).end(body))
     }).listen(port, "127.0.0.1")
-    afterAll(() => void server.close())
     try {
       await submit(redis, prefix, { source: "file:///poison.pdf", document_id: "poison" })
       for (let i = 0; i < DOCUMENTS; i++) await submit(redis, prefix, { source: `file:///doc-${i}.pdf`, document_id: `doc-${i}` })
@@ -95,6 +94,7 @@ describe("lexstream top", () => {
       expect(printed.stages.find((s) => s.stage === "graph")!.rate).toBeGreaterThanOrEqual(0)
 
     } finally {
+      server.close()
       await worker.kill()
     }
   }, 120_000)
