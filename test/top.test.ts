@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest"
 import { StageFailure } from "../src/engine/stage.ts"
 import { projectedStreams, PROJECTOR_GROUP } from "../src/projector/streams.ts"
 import { histogramQuantile } from "../src/cli/top-metrics.ts"
+import { sampleTop } from "../src/cli/top-sample.ts"
 import { readTop, topView, type TopView } from "../src/cli/top.ts"
 import { freePort } from "./support/processes.ts"
 import { names, readAll, serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
@@ -123,6 +124,21 @@ describe("lexstream top", () => {
     expect(output).toMatch(/^intake\s+-\s+0\s+0\s+0\s+-$/m)
     expect(output).toMatch(/^documents in flight\s+0$/m)
   }, 90_000)
+
+  it("counts the undelivered entries itself when Redis cannot tell the lag (after XDEL)", async () => {
+    const prefix = newPrefix("top-xdel")
+    const services = serviceRunner("top-xdel", { keyPrefix: prefix })
+    const input = names(prefix).event("document.chunked")
+    await redis.xgroup("CREATE", input, "entities", "0", "MKSTREAM")
+    const ids: Array<string> = []
+    for (let i = 0; i < 5; i++) ids.push((await redis.xadd(input, "*", "n", String(i)))!)
+    await redis.xreadgroup("GROUP", "entities", "c1", "COUNT", 1, "STREAMS", input, ">")
+    await redis.xdel(input, ids[3]!)
+    const groups = (await redis.call("XINFO", "GROUPS", input)) as Array<Array<unknown>>
+    expect(groups[0]![groups[0]!.indexOf("lag") + 1]).toBeNull() // Redis gives up after a deletion past the group's position
+    const sample = await services.run(sampleTop)
+    expect(sample.stages.find((s) => s.stage === "entities")).toMatchObject({ group: true, pending: 1, lag: 3 })
+  })
 
   it("p95 interpolates inside the bucket, as Prometheus does", () => {
     const buckets = new Map([[0.1, 50], [0.5, 90], [1, 100], [Infinity, 100]])

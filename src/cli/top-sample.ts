@@ -40,7 +40,7 @@ export interface TopSample {
 }
 
 /** Past this many entries an undelivered backlog is reported as this number (counting is bounded). */
-export const LAG_COUNT_LIMIT = 100_000
+export const LAG_COUNT_LIMIT = 10_000
 
 const toRecord = (flat: ReadonlyArray<unknown>): Record<string, unknown> => {
   const record: Record<string, unknown> = {}
@@ -76,11 +76,15 @@ const undelivered = async (client: Redis, stream: string, group: Record<string, 
   return Math.min(Number(counted), LAG_COUNT_LIMIT)
 }
 
-/** Dead letters per stage, counted inside Redis so only the counts cross the network (bounded scan). */
+/**
+ * Dead letters per stage, counted inside Redis so only the counts cross the network. Bounded (a
+ * dead letter can carry a large original entry, and the script blocks Redis while it runs): small
+ * pages, and at most DEAD_LETTER_SCAN_LIMIT entries; the total is XLEN, always exact.
+ */
 const COUNT_DEAD_LETTERS = `
 local counts, order, start, seen = {}, {}, '-', 0
 while seen < tonumber(ARGV[1]) do
-  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 500)
+  local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', 100)
   if #page == 0 then break end
   for _, entry in ipairs(page) do
     local fields, stage = entry[2], '?'
@@ -95,7 +99,7 @@ local flat = {}
 for _, stage in ipairs(order) do table.insert(flat, stage) table.insert(flat, counts[stage]) end
 return flat`
 
-const DEAD_LETTER_SCAN_LIMIT = 100_000
+const DEAD_LETTER_SCAN_LIMIT = 10_000
 
 const inputStream = (names: ReturnType<typeof streamNames>, stage: StageName) =>
   stage === "intake" ? names.intake : names.event(STAGE_FLOW[stage].input)
