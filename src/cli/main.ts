@@ -9,6 +9,7 @@ import { isStageName } from "../stages/pipeline.ts"
 import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
+import { diffCommand } from "./diff.ts"
 import { expandDocumentPaths } from "./document-files.ts"
 import { ingestFiles } from "./ingest.ts"
 import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
@@ -17,6 +18,7 @@ import { reconcileCommand } from "./reconcile.ts"
 import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 import { statusCommand } from "./status.ts"
+import { topCommand } from "./top.ts"
 
 const parseStages = (value: string): Effect.Effect<ReadonlyArray<StageName>, string> => {
   const requested = value === "all" ? [...STAGE_NAMES] : value.split(",").map((s) => s.trim()).filter(Boolean)
@@ -141,7 +143,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand])
 )
 
 const program = lexstream.pipe(
