@@ -133,6 +133,8 @@ export const processingTasks = pgTable("processing_tasks", {
   error: text("error")
 }, (t) => [
   uniqueIndex("processing_tasks_attempt").on(t.inputEntry, t.stage, t.attempt),
+  // A stage completes a (document, version) once, however many outputs for it were projected.
+  uniqueIndex("processing_tasks_completed_once").on(t.documentId, t.version, t.stage).where(sql`status = 'completed'`),
   index("processing_tasks_document").on(t.documentId, t.version)
 ])
 
