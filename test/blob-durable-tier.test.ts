@@ -92,7 +92,7 @@ describe("BlobStore with the durable tier", () => {
         return out.length > 0 && out
       })
       expect(failed[0]!.document_id).toBe("tier-lost")
-      expect(JSON.parse(failed[0]!.data!).reason).toMatch(/artifact 'text' .* is not in the blob store/)
+      expect(JSON.parse(failed[0]!.data!)).toMatchObject({ reason: expect.stringMatching(/artifact 'text' .* is not in the blob store/), retryable: true })
     } finally {
       await worker.stop()
     }

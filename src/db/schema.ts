@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm"
 import {
   bigserial,
+  boolean,
   customType,
   index,
   integer,
@@ -36,6 +37,8 @@ export const documents = pgTable("documents", {
   sha256: text("sha256"),
   correlationId: text("correlation_id").notNull(),
   error: text("error"),
+  /** For a failed document: whether its final failure was transient (reconcile resubmits it); null if unknown. */
+  failureRetryable: boolean("failure_retryable"),
   submittedAt: timestamptz("submitted_at").notNull(),
   updatedAt: timestamptz("updated_at").notNull(),
   completedAt: timestamptz("completed_at")

@@ -76,7 +76,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
   const categoryOf = (row: DocumentRow) => categories.get(`${row.id}\u0000${row.version}`)?.category ?? null
 
   const complete = updates.filter((update) => update.hasSubmission).map((update) => ({ ...update.row, category: categoryOf(update.row) }))
-  for (const slice of slices(complete, 15)) {
+  for (const slice of slices(complete, 16)) {
     await tx.insert(documents).values(slice).onConflictDoUpdate({
       target: documents.id,
       set: {
@@ -92,6 +92,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
         sha256: excluded("sha256"),
         correlationId: excluded("correlation_id"),
         error: excluded("error"),
+        failureRetryable: excluded("failure_retryable"),
         submittedAt: excluded("submitted_at"),
         updatedAt: excluded("updated_at"),
         completedAt: excluded("completed_at")
@@ -108,6 +109,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
       category: sql`CASE WHEN ${row.version} = ${documents.version} THEN ${documents.category} ELSE NULL END`,
       correlationId: row.correlationId,
       error: row.error,
+      failureRetryable: row.failureRetryable,
       updatedAt: row.updatedAt,
       completedAt: row.completedAt
     }).where(and(
