@@ -8,6 +8,12 @@ import { ARTIFACTS } from "../src/pipeline/artifacts.ts"
 import { BlobStore, blobRefOf } from "../src/services/blob-store.ts"
 import { chunkWork } from "../src/stages/works/chunk.ts"
 import { stageInput } from "./support/events.ts"
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { stopProcess } from "./support/processes.ts"
 import { names, readAll, startWorker, testRedis, waitFor } from "./support/harness.ts"
 import { freshDatabase, readModelRuntime } from "./support/read-models.ts"
 
@@ -37,10 +43,44 @@ const onlyInPostgres = async (bytes: Buffer, stored: Buffer = bytes) => {
   return ref
 }
 
-const classifiedFields = (documentId: string, textRef: string) => {
-  const encoded = encodeEventFields(stageInput({ type: "document.classified", documentId, artifacts: { [ARTIFACTS.text]: textRef } }))
+const eventFields = (type: "document.text_extracted" | "document.classified" | "document.chunked", documentId: string, artifacts: Record<string, string>) => {
+  const encoded = encodeEventFields(stageInput({ type, documentId, artifacts }))
   if (Exit.isFailure(encoded)) throw new Error("test event does not encode")
   return encoded.value
+}
+const classifiedFields = (documentId: string, textRef: string) => eventFields("document.classified", documentId, { [ARTIFACTS.text]: textRef })
+
+/** An `extracted` artifact (what the clean stage reads), as bytes. */
+const extractedText = (documentId: string) =>
+  Buffer.from(JSON.stringify({
+    mediaType: "text/plain",
+    sha256: "ab".repeat(32),
+    byteLength: 40,
+    pages: [{ page: 1, text: `NOTICE OF HEARING\n\nThe hearing in ${documentId} is set.`, method: "plain-text", confidence: 1 }]
+  }))
+
+const CLI = fileURLToPath(new URL("../bin/lexstream.js", import.meta.url))
+
+/** `lexstream worker …` in a child process. */
+const cliWorker = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn(process.execPath, [CLI, "worker", ...args], {
+    env: { ...process.env, LEXSTREAM_METRICS_PORT: "0", LEXSTREAM_LOG_LEVEL: "warn", LEXSTREAM_BLOCK_MS: "200", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  return { child, output: () => output }
+}
+
+const classifiedBy = async (worker: ReturnType<typeof cliWorker>, prefix: string, documentId: string) => {
+  const out = await waitFor(`${documentId} to be classified`, async () => {
+    const entries = await readAll(redis, names(prefix).event("document.classified"))
+    return entries.length > 0 && entries
+  }, 30_000).catch((error) => {
+    throw new Error(`${error.message}\n${worker.output()}`)
+  })
+  expect(out.map((entry) => entry.document_id)).toEqual([documentId])
 }
 
 describe("BlobStore with the durable tier", () => {
@@ -98,4 +138,47 @@ describe("BlobStore with the durable tier", () => {
     }
     expect(await readAll(redis, stream.event("document.chunked"))).toHaveLength(1)
   })
+
+  it("is what `lexstream worker` reads through when DATABASE_URL is set", async () => {
+    const prefix = newPrefix("blob-tier-cli")
+    const stream = names(prefix)
+    const ref = await onlyInPostgres(extractedText("cli-doc"))
+    const worker = cliWorker(["--stages", "clean"], { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix })
+    try {
+      await redis.xadd(stream.event("document.text_extracted"), "*", ...eventFields("document.text_extracted", "cli-doc", { [ARTIFACTS.extracted]: ref }))
+      await classifiedBy(worker, prefix, "cli-doc")
+      expect(await redis.exists(stream.blobKey(ref.slice("sha256:".length)))).toBe(1)
+    } finally {
+      await stopProcess(worker.child)
+    }
+  })
+
+  it("is what `lexstream worker --projector` reads through with embedded PGlite: the projector's copy", async () => {
+    const prefix = newPrefix("blob-tier-pglite")
+    const stream = names(prefix)
+    const dataDir = mkdtempSync(join(tmpdir(), "lexstream-blob-tier-"))
+    const bytes = extractedText("pglite-doc")
+    const ref = blobRefOf(bytes)
+    const key = stream.blobKey(ref.slice("sha256:".length))
+    const worker = cliWorker(["--stages", "clean", "--projector"], { LEXSTREAM_DATA_DIR: dataDir, LEXSTREAM_PREFIX: prefix })
+    try {
+      // An event only the projector reads names the blob: the projector copies it into PGlite.
+      await redis.set(key, bytes)
+      const copied = await redis.xadd(stream.event("document.chunked"), "*", ...eventFields("document.chunked", "pglite-doc", { [ARTIFACTS.extracted]: ref })) as string
+      await waitFor("the projector to archive it", async () => {
+        const groups = (await redis.xinfo("GROUPS", stream.event("document.chunked")).catch(() => [])) as Array<Array<unknown>>
+        return groups.some((g) => g[g.indexOf("last-delivered-id") + 1] === copied && Number(g[g.indexOf("pending") + 1]) === 0)
+      }, 60_000).catch((error) => {
+        throw new Error(`${error.message}\n${worker.output()}`)
+      })
+      // Redis loses the blob; the clean stage still finds it.
+      await redis.del(key)
+      await redis.xadd(stream.event("document.text_extracted"), "*", ...eventFields("document.text_extracted", "pglite-doc", { [ARTIFACTS.extracted]: ref }))
+      await classifiedBy(worker, prefix, "pglite-doc")
+      expect(await redis.exists(key)).toBe(1)
+    } finally {
+      await stopProcess(worker.child)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 120_000) // PGlite starts and migrates in the child: slow on a busy machine
 })
