@@ -1,5 +1,13 @@
 import { hostname } from "node:os"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { configProblems } from "./config-rules.ts"
+
+/** Settings that cannot work together; the message lists every problem. */
+export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", { problems: Schema.Array(Schema.String) }) {
+  override get message() {
+    return `invalid settings:\n  - ${this.problems.join("\n  - ")}`
+  }
+}
 
 /** Everything a lexstream process can be tuned with. Read from LEXSTREAM_* environment variables. */
 export interface AppConfigShape {
@@ -61,6 +69,10 @@ export interface AppConfigShape {
   readonly databaseUrl: Redacted.Redacted<string> | undefined
   /** Local data folder (embedded PGlite database). */
   readonly dataDir: string
+  /** Largest image (width × height, read from its header before decoding) the OCR stage accepts; also the cap on an image embedded in a PDF. */
+  readonly maxImagePixels: number
+  /** Largest bitmap handed to the OCR engine: bigger images are downscaled, PDF pages rendered below 300 DPI to fit. */
+  readonly ocrMaxPixels: number
 }
 
 export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
@@ -93,7 +105,10 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   ocrConcurrency: 2,
   maxPages: 2_000,
   databaseUrl: undefined,
-  dataDir: ".lexstream"
+  dataDir: ".lexstream",
+  // Decoding costs 4 bytes a pixel (200 MB at 50 MP); Tesseract about 19 (340 MB at 18 MP, per worker).
+  maxImagePixels: 50_000_000,
+  ocrMaxPixels: 18_000_000
 }
 
 /** Explicit settings; the two URLs as plain strings (they are redacted inside). */
@@ -149,7 +164,14 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.option, Config.map(Option.getOrUndefined)),
         dataDir: Config.String("LEXSTREAM_DATA_DIR").pipe(Config.withDefault(defaults.dataDir))
       })
-      return AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources })
+      const ocrLimits = yield* Config.all({
+        maxImagePixels: int("LEXSTREAM_MAX_IMAGE_PIXELS", defaults.maxImagePixels),
+        ocrMaxPixels: int("LEXSTREAM_OCR_MAX_PIXELS", defaults.ocrMaxPixels)
+      })
+      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits })
+      const problems = configProblems(config)
+      if (problems.length > 0) return yield* new ConfigInvalid({ problems })
+      return config
     })
   )
 

@@ -276,7 +276,7 @@ describe("scanned pages under a sparse text layer", () => {
     page.drawText(STAMP, { x: 36, y: 288, size: 8, font })
     return doc.save()
   }
-  const layoutOf = (bytes: Uint8Array) => run(Effect.scoped(Effect.flatMap(Effect.flatMap(openPdf(bytes), (pdf) => pdf.page(1)), (page) => page.layout)))
+  const layoutOf = (bytes: Uint8Array) => run(Effect.scoped(Effect.flatMap(Effect.flatMap(openPdf(bytes, 50_000_000), (pdf) => pdf.page(1)), (page) => page.layout)))
 
   it("measures how much of a page images cover", async () => {
     const scan = await layoutOf(await stampedScan())

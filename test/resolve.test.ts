@@ -6,7 +6,7 @@ import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
-import { resolveWork } from "../src/stages/works/resolve.ts"
+import { projectLockKey, resolveWork } from "../src/stages/works/resolve.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
 
 /** Mentions laid out one after another, as an extractor would list them. */
@@ -389,6 +389,20 @@ describe("resolveWork", () => {
     expect([paul.name, ...paul.aliases].sort()).toEqual(["M. Paul", "Michael Paul", "PAUL, MICHAEL"])
     // The documents really did contend for the project lock, and waited for it rather than failing.
     expect(busy).toBeGreaterThan(0)
+  })
+
+  it("waits out the project lock of a resolution whose worker died, instead of failing the attempt", async () => {
+    const runner = serviceRunner("resolve-dead-holder", { lockTtlMs: 1_000 })
+    track(runner.prefix)
+    const project = "matter-dead-holder"
+    // The dead worker's lock outlives one lifetime of ours (it extended just before it died).
+    await redis.set(projectLockKey(runner.prefix, project), "dead-worker", "PX", 1_600)
+    const exit = await runner.runExit(Effect.gen(function*() {
+      const blobs = yield* BlobStore
+      const ref = yield* blobs.putJson({ mentions: mentionsOf(["ORGANIZATION", "Acme Corporation"]) })
+      return yield* resolveWork(eventFor("doc-waits", project, ref), { entryId: "1-0", deliveries: 1 })
+    }))
+    expect(Exit.isSuccess(exit)).toBe(true)
   })
 
   it("parks a document whose mentions artifact is missing or misshapen, with the reason", async () => {

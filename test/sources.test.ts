@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
 import { isHostAllowed } from "../src/sources/http.ts"
+import { displayUri, redactUrls } from "../src/sources/redact.ts"
 import { DocumentSources, type ReadOptions } from "../src/sources/source.ts"
 import { startS3Server, type S3TestServer } from "./support/s3-server.ts"
 
@@ -102,6 +103,17 @@ describe("file:// sources", () => {
     const error = await sourcesWith({ sourceRoots: [root] }).fail(url(fifo))
     expect(error.reason).toBe("not_a_file")
   })
+
+  it("treats a path that cannot work (NUL byte, name too long, file as folder) as permanent, not as transient I/O", async () => {
+    const { fail } = sourcesWith({ sourceRoots: [root] })
+    const nul = await fail(`${url(root)}/a%00.pdf`)
+    expect([nul.reason, nul.retryable]).toEqual(["invalid_uri", false])
+    expect(nul.message).toContain("NUL")
+    for (const uri of [url(join(root, `${"x".repeat(300)}.pdf`)), url(join(root, "sub", "contract 1.pdf", "inner.pdf"))]) {
+      const error = await fail(uri)
+      expect(error.retryable, `${uri}: ${error.reason} ${error.message}`).toBe(false)
+    }
+  })
 })
 
 describe("http(s):// sources", () => {
@@ -118,7 +130,8 @@ describe("http(s):// sources", () => {
         res.writeHead(status, headers)
         res.end(payload)
       }
-      switch (req.url) {
+      // Routed by path: presigned URLs carry their signature in the query.
+      switch (new URL(req.url ?? "/", "http://x").pathname) {
         case "/doc.txt":
           return send(200, { "content-type": "text/plain", "content-length": body.byteLength }, body)
         case "/big":
@@ -205,6 +218,27 @@ describe("http(s):// sources", () => {
     ])
   })
 
+  it("refuses credentials in the URL without sending a request or showing them", async () => {
+    const { fail } = sourcesWith({ httpAllowedHosts: ["127.0.0.1"] })
+    hostsSeen.length = 0
+    const error = await fail(`http://alice:SECRET@127.0.0.1:${port}/doc.txt?X-Amz-Signature=SIGVALUE`)
+    expect([error.reason, error.retryable]).toEqual(["invalid_uri", false])
+    expect(error.message).toContain("credentials")
+    for (const secret of ["SECRET", "SIGVALUE", "alice"]) expect(error.message).not.toContain(secret)
+    expect(hostsSeen).toEqual([])
+  })
+
+  it("fetches a presigned URL with its query but shows the query only masked", async () => {
+    const { fail, read } = sourcesWith({ httpAllowedHosts: ["127.0.0.1"] })
+    hostsSeen.length = 0
+    const presigned = "X-Amz-Credential=CREDVALUE&X-Amz-Signature=SIGVALUE"
+    expect((await read(`${origin}/doc.txt?${presigned}`)).bytes.equals(body)).toBe(true)
+    expect(hostsSeen).toEqual([`127.0.0.1:${port} /doc.txt?${presigned}`])
+    const unavailable = await fail(`${origin}/unavailable?${presigned}`)
+    expect(unavailable.message).toContain(`${origin}/unavailable?X-Amz-Credential=***&X-Amz-Signature=***`)
+    expect(unavailable.message).not.toMatch(/CREDVALUE|SIGVALUE/)
+  })
+
   it("times out a server that does not answer (retryable), and a refused connection is retryable", async () => {
     const { fail } = sourcesWith({ httpAllowedHosts: ["127.0.0.1"] }, 300)
     const slow = await fail(`${origin}/slow`)
@@ -213,8 +247,27 @@ describe("http(s):// sources", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve))
     const closedPort = (closed.address() as AddressInfo).port
     await new Promise((resolve) => closed.close(resolve))
-    const refused = await fail(`http://127.0.0.1:${closedPort}/doc.txt`)
+    const refused = await fail(`http://127.0.0.1:${closedPort}/doc.txt?token=SIGVALUE`)
     expect([refused.reason, refused.retryable]).toEqual(["network", true])
+    expect(refused.message).not.toContain("SIGVALUE")
+  })
+})
+
+describe("source URIs in messages", () => {
+  it.each([
+    ["http://user:SECRET@host/ok.txt?X-Amz-Signature=abc&X-Amz-Expires=60#frag", "http://host/ok.txt?X-Amz-Signature=***&X-Amz-Expires=***#***"],
+    ["https://:pw@host:8443/a/b?token", "https://host:8443/a/b?***"],
+    ["https://host/a@b/c?", "https://host/a@b/c?"],
+    ["s3://key:secret@bucket/2025/a file.pdf", "s3://bucket/2025/a file.pdf"],
+    ["file:///data/contracts/lease 1.pdf", "file:///data/contracts/lease 1.pdf"],
+    ["not a uri at all", "not a uri at all"]
+  ])("shows %s as %s", (uri, shown) => {
+    expect(displayUri(uri)).toBe(shown)
+  })
+
+  it("redacts every URL inside a library's error text", () => {
+    const text = "Request cannot be constructed from a URL that includes credentials: http://u:SECRET@h/x?sig=SIGVALUE (and 's3://a:b@c/d')"
+    expect(redactUrls(text)).toBe("Request cannot be constructed from a URL that includes credentials: http://h/x?sig=*** (and 's3://c/d')")
   })
 })
 
@@ -268,6 +321,8 @@ describe("s3:// sources through @aws-sdk/client-s3", () => {
     expect(await outcome("s3://filings/big.pdf")).toEqual(["too_large", false])
     expect(await outcome("s3://filings/big-chunked.pdf")).toEqual(["too_large", false])
     expect(await outcome("s3://filings")).toEqual(["invalid_uri", false])
+    const withCredentials = await fail("s3://AKID:SECRET@filings/2025/complaint 1.pdf")
+    expect([withCredentials.reason, withCredentials.retryable, withCredentials.message.includes("SECRET")]).toEqual(["invalid_uri", false, false])
     s3.failNext(403, "AccessDenied")
     expect(await outcome("s3://filings/2025/complaint 1.pdf")).toEqual(["s3_error", false])
     // Throttling survives the SDK's own retries (3 attempts) and stays retryable for the stage.

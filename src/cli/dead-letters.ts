@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
+import { decodeOverflow, OVERFLOW_FIELD } from "../events/bounded-fields.ts"
 import { RedisClient } from "../services/redis.ts"
 
 export interface DeadLetter {
@@ -23,6 +24,7 @@ const parseDeadLetter = (id: string, fields: ReadonlyArray<Buffer>): DeadLetter 
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!
     if (name.subarray(0, FIELD_PREFIX.length).equals(FIELD_PREFIX)) original.push(name.subarray(FIELD_PREFIX.length), fields[i + 1]!)
+    else if (name.toString("utf8") === OVERFLOW_FIELD) original.push(...decodeOverflow(fields[i + 1]!))
     else header[name.toString("utf8")] = fields[i + 1]!.toString("utf8")
   }
   return {

@@ -2,6 +2,7 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Database } from "../db/database.ts"
 import { type DocumentStatus, documentStatus } from "../replay/status.ts"
+import { displayUri } from "../sources/redact.ts"
 
 const time = (value: string | null) => (value === null ? "-" : value.replace("T", " "))
 
@@ -38,7 +39,7 @@ export const formatStatus = (status: DocumentStatus): Array<string> => {
       `${doc.id}  (project ${doc.project}, version ${doc.version})`,
       `  status       ${doc.status}${doc.currentStage !== null ? ` at ${doc.currentStage}` : ""}`,
       `  category     ${doc.category ?? "-"}`,
-      `  source       ${doc.source}${file !== "" ? `  (${file})` : ""}`,
+      `  source       ${displayUri(doc.source)}${file !== "" ? `  (${file})` : ""}`,
       `  sha256       ${doc.sha256 ?? "-"}`,
       `  correlation  ${doc.correlationId}`,
       `  submitted    ${time(doc.submittedAt)}`,

@@ -7,7 +7,7 @@ import { Metrics } from "../services/metrics.ts"
 import { RedisClient, RedisError } from "../services/redis.ts"
 import { deadLetterEmission } from "./dead-letter.ts"
 import { makeHandoff, redisRetry, type SettleItem } from "./handoff.ts"
-import { registerScripts } from "./scripts.ts"
+import { MAX_SCRIPT_FIELDS, registerScripts } from "./scripts.ts"
 import { type AnyStage, type Emission, type RawEntry, StageFailure } from "./stage.ts"
 import { ensureGroup, isNoGroupError, parseEntries, pendingDeliveries } from "./streams-io.ts"
 
@@ -112,7 +112,33 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         failed: stage.failureEvent(item?.input, entry, info)
       }
     }
-    const emitItem = (item: WorkItem, output: Emission): SettleItem => ({ op: "emit", entryId: item.entry.id, ...keysOf(item), output })
+    const emitItem = (item: WorkItem, output: Emission): SettleItem =>
+      output.fields.length > MAX_SCRIPT_FIELDS
+        ? parkItem(item.entry, item, `the output has ${output.fields.length / 2} fields; a hand-off appends at most ${MAX_SCRIPT_FIELDS / 2}`, item.deliveries)
+        : { op: "emit", entryId: item.entry.id, ...keysOf(item), output }
+
+    /**
+     * Settles `items` in one script call. If Redis refuses the script (an entry's output it cannot
+     * append), each entry is settled alone and the one refused is parked with the reason, so no
+     * input can hold the others back. `lookup` finds an entry (and its work) by id for that path.
+     */
+    const settleGuarded = (
+      items: ReadonlyArray<SettleItem>,
+      lookup: (entryId: string) => readonly [RawEntry, WorkItem | undefined]
+    ): Effect.Effect<Array<string>> =>
+      handoff.settle(items).pipe(
+        Effect.catchTag("ScriptRejected", (rejected): Effect.Effect<Array<string>> => {
+          if (items.length > 1) return Effect.map(Effect.forEach(items, (one) => settleGuarded([one], lookup)), (replies) => replies.flat())
+          const [entry, item] = lookup(items[0]!.entryId)
+          const park = parkItem(entry, item, `the hand-off was refused by Redis: ${rejected.message.slice(0, 500)}`, item?.deliveries ?? 1)
+          return Effect.logError("hand-off refused; parking the entry", { entryId: entry.id, error: rejected.message }).pipe(
+            log,
+            Effect.andThen(handoff.settle([park])),
+            // Even the dead letter was refused: leave the entry pending rather than block the batch.
+            Effect.catchTag("ScriptRejected", () => Effect.succeed(["LOST"]))
+          )
+        })
+      )
     const keysOf = (item: WorkItem) => ({ doneKey: item.doneKey, lockKey: item.lockKey })
 
     /** Applies settlement replies to metrics and callbacks. */
@@ -135,7 +161,10 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           } else if (reply.startsWith("D") || reply === "A") {
             count("duplicate")
           } else {
-            count("lock_busy")
+            // The lock was taken over, or Redis lost it with its data: the output is not written;
+            // the entry (if it still exists) is reclaimed and done again.
+            count("lost")
+            yield* Effect.logWarning("lock lost before hand-off; output discarded", { entryId: item.entryId }).pipe(log)
           }
         }
       })
@@ -217,7 +246,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         const settleItem = Exit.isSuccess(result)
           ? emitItem(item, result.value)
           : parkItem(item.entry, item, failureMessage(result.cause).message, deliveries)
-        const replies = yield* handoff.settle([settleItem])
+        const replies = yield* settleGuarded([settleItem], () => [item.entry, item])
         yield* account([settleItem], replies, new Map([[item.entry.id, item]]))
       }).pipe(
         Effect.onInterrupt(() => releaseLocks([item])),
@@ -227,6 +256,15 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         })),
         Effect.catchCause((cause) => Effect.logError("retrying an entry failed", cause).pipe(log))
       )
+
+    const uncountDeliveries = (busy: ReadonlyArray<WorkItem>) =>
+      redis.use("delivery.uncount", (client) => {
+        const pipeline = client.pipeline()
+        for (const item of busy) {
+          pipeline.call("XCLAIM", stage.inputStream, group, consumer, 0, item.entry.id, "RETRYCOUNT", Math.max(0, item.deliveries - 1), "JUSTID")
+        }
+        return pipeline.exec()
+      }).pipe(Effect.ignore)
 
     const releaseLocks = (items: ReadonlyArray<WorkItem>) => {
       const held = items.filter((item) => inFlight.has(item.entry.id))
@@ -280,7 +318,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         }
 
         const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, ...keysOf(item) })))
-        let busy = 0
+        const busy: Array<WorkItem> = []
         candidates.forEach((item, i) => {
           const result = begun[i]
           if (result === "Ok") {
@@ -289,13 +327,18 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           } else if (result === "Done") {
             toSettle.push({ op: "ack", entryId: item.entry.id, ...keysOf(item) })
           } else {
-            busy++ // another worker holds this document-stage; the entry stays pending, reclaimed later
+            busy.push(item) // another worker holds this document-stage; the entry stays pending, reclaimed later
           }
         })
         metrics.lockAcquire.inc({ result: "acquired" }, work.length)
-        if (busy > 0) metrics.lockAcquire.inc({ result: "busy" }, busy)
-        count("lock_busy", busy)
-        settled(busy)
+        if (busy.length > 0) {
+          metrics.lockAcquire.inc({ result: "busy" }, busy.length)
+          // Waiting for a lock is not an attempt: give the delivery back, or a dead holder's lock
+          // (alive for its TTL) would use up the budget of every entry reclaimed meanwhile.
+          yield* uncountDeliveries(busy)
+        }
+        count("lock_busy", busy.length)
+        settled(busy.length)
 
         // Entries are handed off as they finish: a slow document (a long OCR) does not hold back
         // the rest of its batch. One hand-off runs at a time; whatever finishes meanwhile goes in
@@ -309,7 +352,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             handingOff = false
             return Effect.void
           }
-          return handoff.settle(finished).pipe(
+          return settleGuarded(finished, (id) => [entries.find((entry) => entry.id === id)!, byId.get(id)]).pipe(
             Effect.flatMap((replies) => account(finished, replies, byId)),
             Effect.andThen(Effect.sync(() => {
               for (const settledItem of finished) inFlight.delete(settledItem.entryId)

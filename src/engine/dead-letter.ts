@@ -1,8 +1,10 @@
+import { boundedFieldCopy } from "../events/bounded-fields.ts"
 import type { AnyStage, Emission, ParkInfo, RawEntry } from "./stage.ts"
 
 /**
  * A dead-letter entry: why and where it failed, plus every original field under `field.<name>`
- * (binary-safe), so `lexstream dlq retry` can put it back exactly as it was.
+ * (binary-safe), so `lexstream dlq retry` can put it back exactly as it was; past the first 64
+ * fields the rest travel in `overflow_fields` (src/events/bounded-fields.ts).
  */
 export const deadLetterEmission = (
   deadLetterStream: string,
@@ -20,8 +22,6 @@ export const deadLetterEmission = (
     "deliveries", String(info.deliveries),
     "failed_at", String(Date.now())
   ]
-  for (let i = 0; i + 1 < entry.fields.length; i += 2) {
-    fields.push(`field.${String(entry.fields[i])}`, entry.fields[i + 1]!)
-  }
+  fields.push(...boundedFieldCopy(entry.fields))
   return { stream: deadLetterStream, fields }
 }

@@ -1,4 +1,4 @@
-import { Effect, Schedule } from "effect"
+import { Effect, Schedule, Schema } from "effect"
 import type { AppConfigShape } from "../config.ts"
 import type { StreamNames } from "../events/streams.ts"
 import { RedisError } from "../services/redis.ts"
@@ -23,6 +23,15 @@ export interface SettleItem extends BeginItem {
   /** Why an entry is parked (for the log line). `failed` always goes to the document.failed stream. */
   readonly reason?: string
 }
+
+/**
+ * Redis refused the hand-off script itself (a runtime error inside it, e.g. an output too large to
+ * append). Retrying the same call cannot help: the caller settles the entries one by one instead.
+ */
+export class ScriptRejected extends Schema.TaggedError<ScriptRejected>()("ScriptRejected", { message: Schema.String }) {}
+
+const isScriptError = (error: unknown) =>
+  error instanceof Error && error.name === "ReplyError" && /user_script|Error running script/.test(error.message)
 
 /** Redis calls that must eventually succeed: the work is done, only the write is left. */
 export const redisRetry = Schedule.min([Schedule.exponential("50 millis"), Schedule.spaced("2 seconds")]).pipe(Schedule.jittered)
@@ -61,7 +70,7 @@ export const makeHandoff = (
     )
   }
 
-  const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<string>> => {
+  const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<string>, ScriptRejected> => {
     if (items.length === 0) return Effect.succeed([])
     const keys: Array<string> = [stage.inputStream, errorsKey, failedStream]
     const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix]
@@ -74,10 +83,13 @@ export const makeHandoff = (
       args.push(f2.length)
       for (const f of f2) args.push(f)
     }
-    return Effect.tryPromise({ try: () => scripts.settle(keys, args), catch: redisError("settle") }).pipe(
-      Effect.tapError((error) => Effect.logWarning("hand-off failed; retrying", error.message)),
-      Effect.retry(redisRetry),
-      Effect.orDie
+    return Effect.tryPromise({
+      try: () => scripts.settle(keys, args),
+      catch: (error) => (isScriptError(error) ? new ScriptRejected({ message: (error as Error).message }) : redisError("settle")(error))
+    }).pipe(
+      Effect.tapError((error) => (error._tag === "RedisError" ? Effect.logWarning("hand-off failed; retrying", error.message) : Effect.void)),
+      Effect.retry({ schedule: redisRetry, while: (error) => error._tag === "RedisError" }),
+      Effect.catchTag("RedisError", Effect.die)
     )
   }
 

@@ -37,7 +37,11 @@ return out
 /**
  * After work, atomically per entry: append the output, set the done-marker, ack the input, release
  * the lock, forget the entry's retry error. An entry whose done-marker exists is only acked (a
- * redelivery); an entry whose lock another worker now holds is left alone (`LOST`).
+ * redelivery). An entry is left alone (`LOST`) when another worker now holds its lock, or when its
+ * lock is gone and the entry is no longer pending in the group: Redis lost its data (or the entry
+ * was settled elsewhere), so an output written now would point at artifacts that no longer exist.
+ * A lock that merely expired (a stalled event loop) while the entry is still pending is no loss:
+ * nobody else holds it and the done-marker is absent, so the output is written.
  * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
  * ARGV: [group, doneTtlSeconds, tokenPrefix, then per entry: op, entryId, n1, fields1…, n2, fields2…]
  *   op = `emit` (fields1 to outputStream), `park` (fields1 to outputStream = dead letter, fields2 to
@@ -50,6 +54,10 @@ local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
 local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
 local a = 4
 local out = {}
+local function stillPending(entryId)
+  local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
+  return ok and #rows > 0
+end
 local function fields(from, n)
   local f = {}
   for j = 1, n do f[j] = ARGV[from + j - 1] end
@@ -75,6 +83,8 @@ for i = 1, (#KEYS - 3) / 3 do
     out[i] = 'D' .. done
   elseif holder and not ours then
     out[i] = 'LOST'
+  elseif not ours and not stillPending(entryId) then
+    out[i] = 'LOST'
   elseif op == 'ack' then
     redis.call('XACK', input, group, entryId)
     if ours then redis.call('DEL', lockKey) end
@@ -96,6 +106,12 @@ for i = 1, (#KEYS - 3) / 3 do
 end
 return out
 `
+
+/**
+ * Lua's unpack() stops near 8,000 values (LUAI_MAXCSTACK): an emission with more fields than this
+ * could never be appended by SETTLE and must be refused before the script is called.
+ */
+export const MAX_SCRIPT_FIELDS = 7_000
 
 /** Extends locks still held by their token. KEYS: locks. ARGV: [ttlMs, token1, token2, …]. */
 const EXTEND = `

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { Exit, Schema } from "effect"
 import { DocumentId, ProjectId, type Submission } from "./event.ts"
+import { jsonNestsDeeperThan } from "./json-depth.ts"
 
 /**
  * The public intake contract: one XADD of plain string fields to `<prefix>intake`.
@@ -22,6 +23,8 @@ export type RejectionCode =
   | "missing_source"
   | "too_large"
   | "invalid_field"
+  /** Set by the intake stage, not here: the document_id was already submitted with the same sha256. */
+  | "duplicate_document"
 
 export interface Rejection {
   readonly code: RejectionCode
@@ -35,6 +38,12 @@ export interface AcceptedIntake {
 }
 
 const MAX_VALUE_BYTES = 8 * 1024
+/** Field pairs an entry may have: the contract has 9, so more is a broken or hostile producer. */
+export const MAX_INTAKE_FIELDS = 64
+/** The whole entry (names and values) may be this much larger than the metadata limit. */
+export const ENTRY_BYTES_BEYOND_METADATA = 128 * 1024
+/** Arrays and objects nested in `metadata`, counted from its top-level object as 1. */
+export const MAX_METADATA_DEPTH = 32
 
 const boundedText = (max: number) =>
   Schema.String.pipe(
@@ -47,10 +56,18 @@ const boundedText = (max: number) =>
 const SourceUri = boundedText(4096).pipe(
   Schema.check(Schema.makeFilter((value: string) => {
     if (!URL.canParse(value)) return "must be an absolute URI such as file:///data/a.pdf or s3://bucket/key"
-    const scheme = new URL(value).protocol
-    return (SOURCE_SCHEMES as ReadonlyArray<string>).includes(scheme)
-      ? true
-      : `scheme '${scheme}' is not supported (use ${SOURCE_SCHEMES.join(" ")})`
+    const url = new URL(value)
+    const scheme = url.protocol
+    if (!(SOURCE_SCHEMES as ReadonlyArray<string>).includes(scheme)) {
+      return `scheme '${scheme}' is not supported (use ${SOURCE_SCHEMES.join(" ")})`
+    }
+    // Said without echoing the value: it would copy the secret into logs and reasons.
+    if (url.username !== "" || url.password !== "") {
+      return "must not contain credentials (user:password@); readers get theirs from their own configuration"
+    }
+    // A file path is percent-decoded: %00 would become a NUL, which no file name can contain.
+    if (scheme === "file:" && /%00/.test(value)) return "must not contain a NUL character (%00)"
+    return true
   }))
 )
 
@@ -89,17 +106,39 @@ const reject = (code: RejectionCode, message: string): Exit.Exit<AcceptedIntake,
 
 const printable = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name)
 
+export interface IntakeLimits {
+  readonly maxMetadataBytes: number
+}
+
 /**
  * Validates one intake entry's raw fields (binary-safe) and derives the document's identity.
  * Identity is deterministic in the entry id, so a redelivered entry yields the same document.
+ * Never throws: anything unexpected while validating is a rejection too.
  */
 export const validateIntake = (
   entryId: string,
   fields: ReadonlyArray<Buffer>,
-  limits: { readonly maxMetadataBytes: number }
+  limits: IntakeLimits
 ): Exit.Exit<AcceptedIntake, Rejection> => {
+  try {
+    return validateFields(entryId, fields, limits)
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error).replace(/\s+/g, " ").slice(0, 200)
+    return reject("invalid_field", `the entry could not be validated: ${message}`)
+  }
+}
+
+const validateFields = (entryId: string, fields: ReadonlyArray<Buffer>, limits: IntakeLimits): Exit.Exit<AcceptedIntake, Rejection> => {
   if (fields.length === 0) return reject("no_fields", "the entry has no fields; 'source' is required")
   if (fields.length % 2 !== 0) return reject("invalid_field", "odd number of field names and values")
+  if (fields.length / 2 > MAX_INTAKE_FIELDS) {
+    return reject("too_large", `the entry has ${fields.length / 2} fields; the limit is ${MAX_INTAKE_FIELDS}`)
+  }
+  const maxEntryBytes = limits.maxMetadataBytes + ENTRY_BYTES_BEYOND_METADATA
+  const entryBytes = fields.reduce((sum, field) => sum + field.length, 0)
+  if (entryBytes > maxEntryBytes) {
+    return reject("too_large", `the entry is ${entryBytes} bytes in all; the limit is ${maxEntryBytes}`)
+  }
   // No prototype: a field named "__proto__" must be an ordinary (and here unknown) field.
   const record: Record<string, string> = Object.create(null)
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -131,6 +170,9 @@ export const validateIntake = (
     )
   }
   if (!Object.hasOwn(record, "source")) return reject("missing_source", "the required field 'source' is missing")
+  if (record.metadata !== undefined && jsonNestsDeeperThan(record.metadata, MAX_METADATA_DEPTH)) {
+    return reject("invalid_field", `field 'metadata' nests arrays and objects deeper than ${MAX_METADATA_DEPTH} levels`)
+  }
 
   const decoded = decodeIntakeFields(record)
   if (Exit.isFailure(decoded)) {

@@ -2,7 +2,8 @@ import { Schema } from "effect"
 
 /**
  * Why text could not be extracted. Everything about the bytes themselves (empty, unsupported,
- * corrupt, encrypted, too many pages, an image nobody can decode) is permanent; only the engine
+ * corrupt, encrypted, too many pages, an image nobody can decode, an image or page too large to
+ * decode or render within the pixel limits) is permanent; only the engine
  * failing (a crashed or stuck worker, a throttled cloud provider) is worth a retry.
  */
 export const EXTRACTION_ERROR_REASONS = [
@@ -12,6 +13,8 @@ export const EXTRACTION_ERROR_REASONS = [
   "encrypted_pdf",
   "too_many_pages",
   "unreadable_image",
+  "image_too_large",
+  "page_too_large",
   "engine_failed"
 ] as const
 export type ExtractionErrorReason = (typeof EXTRACTION_ERROR_REASONS)[number]

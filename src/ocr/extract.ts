@@ -3,19 +3,25 @@ import { Effect } from "effect"
 import type { ExtractedText, PageText } from "../pipeline/artifacts.ts"
 import { Cache } from "../services/cache.ts"
 import { Metrics } from "../services/metrics.ts"
+import { defaults } from "../config.ts"
 import type { RedisError } from "../services/redis.ts"
+import { withBitmapPermit } from "./bitmap-permits.ts"
 import { OcrEngine, type PageImage } from "./engine.ts"
 import { type ExtractionError, extractionError } from "./errors.ts"
+import { prepareImage } from "./image-page.ts"
 import { decodePlainText, describeUnsupported, detectMediaType } from "./media-type.ts"
 import { openPdf } from "./pdf.ts"
+import { checkPdfImages } from "./pdf-images.ts"
+import type { PixelLimits } from "./pixel-limits.ts"
 import { needsLayout, shouldOcr } from "./scanned-page.ts"
 import { usableCharacters } from "./text-layer.ts"
 
 /**
  * Version of the extraction logic (text-layer joining, which pages are OCRed, rendering). Part of the
  * cache key: bump it when a change should make cached results stale.
+ * 3: blank pages skip OCR (method `blank`), rendered pages record their DPI, large images are downscaled.
  */
-export const OCR_VERSION = 2
+export const OCR_VERSION = 3
 
 /** What the producer said about the document: used in error messages, never to choose a parser. */
 export interface ExtractHints {
@@ -29,7 +35,12 @@ export interface ExtractOptions {
   /** Pages of one document handled at once (the OCR engine bounds its own work separately). */
   readonly concurrency: number
   readonly hints?: ExtractHints | undefined
+  /** Pixel limits of images and rendered pages; AppConfig's defaults when not given. */
+  readonly pixels?: PixelLimits | undefined
 }
+
+const pixelLimits = (options: ExtractOptions): PixelLimits =>
+  options.pixels ?? { maxImagePixels: defaults.maxImagePixels, ocrMaxPixels: defaults.ocrMaxPixels }
 
 const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
@@ -59,13 +70,25 @@ const recognizePage = (image: PageImage) =>
     const started = performance.now()
     const recognition = yield* engine.recognize(image)
     metrics.ocrPageDuration.observe({ method: engine.method }, (performance.now() - started) / 1000)
-    return { page: image.page, text: recognition.text, method: engine.method, confidence: recognition.confidence } satisfies PageText
+    return {
+      page: image.page,
+      text: recognition.text,
+      method: engine.method,
+      confidence: recognition.confidence,
+      ...(image.dpi === undefined ? {} : { dpi: image.dpi })
+    } satisfies PageText
   })
+
+/** A page with nothing on it to read; OCR was skipped. */
+const blankPage = (page: number): PageText => ({ page, text: "", method: "blank", confidence: 1 })
 
 const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
   Effect.scoped(Effect.gen(function*() {
-    const pdf = yield* openPdf(bytes)
+    const limits = pixelLimits(options)
+    const pdf = yield* openPdf(bytes, limits.maxImagePixels)
     if (pdf.numPages > options.maxPages) return yield* tooManyPages(pdf.numPages, options.maxPages)
+    // Read once, when the first page needs more than its text layer (only then can a left-out image matter).
+    const imagesChecked = yield* Effect.cached(checkPdfImages(bytes, limits.maxImagePixels))
     const numbers = Array.from({ length: pdf.numPages }, (_, i) => i + 1)
     return yield* Effect.forEach(numbers, (page) =>
       Effect.scoped(Effect.gen(function*() {
@@ -77,8 +100,14 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
         if (!shouldOcr(usable, layout)) {
           return { page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText
         }
-        const { png, dpi } = yield* pdfPage.render
-        const recognized = yield* recognizePage({ bytes: png, mediaType: "image/png", page, dpi })
+        yield* imagesChecked
+        // A page that draws nothing is blank without rendering it.
+        if (!(yield* pdfPage.drawsSomething)) return blankPage(page)
+        const rendered = yield* withBitmapPermit(pdfPage.render(limits.ocrMaxPixels))
+        if (rendered.blank) {
+          return usable > 0 ? ({ page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText) : blankPage(page)
+        }
+        const recognized = yield* recognizePage({ bytes: rendered.png, mediaType: "image/png", page, dpi: rendered.dpi })
         // A sparse text layer that OCR cannot improve on (a nearly blank page) is kept as it is.
         return usableCharacters(recognized.text) >= usable
           ? recognized
@@ -104,10 +133,12 @@ export const extractText = (
         break
       case "image/png":
       case "image/jpeg":
-      case "image/tiff":
+      case "image/tiff": {
         // Multi-page TIFFs: Tesseract reads the first page.
-        pages = [yield* recognizePage({ bytes, mediaType, page: 1 })]
+        const prepared = yield* prepareImage(bytes, mediaType, pixelLimits(options))
+        pages = [prepared.blank ? blankPage(1) : yield* recognizePage(prepared.image)]
         break
+      }
       case "text/plain":
         pages = plainTextPages(decodePlainText(bytes)!)
         if (pages.length > options.maxPages) return yield* tooManyPages(pages.length, options.maxPages)

@@ -3,8 +3,10 @@ import { dirname, join, sep } from "node:path"
 import { createCanvas } from "@napi-rs/canvas"
 import { Duration, Effect, type Scope } from "effect"
 import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs"
+import { drawsSomething, isBlankBitmap } from "./blank-page.ts"
 import { type ExtractionError, extractionError } from "./errors.ts"
 import { imageCoverage } from "./page-images.ts"
+import { renderDpi } from "./pixel-limits.ts"
 import { joinTextItems } from "./text-layer.ts"
 
 type RenderParameters = Parameters<PDFPageProxy["render"]>[0]
@@ -16,12 +18,6 @@ const folder = (name: string) => join(PDFJS_ROOT, name) + sep
 /** Loaded on first use: processes that never read a PDF do not pay for pdf.js. */
 let pdfjs: Promise<typeof import("pdfjs-dist/legacy/build/pdf.mjs")> | undefined
 const loadPdfjs = () => (pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs"))
-
-/** 300 DPI, Tesseract's sweet spot, unless the page is so large that its bitmap would pass the cap. */
-export const RENDER_DPI = 300
-/** Largest page bitmap rendered for OCR: about A3 at 300 DPI (4 bytes a pixel while rendering). */
-const MAX_RENDER_PIXELS = 18_000_000
-const MAX_RENDER_SIDE = 8_000
 
 const describe = (error: unknown) => String((error as Error)?.message ?? error).replace(/\s+/g, " ").trim()
 
@@ -42,9 +38,18 @@ export interface PdfPage {
   readonly text: Effect.Effect<string, ExtractionError>
   /** The page's area (PDF units², 1/72 inch) and the share of it that images cover (0..1). */
   readonly layout: Effect.Effect<PageLayout, ExtractionError>
-  /** The page rendered to PNG for OCR, at RENDER_DPI or less for very large pages. */
-  readonly render: Effect.Effect<{ readonly png: Buffer; readonly dpi: number }, ExtractionError>
+  /** Whether the page draws anything at all (text, images, painted paths): without, it is blank. */
+  readonly drawsSomething: Effect.Effect<boolean, ExtractionError>
+  /**
+   * The page rendered for OCR at the resolution `renderDpi` allows within `ocrMaxPixels` (300 DPI
+   * for ordinary pages), as PNG; or, when the bitmap has next to no ink, only the word that it is blank.
+   */
+  readonly render: (ocrMaxPixels: number) => Effect.Effect<RenderedPage, ExtractionError>
 }
+
+export type RenderedPage =
+  | { readonly blank: true; readonly dpi: number }
+  | { readonly blank: false; readonly dpi: number; readonly png: Buffer }
 
 export interface OpenPdf {
   readonly numPages: number
@@ -69,9 +74,10 @@ const pdfCall = <A>(number: number, what: string, call: () => Promise<A>) =>
 /**
  * Opens a PDF with pdf.js (legacy build, for Node) for the length of the scope. A PDF that needs a
  * password fails as `encrypted_pdf`; one pdf.js cannot parse fails as `corrupt_pdf`. Both are
- * permanent. (An owner-password-only PDF opens normally: reading it needs no password.)
+ * permanent. (An owner-password-only PDF opens normally: reading it needs no password.) An image
+ * inside it larger than `maxImagePixels` is left out, undecoded, by pdf.js.
  */
-export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionError, Scope.Scope> =>
+export const openPdf = (bytes: Uint8Array, maxImagePixels: number): Effect.Effect<OpenPdf, ExtractionError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
@@ -91,6 +97,7 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
           useWasm: false,
           iccUrl: folder("iccs"),
           useSystemFonts: false,
+          maxImageSize: maxImagePixels,
           stopAtErrors: false
         })
         try {
@@ -116,24 +123,25 @@ export const openPdf = (bytes: Uint8Array): Effect.Effect<OpenPdf, ExtractionErr
               const area = width * height
               return { area, imageCoverage: imageCoverage(await page.getOperatorList(), ops, area) }
             }),
-            render: pdfCall(number, "rendering", async () => {
-              const unscaled = page.getViewport({ scale: 1 })
-              const fit = Math.min(
-                Math.sqrt(MAX_RENDER_PIXELS / (unscaled.width * unscaled.height)),
-                MAX_RENDER_SIDE / Math.max(unscaled.width, unscaled.height)
+            drawsSomething: pdfCall(number, "operators", async () => drawsSomething(await page.getOperatorList(), ops)),
+            render: (ocrMaxPixels) =>
+              Effect.flatMap(
+                renderDpi(number, page.getViewport({ scale: 1 }), ocrMaxPixels),
+                (dpi) =>
+                  pdfCall(number, "rendering", async (): Promise<RenderedPage> => {
+                    const viewport = page.getViewport({ scale: dpi / 72 })
+                    const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)))
+                    // pdf.js types the canvas as a DOM one; @napi-rs/canvas is what it uses itself in Node.
+                    await page.render({ canvas: canvas as unknown as RenderParameters["canvas"], viewport }).promise
+                    if (isBlankBitmap(canvas, canvas.width, canvas.height)) return { blank: true, dpi }
+                    return { blank: false, dpi, png: await canvas.encode("png") }
+                  }).pipe(
+                    Effect.timeoutOrElse({
+                      duration: RENDER_TIMEOUT,
+                      orElse: () => Effect.fail(extractionError("engine_failed", `page ${number} took longer than ${Duration.format(RENDER_TIMEOUT)} to render`))
+                    })
+                  )
               )
-              const scale = Math.min(RENDER_DPI / 72, fit)
-              const viewport = page.getViewport({ scale })
-              const canvas = createCanvas(Math.max(1, Math.ceil(viewport.width)), Math.max(1, Math.ceil(viewport.height)))
-              // pdf.js types the canvas as a DOM one; @napi-rs/canvas is what it uses itself in Node.
-              await page.render({ canvas: canvas as unknown as RenderParameters["canvas"], viewport }).promise
-              return { png: await canvas.encode("png"), dpi: Math.round(scale * 72) }
-            }).pipe(
-              Effect.timeoutOrElse({
-                duration: RENDER_TIMEOUT,
-                orElse: () => Effect.fail(extractionError("engine_failed", `page ${number} took longer than ${Duration.format(RENDER_TIMEOUT)} to render`))
-              })
-            )
           }))
         )
     }))

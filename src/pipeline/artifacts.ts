@@ -26,15 +26,17 @@ export const ARTIFACTS = {
 // ---------------------------------------------------------------------------------------------
 // ocr
 
-/** How a page's text was obtained. */
-export type TextMethod = "text-layer" | "tesseract" | "plain-text" | "textract" | "openai"
+/** How a page's text was obtained; `blank`: nothing on the page to read (text "", OCR skipped). */
+export type TextMethod = "text-layer" | "tesseract" | "plain-text" | "textract" | "openai" | "blank"
 
 export interface PageText {
   readonly page: number
   readonly text: string
   readonly method: TextMethod
-  /** 0..1; 1 for a text layer or plain text, the engine's mean word confidence for OCR. */
+  /** 0..1; 1 for a text layer, plain text or a blank page, the engine's mean word confidence for OCR. */
   readonly confidence: number
+  /** For a PDF page rendered for OCR: the resolution it was rendered at (below 300 for very large pages). */
+  readonly dpi?: number | undefined
 }
 
 export interface ExtractedText {

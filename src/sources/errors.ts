@@ -35,15 +35,13 @@ export const sourceError = (reason: SourceErrorReason, message: string, retryabl
   new SourceError({ reason, message, retryable })
 
 /**
- * A URI as it may appear in an error message: an http(s) URL loses its query, fragment and any
- * credentials (presigned URLs carry their signature in the query).
+ * Operating-system errors that may clear by themselves (resources exhausted, interrupted or
+ * timed-out I/O, a stale network mount). Every other code says something about the path itself
+ * (EINVAL, ENAMETOOLONG, ENOTDIR, ELOOP, EISDIR, a NUL byte, …) and cannot succeed on a retry.
  */
-export const displayUri = (uri: string): string => {
-  if (!/^https?:/i.test(uri)) return uri
-  try {
-    const url = new URL(uri)
-    return `${url.protocol}//${url.host}${url.pathname}`
-  } catch {
-    return "<invalid URL>"
-  }
-}
+const TRANSIENT_IO_CODES: ReadonlySet<string> = new Set([
+  "EAGAIN", "EWOULDBLOCK", "EMFILE", "ENFILE", "EBUSY", "EINTR", "EIO", "ENOMEM", "ENOBUFS",
+  "ETIMEDOUT", "ECONNRESET", "ECONNABORTED", "EPIPE", "ESTALE", "EHOSTDOWN", "EHOSTUNREACH", "ENETDOWN", "ENETUNREACH"
+])
+
+export const isTransientIoCode = (code: string | undefined): boolean => code !== undefined && TRANSIENT_IO_CODES.has(code)

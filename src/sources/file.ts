@@ -4,7 +4,8 @@ import { isAbsolute, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { readBounded } from "./bounded-read.ts"
-import { type SourceError, sourceError } from "./errors.ts"
+import { isTransientIoCode, type SourceError, sourceError } from "./errors.ts"
+import { displayUri, redactUrls } from "./redact.ts"
 import { asSourceError, type SourceSettings } from "./settings.ts"
 
 const isWithin = (root: string, path: string) => {
@@ -18,21 +19,24 @@ const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefine
  * Reads a `file://` source that lies under one of the configured roots. The path is checked twice:
  * as written (so a path outside the roots is refused without telling whether it exists) and after
  * resolving symlinks (so a link inside a root that points out of it is refused too). Only regular
- * files are read, and only up to `maxSourceBytes`.
+ * files are read, and only up to `maxSourceBytes`. An error about the path itself is permanent;
+ * only transient I/O (isTransientIoCode) is retried.
  */
-export const readFileSource = (uri: string, settings: SourceSettings): Effect.Effect<Buffer, SourceError> =>
-  Effect.tryPromise({
+export const readFileSource = (uri: string, settings: SourceSettings): Effect.Effect<Buffer, SourceError> => {
+  const shown = displayUri(uri)
+  return Effect.tryPromise({
     try: async () => {
       let path: string
       try {
         path = fileURLToPath(uri)
       } catch (error) {
-        throw sourceError("invalid_uri", `not a local file URL: ${(error as Error).message}`)
+        throw sourceError("invalid_uri", `not a local file URL: ${redactUrls((error as Error).message)}`)
       }
+      if (path.includes("\0")) throw sourceError("invalid_uri", `${shown} contains a NUL character (%00), which no file name can`)
       const givenRoots = settings.sourceRoots.map((root) => resolve(root))
       const realRoots = (await Promise.all(givenRoots.map((root) => realpath(root).catch(() => undefined))))
         .filter((root): root is string => root !== undefined)
-      const outside = () => sourceError("outside_roots", `${uri} is outside the allowed source roots`)
+      const outside = () => sourceError("outside_roots", `${shown} is outside the allowed source roots`)
       if (![...givenRoots, ...realRoots].some((root) => isWithin(root, path))) throw outside()
 
       let real: string
@@ -40,16 +44,16 @@ export const readFileSource = (uri: string, settings: SourceSettings): Effect.Ef
         real = await realpath(path)
       } catch (error) {
         const code = errorCode(error)
-        if (code === "ENOENT" || code === "ENOTDIR") throw sourceError("not_found", `${uri} does not exist`)
-        if (code === "ELOOP") throw sourceError("not_a_file", `${uri} is a symlink loop`)
+        if (code === "ENOENT" || code === "ENOTDIR") throw sourceError("not_found", `${shown} does not exist`)
+        if (code === "ELOOP") throw sourceError("not_a_file", `${shown} is a symlink loop`)
         throw error
       }
       if (!realRoots.some((root) => isWithin(root, real))) throw outside()
 
       // stat before open: opening a FIFO would block until a writer appears.
       const before = await stat(real)
-      if (!before.isFile()) throw sourceError("not_a_file", `${uri} is not a regular file`)
-      const tooLarge = () => sourceError("too_large", `${uri} is ${before.size} bytes, over the ${settings.maxSourceBytes}-byte limit`)
+      if (!before.isFile()) throw sourceError("not_a_file", `${shown} is not a regular file`)
+      const tooLarge = () => sourceError("too_large", `${shown} is ${before.size} bytes, over the ${settings.maxSourceBytes}-byte limit`)
       if (before.size > settings.maxSourceBytes) throw tooLarge()
 
       // O_NOFOLLOW and the inode comparison catch a file swapped for a symlink after the checks.
@@ -57,17 +61,20 @@ export const readFileSource = (uri: string, settings: SourceSettings): Effect.Ef
       try {
         const opened = await handle.stat()
         if (!opened.isFile() || opened.ino !== before.ino || opened.dev !== before.dev) {
-          throw sourceError("not_a_file", `${uri} changed while it was being opened`, true)
+          throw sourceError("not_a_file", `${shown} changed while it was being opened`, true)
         }
-        return await readBounded(handle.createReadStream({ autoClose: false }), settings.maxSourceBytes, uri)
+        return await readBounded(handle.createReadStream({ autoClose: false }), settings.maxSourceBytes, shown)
       } finally {
         await handle.close()
       }
     },
     catch: (error) => {
       const code = errorCode(error)
-      if (code === "EACCES" || code === "EPERM") return sourceError("io_error", `${uri} is not readable (${code})`, false)
-      if (code === "ELOOP") return sourceError("not_a_file", `${uri} is a symbolic link`)
-      return asSourceError(error, (message) => sourceError("io_error", `cannot read ${uri}: ${message}`, true))
+      if (code === "EACCES" || code === "EPERM") return sourceError("io_error", `${shown} is not readable (${code})`, false)
+      if (code === "ELOOP") return sourceError("not_a_file", `${shown} is a symbolic link`)
+      if (code === "EISDIR") return sourceError("not_a_file", `${shown} is a directory`)
+      return asSourceError(error, (message) =>
+        sourceError("io_error", `cannot read ${shown}: ${redactUrls(message)}`, isTransientIoCode(code)))
     }
   })
+}

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { readBounded } from "./bounded-read.ts"
-import { displayUri, type SourceError, sourceError } from "./errors.ts"
+import { type SourceError, sourceError } from "./errors.ts"
+import { displayUri, redactUrls } from "./redact.ts"
 import { asSourceError, type SourceSettings } from "./settings.ts"
 
 const MAX_REDIRECTS = 5
@@ -32,6 +33,11 @@ const fetchAllowed = async (uri: string, settings: SourceSettings, signal: Abort
     throw sourceError("invalid_uri", `not a valid URL: ${displayUri(uri)}`)
   }
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    // fetch refuses them with the whole URL in its message; a redirect may carry them too.
+    if (url.username !== "" || url.password !== "") {
+      const via = hop > 0 ? ` (redirected from ${displayUri(uri)})` : ""
+      throw sourceError("invalid_uri", `${displayUri(url.href)} contains credentials (user:password@), which are not sent${via}`)
+    }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw sourceError("unsupported_scheme", `${displayUri(uri)} redirected to a ${url.protocol} URL`)
     }
@@ -74,7 +80,12 @@ export const readHttpSource = (uri: string, settings: SourceSettings): Effect.Ef
         if (timeout.aborted) return sourceError("timeout", `${displayUri(uri)} did not answer within ${settings.timeoutMs} ms`)
         return asSourceError(error, (message) => {
           const cause = (error as { cause?: { code?: string } })?.cause
-          return sourceError("network", `cannot fetch ${displayUri(uri)}: ${cause?.code ?? message}`)
+          // fetch reports a failed connection as a TypeError with the socket error as its cause; one
+          // without a cause is a request that could not even be built, which no retry changes.
+          if (error instanceof TypeError && cause === undefined) {
+            return sourceError("invalid_uri", `cannot fetch ${displayUri(uri)}: ${redactUrls(message)}`, false)
+          }
+          return sourceError("network", `cannot fetch ${displayUri(uri)}: ${redactUrls(cause?.code ?? message)}`)
         })
       }
     })

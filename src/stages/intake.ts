@@ -1,57 +1,94 @@
 import { Effect, Exit } from "effect"
 import { encodeEventFields } from "../events/event.ts"
-import { validateIntake } from "../events/intake.ts"
+import { type AcceptedIntake, type Rejection, validateIntake } from "../events/intake.ts"
+import { rejectedEntryFields, type RejectionHeader } from "../events/rejected-entry.ts"
 import type { StreamNames } from "../events/streams.ts"
 import { type Emission, StageFailure, type StageDefinition } from "../engine/stage.ts"
 import type { MetricsShape } from "../services/metrics.ts"
+import type { RedisClient } from "../services/redis.ts"
+import { recordSubmission } from "./submission-record.ts"
+
+export interface IntakeStageOptions {
+  readonly processingVersion: number
+  readonly maxMetadataBytes: number
+  /** How long the per-document submission record is kept (as long as done-markers). */
+  readonly doneTtlSeconds: number
+  readonly metrics: MetricsShape
+}
 
 /**
  * The intake stage: turns each raw producer entry into `document.submitted`, or into a `rejected`
- * entry carrying the reason and every original field. It reads bytes, so no producer input can make
- * it throw or lose data.
+ * entry carrying the reason and the original fields (src/events/rejected-entry.ts). It reads bytes
+ * and validation never throws, so no producer input can crash it, wedge a batch or lose data.
+ * A document id submitted again becomes its next version, or a `duplicate_document` rejection when
+ * it declares the same sha256 as before (src/stages/submission-record.ts).
  */
 export const intakeStage = (
   names: StreamNames,
-  options: { readonly processingVersion: number; readonly maxMetadataBytes: number; readonly metrics: MetricsShape }
-): StageDefinition<ReadonlyArray<Buffer>> => ({
-  name: "intake",
-  inputStream: names.intake,
-  binary: true,
-  decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
-  workKey: (_fields, entryId) => `entry:${entryId}`,
-  process: (fields, { entryId }) =>
-    Effect.suspend(() => {
-      const accepted = validateIntake(entryId, fields, { maxMetadataBytes: options.maxMetadataBytes })
-      if (Exit.isFailure(accepted)) {
-        const rejection = accepted.cause.reasons.find((r) => r._tag === "Fail")
-        const { code, message } = rejection && "error" in rejection
-          ? rejection.error
-          : { code: "invalid_field" as const, message: "invalid entry" }
-        options.metrics.intakeRejected.inc({ reason: code })
-        const out: Array<string | Buffer> = [
-          "reason_code", code,
-          "reason", message,
-          "intake_id", entryId,
-          "rejected_at", String(Date.now())
-        ]
-        for (let i = 0; i + 1 < fields.length; i += 2) out.push(Buffer.concat([Buffer.from("field."), fields[i]!]), fields[i + 1]!)
-        return Effect.succeed<Emission>({ stream: names.rejected, fields: out })
-      }
-      const { documentId, correlationId, submission } = accepted.value
-      const now = Date.now()
-      const encoded = encodeEventFields({
-        type: "document.submitted",
-        document_id: documentId,
-        version: options.processingVersion,
-        correlation_id: correlationId,
-        causation_id: `${names.intake}/${entryId}`,
-        occurred_at: now,
-        submitted_at: now,
-        data: { submission, artifacts: {}, facts: {} }
-      })
-      return Exit.isSuccess(encoded)
-        ? Effect.succeed<Emission>({ stream: names.event("document.submitted"), fields: encoded.value })
-        : Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
-    }),
-  failureEvent: () => undefined
-})
+  options: IntakeStageOptions
+): StageDefinition<ReadonlyArray<Buffer>, RedisClient> => {
+  const rejected = (fields: ReadonlyArray<Buffer>, header: Omit<RejectionHeader, "rejectedAt">): Emission => {
+    options.metrics.intakeRejected.inc({ reason: header.code })
+    return { stream: names.rejected, fields: rejectedEntryFields({ ...header, rejectedAt: Date.now() }, fields) }
+  }
+
+  const submitted = (accepted: AcceptedIntake, entryId: string, version: number) => {
+    const { documentId, correlationId, submission } = accepted
+    const now = Date.now()
+    const encoded = encodeEventFields({
+      type: "document.submitted",
+      document_id: documentId,
+      version,
+      correlation_id: correlationId,
+      causation_id: `${names.intake}/${entryId}`,
+      occurred_at: now,
+      submitted_at: now,
+      data: { submission, artifacts: {}, facts: {} }
+    })
+    return Exit.isSuccess(encoded)
+      ? Effect.succeed<Emission>({ stream: names.event("document.submitted"), fields: encoded.value })
+      : Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
+  }
+
+  return {
+    name: "intake",
+    inputStream: names.intake,
+    binary: true,
+    decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
+    workKey: (_fields, entryId) => `entry:${entryId}`,
+    process: (fields, { entryId }) =>
+      Effect.suspend(() => {
+        const accepted = validateIntake(entryId, fields, { maxMetadataBytes: options.maxMetadataBytes })
+        if (Exit.isFailure(accepted)) {
+          const reason = accepted.cause.reasons.find((r) => r._tag === "Fail")
+          const { code, message }: Rejection = reason && "error" in reason
+            ? reason.error
+            : { code: "invalid_field", message: "invalid entry" }
+          return Effect.succeed(rejected(fields, { code, message, intakeId: entryId }))
+        }
+        const { documentId, submission } = accepted.value
+        return recordSubmission({
+          prefix: names.prefix,
+          documentId,
+          entryId,
+          sha256: submission.sha256,
+          processingVersion: options.processingVersion,
+          ttlSeconds: options.doneTtlSeconds
+        }).pipe(
+          Effect.mapError((error) => new StageFailure({ message: `cannot record the submission: ${error.message}`, retryable: true })),
+          Effect.flatMap((outcome) =>
+            outcome.kind === "version"
+              ? submitted(accepted.value, entryId, outcome.version)
+              : Effect.succeed(rejected(fields, {
+                code: "duplicate_document",
+                message: `document_id ${JSON.stringify(documentId)} was already submitted with the same sha256 by intake entry ` +
+                  `${outcome.intakeId} (version ${outcome.version}); nothing is processed again (to re-run it, use lexstream replay)`,
+                intakeId: entryId,
+                extra: [["document_id", documentId], ["duplicate_of", outcome.intakeId], ["version", String(outcome.version)]]
+              }))
+          )
+        )
+      }),
+    failureEvent: () => undefined
+  }
+}

@@ -40,8 +40,9 @@ export const pipelineStages = <R = never>(
       return intakeStage(names, {
         processingVersion: config.processingVersion,
         maxMetadataBytes: config.maxMetadataBytes,
+        doneTtlSeconds: config.doneTtlSeconds,
         metrics
-      }) as AnyStage<R>
+      }) as AnyStage<R> // its RedisClient is among the services every stage runs with
     }
     const flow = STAGE_FLOW[name]
     return eventStage<R>({

@@ -2,6 +2,7 @@ import { Effect, Layer } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
+import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { OcrEngine } from "../../ocr/engine.ts"
 import { extractTextCached } from "../../ocr/extract.ts"
 import { TesseractEngine } from "../../ocr/tesseract.ts"
@@ -21,7 +22,7 @@ export const ocrFacts = (extracted: ExtractedText) => {
     pages: extracted.pages.length,
     mediaType: extracted.mediaType,
     ocrMethods,
-    /** Mean page confidence over all pages (a text layer or plain text counts as 1). */
+    /** Mean page confidence over all pages (a text layer, plain text or a blank page counts as 1). */
     ocrConfidence: Math.round(mean * 1000) / 1000
   }
 }
@@ -43,6 +44,7 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
     const extracted = yield* extractTextCached(bytes, {
       maxPages: config.maxPages,
       concurrency: config.ocrConcurrency,
+      pixels: { maxImagePixels: config.maxImagePixels, ocrMaxPixels: config.ocrMaxPixels },
       hints: { contentType: submission.contentType, filename: submission.filename }
     })
     const ref = yield* blobs.putJson(extracted)
@@ -62,6 +64,7 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
 
 /**
  * What ocrWork needs beyond the shared services (AppConfig, Metrics, BlobStore, Cache): document
- * sources and the OCR engine (Tesseract workers, stopped when the worker's scope closes).
+ * sources, the OCR engine (Tesseract workers, stopped when the worker's scope closes) and the
+ * process's bitmap permits (as many as the engine has workers).
  */
-export const ocrLayer = Layer.mergeAll(DocumentSources.layer, TesseractEngine)
+export const ocrLayer = Layer.mergeAll(DocumentSources.layer, TesseractEngine, bitmapPermitsLayer)

@@ -21,7 +21,9 @@ export const projectLockKey = (keyPrefix: string, project: string): string =>
 
 /**
  * Another document of the project is being resolved (milliseconds of work): poll for the lock
- * rather than fail the entry, for at most a lock lifetime; past that the engine's retry takes over.
+ * rather than fail the entry. A live holder releases it in milliseconds; a holder that died keeps
+ * it until its TTL runs out, so the wait covers two lifetimes: a dead holder costs a wait, never a
+ * failed attempt. Past that the engine's retry takes over.
  */
 const lockWait = Schedule.spaced("20 millis").pipe(Schedule.jittered)
 
@@ -47,7 +49,7 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
         return resolution
       })
     ).pipe(
-      Effect.retry({ while: (error) => error._tag === "LockBusy", schedule: lockWait.pipe(Schedule.upTo({ duration: config.lockTtlMs })) }),
+      Effect.retry({ while: (error) => error._tag === "LockBusy", schedule: lockWait.pipe(Schedule.upTo({ duration: 2 * config.lockTtlMs + 1_000 })) }),
       Effect.mapError((error) => {
         switch (error._tag) {
           case "LockBusy":
