@@ -5,6 +5,7 @@ import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
 import { streamNames } from "../events/streams.ts"
 import { RedisClient } from "../services/redis.ts"
+import { submissionKey } from "../stages/submission-record.ts"
 import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedOrFailedDocuments } from "./archive.ts"
 import { usedVersionStages } from "./redis-state.ts"
 
@@ -20,7 +21,8 @@ import { usedVersionStages } from "./redis-state.ts"
  * not double work. A document counts as tracked when any of these exists in Redis:
  *   - a done-marker of any stage for its (document, version): the engine's own dedupe record;
  *   - its latest archived event's entry, still in its stream (e.g. waiting for the next stage);
- *   - the marker of an earlier reconcile of that (document, version), set with its resubmission.
+ *   - the marker of an earlier reconcile of that (document, version), set with its resubmission;
+ *   - the document's intake record (intake would take a resubmission as a duplicate or a new version).
  * A resubmission keeps the document's version, so should it ever meet a surviving entry of the
  * same run, the engine's done-markers still let only one through each stage.
  */
@@ -133,6 +135,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
         if (event !== undefined) pipeline.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1)
         else pipeline.echo("")
+        pipeline.exists(submissionKey(names.prefix, row.id))
       }
       return pipeline.exec()
     })
@@ -143,8 +146,9 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     rows.forEach((row, index) => {
       const version = versionOf(row)
       const event: ArchivedEvent | undefined = latest.get(row.id)
-      const earlier = probes?.[index * 2]?.[1]
-      const entry = probes?.[index * 2 + 1]
+      const earlier = probes?.[index * 3]?.[1]
+      const entry = probes?.[index * 3 + 1]
+      const intakeRecord = probes?.[index * 3 + 2]?.[1]
       const stages = markers[index]!
       if (typeof earlier === "string") {
         tracked.push({ documentId: row.id, version, reason: `already resubmitted by reconcile (${earlier})` })
@@ -158,6 +162,11 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
       }
       if (event !== undefined && entry !== undefined && !entry[0] && Array.isArray(entry[1]) && entry[1].length > 0) {
         tracked.push({ documentId: row.id, version, reason: `its latest event ${event.stream}/${event.entryId} is still in Redis` })
+        return
+      }
+      if (intakeRecord === 1) {
+        // Intake would take a resubmission as a duplicate (same sha256) or as the next version.
+        tracked.push({ documentId: row.id, version, reason: "Redis still has its intake record; to run it again, use lexstream replay" })
         return
       }
       const submission = event?.data.submission
