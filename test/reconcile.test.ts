@@ -4,6 +4,7 @@ import { Database } from "../src/db/database.ts"
 import { decodeEventFields, type PipelineEvent } from "../src/events/event.ts"
 import { streamNames } from "../src/events/streams.ts"
 import { reconcileDocuments } from "../src/replay/reconcile.ts"
+import { submissionKey } from "../src/stages/submission-record.ts"
 import { submittedFields } from "./support/events.ts"
 import { readAll, startWorker, testRedis, waitFor } from "./support/harness.ts"
 import { archiveEvent, freshDatabase, insertDocument, pipelineEvent, readModelRuntime, runCli } from "./support/read-models.ts"
@@ -14,7 +15,7 @@ const names = streamNames(prefix)
 const databaseUrl = await freshDatabase()
 const runtime = readModelRuntime({ keyPrefix: prefix, databaseUrl, processingVersion: 1 })
 const db = await runtime.runPromise(Effect.gen(function*() { return (yield* Database).db }))
-const reconcile = (dryRun = false) => runtime.runPromise(reconcileDocuments({ dryRun }))
+const reconcile = (dryRun = false, allFailed = false) => runtime.runPromise(reconcileDocuments({ dryRun, allFailed }))
 
 /** Documents in every state, as the projector left them before Redis lost its data. */
 const seed = async () => {
@@ -44,6 +45,9 @@ describe("lexstream reconcile", () => {
     const report = await reconcile()
     expect(report.unfinished).toBe(3)
     expect(report.failed).toEqual([])
+    // Its failure predates the retryable flag: not known to be transient, so only --all-failed takes it.
+    expect(report.leftFailed).toEqual([{ documentId: "rc-failed", version: 1, reason: expect.stringMatching(/not known to be a transient failure .*--all-failed.*corrupt PDF/) }])
+    expect((await reconcile(true, true)).resubmitted.map((d) => d.documentId)).toContain("rc-failed")
     expect(report.resubmitted.map((d) => [d.documentId, d.via, d.version]).sort()).toEqual([
       ["rc-busy", "intake", 1],
       ["rc-replayed", "document.submitted", 3],
@@ -105,9 +109,15 @@ describe("lexstream reconcile", () => {
     await archiveEvent(db, prefix, pipelineEvent({ type: "document.submitted", document_id: "rc-pending" }), liveId)
     const intakeBefore = await redis.xlen(names.intake)
 
+    // Failed for a transient reason, but Redis never lost its data: intake still knows the document.
+    await insertDocument(db, { id: "rc-remembered", status: "failed", error: "graph: artifact missing", failureRetryable: true })
+    await redis.hset(submissionKey(prefix, "rc-remembered"), "version", "1", "sha256", "ab".repeat(32), "intake_id", "1-1")
+
     const report = await reconcile()
     const reasons = Object.fromEntries(report.tracked.map((d) => [d.documentId, d.reason]))
     expect(reasons["rc-marked"]).toMatch(/done-markers for clean/)
+    expect(reasons["rc-remembered"]).toMatch(/Redis still has its intake record; to run it again, use lexstream replay/)
+    expect(report.resubmitted.map((d) => d.documentId)).not.toContain("rc-remembered")
     expect(reasons["rc-pending"]).toMatch(new RegExp(`latest event .*/${liveId} is still in Redis`))
     expect(report.resubmitted.map((d) => d.documentId)).not.toContain("rc-marked")
     expect(report.resubmitted.map((d) => d.documentId)).not.toContain("rc-pending")
@@ -128,7 +138,8 @@ describe("lexstream reconcile", () => {
     const dry = await runCli(["reconcile", "--dry-run"], env)
     expect(dry.code, dry.stderr).toBe(0)
     const lines = dry.stdout.trim().split("\n")
-    expect(lines[0]).toMatch(/^dry run \(nothing written\): \d+ unfinished document\(s\) in Postgres; would resubmit 1, still tracked by Redis \d+, failed 1$/)
+    expect(lines[0]).toMatch(/^dry run \(nothing written\): \d+ unfinished and \d+ failed document\(s\) to retry in Postgres; would resubmit 1, still tracked by Redis \d+, could not resubmit 1; left failed 1$/)
+    expect(lines).toContainEqual(expect.stringMatching(/^  left failed rc-failed v1: not known to be a transient failure/))
     expect(lines).toContain(`  resubmitted rc-cli v1 (processing) via intake: ${names.intake}`)
     expect(lines).toContainEqual(expect.stringMatching(/^  left alone  rc-marked v2: Redis has done-markers for clean$/))
     expect(lines).toContainEqual(expect.stringMatching(/^  FAILED      rc-bad-source v1: intake would reject it/))

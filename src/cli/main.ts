@@ -2,11 +2,9 @@ import { NodeServices } from "@effect/platform-node"
 import { Console, Effect, Exit, Fiber, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { STAGE_NAMES, type StageName } from "../events/streams.ts"
-import { runWorker } from "../engine/worker.ts"
 import { liveLayer } from "../layers.ts"
 import { liveWorks } from "../stages/live-works.ts"
 import { isStageName } from "../stages/pipeline.ts"
-import { runProjectorProcess } from "../projector/process.ts"
 import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { diffCommand } from "./diff.ts"
@@ -19,6 +17,7 @@ import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 import { statusCommand } from "./status.ts"
 import { topCommand } from "./top.ts"
+import { runWorkerProcess } from "./worker.ts"
 
 const parseStages = (value: string): Effect.Effect<ReadonlyArray<StageName>, string> => {
   const requested = value === "all" ? [...STAGE_NAMES] : value.split(",").map((s) => s.trim()).filter(Boolean)
@@ -43,10 +42,9 @@ const worker = Command.make(
   },
   Effect.fn(function*({ stages, projector, trimInterval }) {
     const selected = yield* parseStages(stages)
-    const projection = runProjectorProcess({ stop: shutdownRequested, http: false, trimIntervalMs: trimInterval * 1000 })
-    yield* Effect.all([runWorker({ stages: selected, stop: shutdownRequested, works: liveWorks }), ...(projector ? [projection] : [])], {
-      concurrency: "unbounded",
-      discard: true
+    yield* runWorkerProcess({
+      stages: selected,
+      projector: projector ? { stop: shutdownRequested, http: false, trimIntervalMs: trimInterval * 1000 } : undefined
     })
   })
 ).pipe(Command.withDescription("Run pipeline stages as consumer-group members until SIGTERM/SIGINT"))

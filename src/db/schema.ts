@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm"
 import {
   bigserial,
+  boolean,
   customType,
   index,
   integer,
@@ -36,6 +37,8 @@ export const documents = pgTable("documents", {
   sha256: text("sha256"),
   correlationId: text("correlation_id").notNull(),
   error: text("error"),
+  /** For a failed document: whether its final failure was transient (reconcile resubmits it); null if unknown. */
+  failureRetryable: boolean("failure_retryable"),
   submittedAt: timestamptz("submitted_at").notNull(),
   updatedAt: timestamptz("updated_at").notNull(),
   completedAt: timestamptz("completed_at")
@@ -133,6 +136,8 @@ export const processingTasks = pgTable("processing_tasks", {
   error: text("error")
 }, (t) => [
   uniqueIndex("processing_tasks_attempt").on(t.inputEntry, t.stage, t.attempt),
+  // A stage completes a (document, version) once, however many outputs for it were projected.
+  uniqueIndex("processing_tasks_completed_once").on(t.documentId, t.version, t.stage).where(sql`status = 'completed'`),
   index("processing_tasks_document").on(t.documentId, t.version)
 ])
 

@@ -80,7 +80,13 @@ export const FailedData = Schema.Struct({
   inputId: Schema.String,
   submission: Schema.optionalKey(Submission),
   /** The consumer that parked the entry. */
-  consumer: Schema.optionalKey(Schema.String)
+  consumer: Schema.optionalKey(Schema.String),
+  /**
+   * Whether the final failure was transient: the entry ran out of deliveries on errors worth
+   * retrying (a blob missing, Redis or a source unreachable, a timeout), as opposed to a bad
+   * document or input. `lexstream reconcile` resubmits these. Absent in events from before the flag.
+   */
+  retryable: Schema.optionalKey(Schema.Boolean)
 })
 export type FailedData = typeof FailedData.Type
 

@@ -76,7 +76,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
   const categoryOf = (row: DocumentRow) => categories.get(`${row.id}\u0000${row.version}`)?.category ?? null
 
   const complete = updates.filter((update) => update.hasSubmission).map((update) => ({ ...update.row, category: categoryOf(update.row) }))
-  for (const slice of slices(complete, 15)) {
+  for (const slice of slices(complete, 16)) {
     await tx.insert(documents).values(slice).onConflictDoUpdate({
       target: documents.id,
       set: {
@@ -92,6 +92,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
         sha256: excluded("sha256"),
         correlationId: excluded("correlation_id"),
         error: excluded("error"),
+        failureRetryable: excluded("failure_retryable"),
         submittedAt: excluded("submitted_at"),
         updatedAt: excluded("updated_at"),
         completedAt: excluded("completed_at")
@@ -108,6 +109,7 @@ const writeDocuments = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
       category: sql`CASE WHEN ${row.version} = ${documents.version} THEN ${documents.category} ELSE NULL END`,
       correlationId: row.correlationId,
       error: row.error,
+      failureRetryable: row.failureRetryable,
       updatedAt: row.updatedAt,
       completedAt: row.completedAt
     }).where(and(
@@ -225,13 +227,40 @@ const writeRelationships = async (tx: Db, rows: ReadonlyArray<RelationshipRow>) 
   for (const slice of slices(rows, 9)) await tx.insert(relationships).values(slice).onConflictDoNothing()
 }
 
-const writeTasks = async (tx: Db, rows: ReadonlyArray<TaskRow>) => {
-  // One row per (input entry, stage, attempt): a redelivered event adds nothing.
-  for (const slice of slices(rows, 12)) await tx.insert(processingTasks).values(slice).onConflictDoNothing()
+/** A completed attempt not recorded because its (document, version, stage) already had one. */
+export interface RepeatedCompletion {
+  readonly documentId: string
+  readonly version: number
+  readonly stage: string
+  readonly inputEntry: string
 }
 
-/** Writes every row of `plans` (in batch order) through `tx`. */
-export const applyPlans = async (tx: Db, plans: ReadonlyArray<EntryPlan>): Promise<void> => {
+const taskKey = (row: { readonly inputEntry: string; readonly stage: string; readonly attempt: number }) =>
+  `${row.inputEntry}\u0000${row.stage}\u0000${row.attempt}`
+
+/**
+ * One row per attempt, keyed by (input entry, stage, attempt): a redelivered event adds nothing. A
+ * (document, version, stage) is completed once: the first completion wins, in batch order and across
+ * batches, and a later output for it (e.g. one run before Redis lost its data and one after) is
+ * returned to be reported instead of becoming a second "completed" row.
+ */
+const writeTasks = async (tx: Db, rows: ReadonlyArray<TaskRow>): Promise<Array<RepeatedCompletion>> => {
+  const repeated: Array<RepeatedCompletion> = []
+  for (const slice of slices(rows, 12)) {
+    const written = await tx.insert(processingTasks).values(slice).onConflictDoNothing()
+      .returning({ inputEntry: processingTasks.inputEntry, stage: processingTasks.stage, attempt: processingTasks.attempt })
+    const writtenKeys = new Set(written.map(taskKey))
+    for (const row of slice) {
+      if (row.status === "completed" && !writtenKeys.has(taskKey(row))) {
+        repeated.push({ documentId: row.documentId, version: row.version, stage: row.stage, inputEntry: row.inputEntry })
+      }
+    }
+  }
+  return repeated
+}
+
+/** Writes every row of `plans` (in batch order) through `tx`; returns the completions not recorded twice. */
+export const applyPlans = async (tx: Db, plans: ReadonlyArray<EntryPlan>): Promise<Array<RepeatedCompletion>> => {
   await writeDocuments(tx, plans)
   await writeTexts(tx, plans.flatMap((plan) => (plan.text ? [plan.text] : [])))
   await writeChunks(tx, plans.flatMap((plan) => (plan.chunks ? [plan.chunks] : [])))
@@ -239,5 +268,5 @@ export const applyPlans = async (tx: Db, plans: ReadonlyArray<EntryPlan>): Promi
   await writeMentions(tx, plans.flatMap((plan) => plan.resolvedMentions ?? []), true)
   await writeCanonicals(tx, plans.flatMap((plan) => plan.canonicals ?? []))
   await writeRelationships(tx, plans.flatMap((plan) => plan.relationships ?? []))
-  await writeTasks(tx, plans.flatMap((plan) => (plan.task ? [plan.task] : [])))
+  return writeTasks(tx, plans.flatMap((plan) => (plan.task ? [plan.task] : [])))
 }

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { Database } from "../db/database.ts"
-import { applyPlans } from "./apply.ts"
+import { applyPlans, type RepeatedCompletion } from "./apply.ts"
 import { archiveEntries, entryKey } from "./archive.ts"
 import { copyBlobs, loadBatchBlobs } from "./blobs.ts"
 import type { ProjectedEntry } from "./entry.ts"
@@ -14,6 +14,8 @@ export interface BatchOutcome {
   readonly duplicates: ReadonlyArray<ProjectedEntry>
   /** Artifacts that could not be read, per entry: their read models were skipped. */
   readonly warnings: ReadonlyArray<{ readonly entry: ProjectedEntry; readonly warnings: ReadonlyArray<string> }>
+  /** Outputs of a (document, version, stage) that had already completed: no second task row. */
+  readonly repeatedCompletions: ReadonlyArray<RepeatedCompletion>
 }
 
 /** Causal order as far as it can be known: by occurred_at, then by stream entry id. */
@@ -35,17 +37,18 @@ export const projectBatch = (entries: ReadonlyArray<ProjectedEntry>) =>
     const ordered = [...entries].sort(byOccurrence)
     const blobs = yield* loadBatchBlobs(ordered)
     const plans = ordered.map((entry) => ({ entry, plan: planEntry(entry, blobs.lookup) }))
-    const fresh = yield* database.use("projector.batch", () =>
+    const { fresh, repeatedCompletions } = yield* database.use("projector.batch", () =>
       inTransaction(database, async (tx) => {
         const fresh = await archiveEntries(tx, ordered)
         await copyBlobs(tx, blobs.toCopy)
-        await applyPlans(tx, plans.filter(({ entry }) => fresh.has(entryKey(entry.stream, entry.entryId))).map(({ plan }) => plan))
-        return fresh
+        const repeatedCompletions = await applyPlans(tx, plans.filter(({ entry }) => fresh.has(entryKey(entry.stream, entry.entryId))).map(({ plan }) => plan))
+        return { fresh, repeatedCompletions }
       }))
     const isFresh = (entry: ProjectedEntry) => fresh.has(entryKey(entry.stream, entry.entryId))
     return {
       projected: ordered.filter(isFresh),
       duplicates: ordered.filter((entry) => !isFresh(entry)),
-      warnings: plans.filter(({ entry, plan }) => isFresh(entry) && plan.warnings.length > 0).map(({ entry, plan }) => ({ entry, warnings: plan.warnings }))
+      warnings: plans.filter(({ entry, plan }) => isFresh(entry) && plan.warnings.length > 0).map(({ entry, plan }) => ({ entry, warnings: plan.warnings })),
+      repeatedCompletions
     } satisfies BatchOutcome
   })

@@ -1,4 +1,5 @@
-import { Deferred, Effect, Schedule } from "effect"
+import { Deferred, Effect, type Layer, Schedule } from "effect"
+import type { AppConfig } from "../config.ts"
 import { Database, DatabaseError } from "../db/database.ts"
 import { type ProjectorOptions, runProjector } from "./projector-stage.ts"
 
@@ -9,10 +10,11 @@ const startupRetry = Schedule.min([Schedule.exponential("200 millis"), Schedule.
  * The projector as a long-running process: opens the database (DATABASE_URL, or PGlite in the data
  * folder), migrating it, and runs until `stop`. If the database is unreachable at start it keeps
  * trying (logging why) instead of exiting; once running, outages are ridden out batch by batch.
+ * `database`: an already open one to share (embedded PGlite allows one instance per folder).
  */
-export const runProjectorProcess = (options: ProjectorOptions) =>
+export const runProjectorProcess = (options: ProjectorOptions, database: Layer.Layer<Database, DatabaseError, AppConfig> = Database.layer) =>
   runProjector(options).pipe(
-    Effect.provide(Database.layer),
+    Effect.provide(database),
     Effect.tapError((error) =>
       error instanceof DatabaseError
         ? Effect.logWarning("database unavailable; the projector will retry", { operation: error.operation, error: error.message })

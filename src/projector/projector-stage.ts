@@ -153,6 +153,9 @@ export const runProjector = (options: ProjectorOptions) =>
         for (const { entry, warnings } of outcome.warnings) {
           yield* Effect.logWarning("read model skipped: artifact unavailable", { stream: entry.stream, entryId: entry.entryId, warnings }).pipe(log)
         }
+        for (const repeated of outcome.repeatedCompletions) {
+          yield* Effect.logWarning("a stage completed again for the same document and version; its first completion stays the task row", repeated).pipe(log)
+        }
         const latest = Math.max(...outcome.projected.map((entry) => entry.archive.occurredAt.getTime()), lastProjectedAt ?? 0)
         if (latest > 0) lastProjectedAt = latest
       })

@@ -165,6 +165,7 @@ const documentUpdate = (event: PipelineEvent | FailedEvent): DocumentUpdate => {
     sha256: text(submission?.sha256),
     correlationId: pgSafeText(event.correlation_id),
     error: failed ? pgSafeText(event.data.reason) : null,
+    failureRetryable: failed ? (event.data.retryable ?? null) : null,
     submittedAt: new Date(event.submitted_at),
     updatedAt: at,
     completedAt: event.type === "document.completed" ? at : null

@@ -171,11 +171,11 @@ export const selectDocuments = (selection: DocumentSelection) =>
     return rows.map((row) => row.id)
   })
 
-/** Documents Postgres shows as not finished yet, oldest first. */
-export const unfinishedDocuments = () =>
+/** Documents Postgres shows as not finished yet, or failed, oldest first: what reconcile looks at. */
+export const unfinishedOrFailedDocuments = () =>
   Effect.gen(function*() {
     const { use } = yield* Database
     return yield* use("documents.unfinished", (db) =>
-      db.select().from(documents).where(inArray(documents.status, ["submitted", "processing"]))
+      db.select().from(documents).where(inArray(documents.status, ["submitted", "processing", "failed"]))
         .orderBy(documents.submittedAt, documents.id))
   })

@@ -5,18 +5,24 @@ import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
 import { streamNames } from "../events/streams.ts"
 import { RedisClient } from "../services/redis.ts"
-import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedDocuments } from "./archive.ts"
+import { submissionKey } from "../stages/submission-record.ts"
+import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedOrFailedDocuments } from "./archive.ts"
 import { usedVersionStages } from "./redis-state.ts"
 
 /**
  * Reconcile: after Redis has lost its data, put every document Postgres shows as unfinished
- * (submitted or processing) back into the pipeline, under the same id and version.
+ * (submitted or processing) back into the pipeline, under the same id and version; and every failed
+ * one whose final failure was transient (document.failed said `retryable`: it ran out of deliveries
+ * on errors such as a blob lost with Redis), or with `allFailed` every failed one. A permanent
+ * failure (a corrupt PDF) stays failed and is listed, as is a failure recorded before the flag
+ * existed (unknown: only `allFailed` resubmits it).
  *
  * Documents Redis still tracks are left alone, so running it while Redis is healthy (or twice) does
  * not double work. A document counts as tracked when any of these exists in Redis:
  *   - a done-marker of any stage for its (document, version): the engine's own dedupe record;
  *   - its latest archived event's entry, still in its stream (e.g. waiting for the next stage);
- *   - the marker of an earlier reconcile of that (document, version), set with its resubmission.
+ *   - the marker of an earlier reconcile of that (document, version), set with its resubmission;
+ *   - the document's intake record (intake would take a resubmission as a duplicate or a new version).
  * A resubmission keeps the document's version, so should it ever meet a surviving entry of the
  * same run, the engine's done-markers still let only one through each stage.
  */
@@ -24,7 +30,7 @@ import { usedVersionStages } from "./redis-state.ts"
 export interface ResubmittedDocument {
   readonly documentId: string
   readonly version: number
-  /** What Postgres showed: submitted or processing. */
+  /** What Postgres showed: submitted, processing or failed. */
   readonly status: string
   /** `intake` (the public contract), or `document.submitted` for a version intake would not assign. */
   readonly via: "intake" | "document.submitted"
@@ -44,11 +50,15 @@ export interface ReconcileReport {
   readonly dryRun: boolean
   /** Unfinished documents Postgres shows. */
   readonly unfinished: number
+  /** Failed documents taken too: transient failures, or every one with `allFailed`. */
+  readonly failedToRetry: number
   readonly resubmitted: ReadonlyArray<ResubmittedDocument>
   /** Still tracked by Redis: nothing to do. */
   readonly tracked: ReadonlyArray<LeftDocument>
   /** Could not be resubmitted (the reason says why); everything else about them is unchanged. */
   readonly failed: ReadonlyArray<LeftDocument>
+  /** Failed documents left failed: a permanent failure, or one not known to be transient. */
+  readonly leftFailed: ReadonlyArray<LeftDocument>
 }
 
 /**
@@ -93,7 +103,12 @@ const failureMessage = <E>(exit: Exit.Exit<unknown, E>, describe: (error: E) => 
   return reason && "error" in reason ? describe(reason.error) : "invalid"
 }
 
-export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefined } = {}) =>
+const leftFailedReason = (row: DocumentRow) =>
+  row.failureRetryable === false
+    ? `permanent failure: ${row.error ?? "no reason recorded"}`
+    : `not known to be a transient failure (recorded before lexstream said so; --all-failed resubmits it): ${row.error ?? "no reason recorded"}`
+
+export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefined; readonly allFailed?: boolean | undefined } = {}) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const redis = yield* RedisClient
@@ -101,7 +116,11 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`
     const dryRun = options.dryRun === true
 
-    const rows = yield* unfinishedDocuments()
+    const candidates = yield* unfinishedOrFailedDocuments()
+    const takes = (row: DocumentRow) => row.status !== "failed" || options.allFailed === true || row.failureRetryable === true
+    const rows = candidates.filter(takes)
+    const leftFailed = candidates.filter((row) => !takes(row))
+      .map((row): LeftDocument => ({ documentId: row.id, version: row.version, reason: leftFailedReason(row) }))
     const ids = rows.map((row) => row.id)
     const known = yield* knownVersions(ids)
     const latest = yield* latestArchivedEvents(ids)
@@ -116,6 +135,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
         if (event !== undefined) pipeline.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1)
         else pipeline.echo("")
+        pipeline.exists(submissionKey(names.prefix, row.id))
       }
       return pipeline.exec()
     })
@@ -126,19 +146,27 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     rows.forEach((row, index) => {
       const version = versionOf(row)
       const event: ArchivedEvent | undefined = latest.get(row.id)
-      const earlier = probes?.[index * 2]?.[1]
-      const entry = probes?.[index * 2 + 1]
+      const earlier = probes?.[index * 3]?.[1]
+      const entry = probes?.[index * 3 + 1]
+      const intakeRecord = probes?.[index * 3 + 2]?.[1]
       const stages = markers[index]!
       if (typeof earlier === "string") {
         tracked.push({ documentId: row.id, version, reason: `already resubmitted by reconcile (${earlier})` })
         return
       }
       if (stages.length > 0) {
-        tracked.push({ documentId: row.id, version, reason: `Redis has done-markers for ${stages.join(", ")}` })
+        // Those stages would drop a resubmission of this version: a failed document needs a new one.
+        const hint = row.status === "failed" ? "; to run it again while Redis remembers it, use lexstream replay" : ""
+        tracked.push({ documentId: row.id, version, reason: `Redis has done-markers for ${stages.join(", ")}${hint}` })
         return
       }
       if (event !== undefined && entry !== undefined && !entry[0] && Array.isArray(entry[1]) && entry[1].length > 0) {
         tracked.push({ documentId: row.id, version, reason: `its latest event ${event.stream}/${event.entryId} is still in Redis` })
+        return
+      }
+      if (intakeRecord === 1) {
+        // Intake would take a resubmission as a duplicate (same sha256) or as the next version.
+        tracked.push({ documentId: row.id, version, reason: "Redis still has its intake record; to run it again, use lexstream replay" })
         return
       }
       const submission = event?.data.submission
@@ -185,5 +213,6 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
       if (typeof id === "string") resubmitted.push({ ...base, entryId: id })
       else tracked.push({ documentId: item.row.id, version: item.version, reason: "resubmitted by a concurrent reconcile" })
     }
-    return { runId, dryRun, unfinished: rows.length, resubmitted, tracked, failed } satisfies ReconcileReport
+    const failedToRetry = rows.filter((row) => row.status === "failed").length
+    return { runId, dryRun, unfinished: rows.length - failedToRetry, failedToRetry, resubmitted, tracked, failed, leftFailed } satisfies ReconcileReport
   })

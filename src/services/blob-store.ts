@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
+import { DurableBlobs, type DurableBlobsError, type DurableBlobsShape } from "./durable-blobs.ts"
 import { RedisClient, type RedisError } from "./redis.ts"
 
 export class BlobNotFound extends Schema.TaggedError<BlobNotFound>()("BlobNotFound", { ref: Schema.String }) {}
@@ -19,67 +20,97 @@ export const blobRefOf = (bytes: Uint8Array): BlobRef => `sha256:${createHash("s
 
 export interface BlobStoreShape {
   readonly put: (bytes: Uint8Array) => Effect.Effect<BlobRef, RedisError>
-  readonly get: (ref: BlobRef) => Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | RedisError>
+  /** DurableBlobsError: Redis does not have it and the durable tier could not be read (retry later). */
+  readonly get: (ref: BlobRef) => Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
   readonly putJson: (value: unknown) => Effect.Effect<BlobRef, RedisError>
-  readonly getJson: (ref: BlobRef) => Effect.Effect<unknown, BlobNotFound | BlobCorrupt | RedisError>
-  readonly has: (ref: BlobRef) => Effect.Effect<boolean, RedisError>
+  readonly getJson: (ref: BlobRef) => Effect.Effect<unknown, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
+  readonly has: (ref: BlobRef) => Effect.Effect<boolean, DurableBlobsError | RedisError>
 }
 
 /**
  * Content-addressed storage for large payloads (text, chunk lists, mentions) that events reference
  * instead of carrying inline. Writing the same content twice is one key, so replays cost nothing.
+ *
+ * Reads go to Redis first and, with a durable tier (layerWithDurableTier), then to the copies that
+ * outlive Redis: a blob Redis lost is read from there, its hash checked like any other read, and
+ * written back to Redis so the next reader finds it there.
  */
 export class BlobStore extends Context.Service<BlobStore, BlobStoreShape>()("lexstream/BlobStore") {
-  static readonly layer = Layer.effect(
+  /** Redis only: a blob Redis does not have is BlobNotFound. */
+  static readonly layer = Layer.effect(BlobStore, Effect.suspend(() => makeBlobStore(Option.none())))
+
+  /** Redis, then the DurableBlobs tier the composition root provides. */
+  static readonly layerWithDurableTier = Layer.effect(
     BlobStore,
     Effect.gen(function*() {
-      const { use } = yield* RedisClient
-      const config = yield* AppConfig
-      const names = streamNames(config.keyPrefix)
-      const keyOf = (ref: BlobRef) => {
-        const match = REF.exec(ref)
-        return match ? Option.some(names.blobKey(match[1]!)) : Option.none()
-      }
-
-      const put = (bytes: Uint8Array) => {
-        const ref = blobRefOf(bytes)
-        const key = names.blobKey(ref.slice(7))
-        // NX: content-addressed, so an existing value is already the same bytes.
-        return use("blob.put", (redis) => redis.set(key, Buffer.from(bytes), "NX")).pipe(Effect.as(ref))
-      }
-
-      const get = (ref: BlobRef): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | RedisError> =>
-        Option.match(keyOf(ref), {
-          onNone: () => Effect.fail(new BlobCorrupt({ ref, message: "not a sha256 blob reference" })),
-          onSome: (key) =>
-            use("blob.get", (redis) => redis.getBuffer(key)).pipe(
-              Effect.flatMap((bytes): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt> => {
-                if (bytes === null) return Effect.fail(new BlobNotFound({ ref }))
-                if (blobRefOf(bytes) !== ref) {
-                  return Effect.fail(new BlobCorrupt({ ref, message: "stored bytes do not match their hash" }))
-                }
-                return Effect.succeed(bytes)
-              })
-            )
-        })
-
-      const putJson = (value: unknown) => put(Buffer.from(JSON.stringify(value)))
-      const getJson = (ref: BlobRef) =>
-        get(ref).pipe(
-          Effect.flatMap((bytes) =>
-            Effect.try({
-              try: () => JSON.parse(bytes.toString("utf8")) as unknown,
-              catch: () => new BlobCorrupt({ ref, message: "blob is not JSON" })
-            })
-          )
-        )
-      const has = (ref: BlobRef) =>
-        Option.match(keyOf(ref), {
-          onNone: () => Effect.succeed(false),
-          onSome: (key) => use("blob.has", (redis) => redis.exists(key)).pipe(Effect.map((n) => n === 1))
-        })
-
-      return BlobStore.of({ put, get, putJson, getJson, has })
+      return yield* makeBlobStore(Option.some(yield* DurableBlobs))
     })
   )
 }
+
+const makeBlobStore = (durable: Option.Option<DurableBlobsShape>) =>
+  Effect.gen(function*() {
+    const { use } = yield* RedisClient
+    const config = yield* AppConfig
+    const names = streamNames(config.keyPrefix)
+    const keyOf = (ref: BlobRef) => {
+      const match = REF.exec(ref)
+      return match ? Option.some(names.blobKey(match[1]!)) : Option.none()
+    }
+
+    const put = (bytes: Uint8Array) => {
+      const ref = blobRefOf(bytes)
+      const key = names.blobKey(ref.slice(7))
+      // NX: content-addressed, so an existing value is already the same bytes.
+      return use("blob.put", (redis) => redis.set(key, Buffer.from(bytes), "NX")).pipe(Effect.as(ref))
+    }
+
+    const verified = (ref: BlobRef, bytes: Buffer, where: string): Effect.Effect<Buffer, BlobCorrupt> =>
+      blobRefOf(bytes) === ref
+        ? Effect.succeed(bytes)
+        : Effect.fail(new BlobCorrupt({ ref, message: `bytes stored in ${where} do not match their hash` }))
+
+    const fromDurableTier = (ref: BlobRef, key: string): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError> =>
+      Option.match(durable, {
+        onNone: () => Effect.fail(new BlobNotFound({ ref })),
+        onSome: (tier) =>
+          tier.read(ref).pipe(
+            Effect.flatMap((found): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt> =>
+              Option.isSome(found) ? verified(ref, found.value, tier.name) : Effect.fail(new BlobNotFound({ ref }))
+            ),
+            // Back into Redis, so the stages after this one (and a retry) read it there.
+            Effect.tap((bytes) => use("blob.rewarm", (redis) => redis.set(key, bytes, "NX"))),
+            Effect.tap(() => Effect.logDebug("blob read from the durable tier", { ref, tier: tier.name }))
+          )
+      })
+
+    const get = (ref: BlobRef): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError> =>
+      Option.match(keyOf(ref), {
+        onNone: () => Effect.fail(new BlobCorrupt({ ref, message: "not a sha256 blob reference" })),
+        onSome: (key) =>
+          use("blob.get", (redis) => redis.getBuffer(key)).pipe(
+            Effect.flatMap((bytes) => (bytes === null ? fromDurableTier(ref, key) : verified(ref, bytes, "Redis")))
+          )
+      })
+
+    const putJson = (value: unknown) => put(Buffer.from(JSON.stringify(value)))
+    const getJson = (ref: BlobRef) =>
+      get(ref).pipe(
+        Effect.flatMap((bytes) =>
+          Effect.try({
+            try: () => JSON.parse(bytes.toString("utf8")) as unknown,
+            catch: () => new BlobCorrupt({ ref, message: "blob is not JSON" })
+          })
+        )
+      )
+    const has = (ref: BlobRef): Effect.Effect<boolean, DurableBlobsError | RedisError> =>
+      Option.match(keyOf(ref), {
+        onNone: () => Effect.succeed(false),
+        onSome: (key) =>
+          use("blob.has", (redis) => redis.exists(key)).pipe(
+            Effect.flatMap((n) => (n === 1 || Option.isNone(durable) ? Effect.succeed(n === 1) : durable.value.has(ref)))
+          )
+      })
+
+    return BlobStore.of({ put, get, putJson, getJson, has })
+  })

@@ -57,6 +57,13 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
   const { names } = options
   const inputStream = names.event(options.input)
   const outputStream = names.event(options.output)
+  /**
+   * Entries whose latest attempt here failed for good (a StageFailure with retryable: false), so
+   * their `document.failed` can say the failure was permanent. The engine parks an entry in the
+   * process that ran its last attempt, right after it; anything else it parks for (time-outs,
+   * defects, consumers dying on it) it treats as retryable, and so does the flag.
+   */
+  const permanentlyFailed = new Set<string>()
   return {
     name: options.name,
     inputStream,
@@ -95,7 +102,12 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
             }
           })
         }),
-        Effect.map((fields): Emission => ({ stream: outputStream, fields }))
+        Effect.map((fields): Emission => ({ stream: outputStream, fields })),
+        Effect.tapError((failure) => Effect.sync(() => {
+          if (failure.retryable) permanentlyFailed.delete(context.entryId)
+          else permanentlyFailed.add(context.entryId)
+        })),
+        Effect.tap(() => Effect.sync(() => permanentlyFailed.delete(context.entryId)))
       )
     },
     attemptFailed: (event: PipelineEvent, entry: RawEntry, info: AttemptInfo): Emission => ({
@@ -115,6 +127,9 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
     }),
     failureEvent: (event: PipelineEvent | undefined, entry: RawEntry, info: ParkInfo) => {
       const documentId = event?.document_id ?? rawField(entry, "document_id")
+      // An input that does not decode cannot get better by trying again.
+      const retryable = event !== undefined && !permanentlyFailed.has(entry.id)
+      permanentlyFailed.delete(entry.id)
       if (documentId === undefined) return undefined
       const failed: FailedEvent = {
         type: "document.failed",
@@ -131,6 +146,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
           inputStream,
           inputId: entry.id,
           consumer: info.consumer,
+          retryable,
           ...(event ? { submission: event.data.submission } : {})
         }
       }

@@ -27,6 +27,8 @@ export const startProjector = (options: {
   readonly dataDir?: string
   readonly group?: string
   readonly config?: AppConfigOverrides
+  /** Another Redis than the shared one (a private redis-server the test restarts). */
+  readonly redisUrl?: string
 }): RunningProjector => {
   const stop = Deferred.makeUnsafe<void>()
   const metrics = makeMetrics({ defaultMetrics: false })
@@ -35,7 +37,7 @@ export const startProjector = (options: {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...options.config
   })
-  const layer = servicesLayer(AppConfig.layer({ ...config, redisUrl: REDIS_URL }), Layer.succeed(Metrics, metrics)).pipe(
+  const layer = servicesLayer(AppConfig.layer({ ...config, redisUrl: options.redisUrl ?? REDIS_URL }), Layer.succeed(Metrics, metrics)).pipe(
     Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error"))
   )
   const fiber = Effect.runFork(

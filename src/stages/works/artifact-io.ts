@@ -7,7 +7,7 @@ import type { RedisError } from "../../services/redis.ts"
 /**
  * Reading and writing stage artifacts through the blob store. An artifact that is missing
  * from the event, corrupt, or of the wrong shape cannot fix itself: the entry parks at once with
- * the reason. A blob not (yet) in the store and a Redis fault are retried.
+ * the reason. A blob not (yet) in the store and a Redis or durable-tier fault are retried.
  */
 
 const PageNumber = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))
@@ -51,6 +51,9 @@ export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineE
             // Blobs are written before the event that names them; a miss is a lagging replica or an
             // eviction being repaired, so it is worth another try before the entry parks.
             return new StageFailure({ message: `artifact '${name}' (${ref}) is not in the blob store`, retryable: true })
+          case "DurableBlobsError":
+            // Gone from Redis, and its durable copy could not be read now (database down): retried.
+            return new StageFailure({ message: `artifact '${name}' (${ref}) is not in Redis and the durable blob tier failed: ${error.message}`, retryable: true })
           case "BlobCorrupt":
             return new StageFailure({ message: `artifact '${name}' (${ref}) is corrupt: ${error.message}`, retryable: false })
         }
