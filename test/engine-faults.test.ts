@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { Deferred, Effect, Exit } from "effect"
 import { runStage } from "../src/engine/consumer.ts"
+import { registerScripts } from "../src/engine/scripts.ts"
 import type { StageDefinition } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
@@ -106,6 +107,25 @@ describe("engine under faults", () => {
       return entries.length > 0 && entries
     })
     expect(outputs.map((o) => o.document_id)).toEqual(["doc-after"])
+  })
+
+  it("takes no lock for an entry Redis no longer has pending (a begin that waited across a restart)", async () => {
+    const prefix = newPrefix("begin-gone")
+    const input = `${prefix}in`
+    const scripts = registerScripts(redis)
+    await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
+    const id = String(await redis.xadd(input, "*", "k", "v"))
+    await redis.xreadgroup("GROUP", "g", "c", "COUNT", 10, "STREAMS", input, ">")
+    const keys = (n: string) => [input, `${prefix}done:${n}`, `${prefix}lock:${n}`]
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", id])).toEqual(["OK"])
+    // Redis restarted empty; the reader already recreated the group on the empty stream.
+    await redis.del(input, `${prefix}lock:a`)
+    await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", id])).toEqual(["GONE"])
+    expect(await redis.exists(`${prefix}lock:a`)).toBe(0)
+    // No group at all: gone too, not a script error.
+    await redis.del(input)
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", id])).toEqual(["GONE"])
   })
 
   it("parks the one entry whose output Redis refuses, and hands off its batch-mates", async () => {

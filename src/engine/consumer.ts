@@ -180,7 +180,8 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         deliveries,
         consumer,
         startedAt: Math.round(performance.timeOrigin + item.startedAt),
-        finishedAt: Date.now()
+        // Both ends from the same clock, so a fast attempt never ends before it started.
+        finishedAt: Math.round(performance.timeOrigin + performance.now())
       })
       return record === undefined
         ? Effect.void
@@ -319,6 +320,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
 
         const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, ...keysOf(item) })))
         const busy: Array<WorkItem> = []
+        let gone = 0
         candidates.forEach((item, i) => {
           const result = begun[i]
           if (result === "Ok") {
@@ -326,6 +328,8 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             inFlight.set(item.entry.id, item)
           } else if (result === "Done") {
             toSettle.push({ op: "ack", entryId: item.entry.id, ...keysOf(item) })
+          } else if (result === "Gone") {
+            gone++ // lost with Redis's data: nothing to work on or to ack
           } else {
             busy.push(item) // another worker holds this document-stage; the entry stays pending, reclaimed later
           }
@@ -338,7 +342,8 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           yield* uncountDeliveries(busy)
         }
         count("lock_busy", busy.length)
-        settled(busy.length)
+        count("lost", gone)
+        settled(busy.length + gone)
 
         // Entries are handed off as they finish: a slow document (a long OCR) does not hold back
         // the rest of its batch. One hand-off runs at a time; whatever finishes meanwhile goes in

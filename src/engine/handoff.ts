@@ -5,8 +5,11 @@ import { RedisError } from "../services/redis.ts"
 import type { Scripts } from "./scripts.ts"
 import type { AnyStage, Emission } from "./stage.ts"
 
-/** Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), or locked elsewhere. */
-export type BeginResult = "Ok" | "Done" | "Busy"
+/**
+ * Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), locked elsewhere
+ * (`Busy`), or no longer pending in the group (`Gone`: Redis lost its data since the entry was read).
+ */
+export type BeginResult = "Ok" | "Done" | "Busy" | "Gone"
 
 export interface BeginItem {
   readonly entryId: string
@@ -56,14 +59,16 @@ export const makeHandoff = (
 
   const begin = (items: ReadonlyArray<BeginItem>): Effect.Effect<Array<BeginResult>> => {
     if (items.length === 0) return Effect.succeed([])
-    const keys: Array<string> = []
-    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix]
+    const keys: Array<string> = [stage.inputStream]
+    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix, stage.name]
     for (const item of items) {
       keys.push(item.doneKey, item.lockKey)
       args.push(item.entryId)
     }
     return Effect.tryPromise({ try: () => scripts.begin(keys, args), catch: redisError("begin") }).pipe(
-      Effect.map((replies) => replies.map((reply): BeginResult => (reply === "OK" ? "Ok" : reply.startsWith("D") ? "Done" : "Busy"))),
+      Effect.map((replies) =>
+        replies.map((reply): BeginResult => (reply === "OK" ? "Ok" : reply.startsWith("D") ? "Done" : reply === "GONE" ? "Gone" : "Busy"))
+      ),
       Effect.tapError((error) => Effect.logWarning("begin failed; retrying", error.message)),
       Effect.retry(redisRetry),
       Effect.orDie

@@ -6,28 +6,37 @@ import type { Redis } from "ioredis"
  */
 
 /**
- * Before work: for each entry, is its unit of work already done (return `D<output id>`), or can we
- * take its lock (`OK`), or does another worker hold it (`BUSY`)?
- * KEYS: per entry [doneKey, lockKey]. ARGV: [lockTtlMs, tokenPrefix, entryId1, entryId2, …]; an
- * entry's lock token is `<tokenPrefix>/<entryId>`.
+ * Before work: for each entry, is its unit of work already done (return `D<output id>`), is the
+ * entry gone from the group (`GONE`: Redis lost its data since it was read — a call that waited in
+ * the client's queue across a restart must not take a lock in the emptied Redis), can we take its
+ * lock (`OK`), or does another worker hold it (`BUSY`)?
+ * KEYS: [inputStream, then per entry: doneKey, lockKey]. ARGV: [lockTtlMs, tokenPrefix, group,
+ * entryId1, entryId2, …]; an entry's lock token is `<tokenPrefix>/<entryId>`.
  */
 const BEGIN = `
-local ttl, prefix = ARGV[1], ARGV[2]
+local input = KEYS[1]
+local ttl, prefix, group = ARGV[1], ARGV[2], ARGV[3]
 local out = {}
-for i = 1, #KEYS / 2 do
-  local done = redis.call('GET', KEYS[2 * i - 1])
+for i = 1, (#KEYS - 1) / 2 do
+  local entryId = ARGV[i + 3]
+  local done = redis.call('GET', KEYS[2 * i])
   if done then
     out[i] = 'D' .. done
   else
-    local lock = KEYS[2 * i]
-    local token = prefix .. '/' .. ARGV[i + 2]
-    if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
-      out[i] = 'OK'
-    elseif redis.call('GET', lock) == token then
-      redis.call('PEXPIRE', lock, ttl)
-      out[i] = 'OK'
+    local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
+    if not ok or #rows == 0 then
+      out[i] = 'GONE'
     else
-      out[i] = 'BUSY'
+      local lock = KEYS[2 * i + 1]
+      local token = prefix .. '/' .. entryId
+      if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
+        out[i] = 'OK'
+      elseif redis.call('GET', lock) == token then
+        redis.call('PEXPIRE', lock, ttl)
+        out[i] = 'OK'
+      else
+        out[i] = 'BUSY'
+      end
     end
   end
 end
