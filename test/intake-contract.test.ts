@@ -265,6 +265,7 @@ describe("validateIntake: good shapes", () => {
     ))
     expect(accepted).toStrictEqual({
       documentId: "lease-2024_01.v2:a",
+      producerNamedId: true,
       correlationId: "batch-42/item-7",
       submission: {
         source: "s3://legal-inbox/2024/lease.pdf",

@@ -33,6 +33,8 @@ export interface Rejection {
 
 export interface AcceptedIntake {
   readonly documentId: string
+  /** The producer sent `document_id` (else it is derived from the intake entry id, so never reused). */
+  readonly producerNamedId: boolean
   readonly correlationId: string
   readonly submission: Submission
 }
@@ -190,6 +192,7 @@ const validateFields = (entryId: string, fields: ReadonlyArray<Buffer>, limits: 
   const documentId = accepted.document_id ?? derivedDocumentId(entryId)
   return Exit.succeed({
     documentId,
+    producerNamedId: accepted.document_id !== undefined,
     correlationId: accepted.correlation_id ?? documentId,
     submission: {
       source: accepted.source,

@@ -67,6 +67,8 @@ export const intakeStage = (
           return Effect.succeed(rejected(fields, { code, message, intakeId: entryId }))
         }
         const { documentId, submission } = accepted.value
+        // An id derived from the intake entry names a new document: nothing can have used it.
+        if (!accepted.value.producerNamedId) return submitted(accepted.value, entryId, options.processingVersion)
         return recordSubmission({
           prefix: names.prefix,
           documentId,
