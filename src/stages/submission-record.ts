@@ -22,42 +22,55 @@ export const submissionKey = (prefix: string, documentId: string) => `${prefix}s
 const WORK_STAGES = STAGE_NAMES.filter((stage) => stage !== "intake")
 
 /**
- * KEYS: [record]. ARGV: [entryId, declared sha256 or "", lowest version, ttlSeconds, keyPrefix,
- * documentId, recentEntries, work stages…]. A version some stage already has a done-marker for
- * (a replay got there first) is skipped. Returns `v<version>` or `d<version>@<intake entry>`.
+ * One call records many intake entries (the entries of a batch are recorded together: a round trip
+ * per entry would cost more than the rest of the intake stage).
+ * KEYS: one record per entry. ARGV: [recentEntries, number of work stages, work stages…, then per
+ * entry: entryId, declared sha256 or "", lowest version, ttlSeconds, keyPrefix, documentId].
+ * A version some stage already has a done-marker for (a replay got there first) is skipped.
+ * Returns per entry `v<version>` or `d<version>@<intake entry>`.
  */
 const RECORD = `
-local key = KEYS[1]
-local entry, sha, lowest, ttl, prefix, doc, keep = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
-local recent = redis.call('HGET', key, 'recent') or ''
-for id, outcome in string.gmatch(recent, '([^ =]+)=([^ ]+)') do
-  if id == entry then return outcome end
-end
-local version = tonumber(redis.call('HGET', key, 'version') or '0')
-local outcome
-if version > 0 and sha ~= '' and sha == redis.call('HGET', key, 'sha256') then
-  outcome = 'd' .. version .. '@' .. redis.call('HGET', key, 'intake_id')
-else
-  local next = math.max(version + 1, lowest)
-  for _ = 1, 100 do
-    local used = false
-    for s = 8, #ARGV do
-      if redis.call('EXISTS', prefix .. 'done:' .. ARGV[s] .. ':' .. doc .. ':' .. next) == 1 then used = true break end
-    end
-    if not used then break end
-    next = next + 1
+local keep, nStages = tonumber(ARGV[1]), tonumber(ARGV[2])
+local stages = {}
+for s = 1, nStages do stages[s] = ARGV[2 + s] end
+local function record(key, entry, sha, lowest, ttl, prefix, doc)
+  local recent = redis.call('HGET', key, 'recent') or ''
+  for id, outcome in string.gmatch(recent, '([^ =]+)=([^ ]+)') do
+    if id == entry then return outcome end
   end
-  redis.call('HSET', key, 'version', next, 'sha256', sha, 'intake_id', entry)
-  outcome = 'v' .. next
+  local version = tonumber(redis.call('HGET', key, 'version') or '0')
+  local outcome
+  if version > 0 and sha ~= '' and sha == redis.call('HGET', key, 'sha256') then
+    outcome = 'd' .. version .. '@' .. redis.call('HGET', key, 'intake_id')
+  else
+    local next = math.max(version + 1, lowest)
+    for _ = 1, 100 do
+      local used = false
+      for s = 1, nStages do
+        if redis.call('EXISTS', prefix .. 'done:' .. stages[s] .. ':' .. doc .. ':' .. next) == 1 then used = true break end
+      end
+      if not used then break end
+      next = next + 1
+    end
+    redis.call('HSET', key, 'version', next, 'sha256', sha, 'intake_id', entry)
+    outcome = 'v' .. next
+  end
+  local kept, n = entry .. '=' .. outcome, 1
+  for token in string.gmatch(recent, '%S+') do
+    if n >= keep then break end
+    kept, n = kept .. ' ' .. token, n + 1
+  end
+  redis.call('HSET', key, 'recent', kept)
+  redis.call('EXPIRE', key, ttl)
+  return outcome
 end
-local kept, n = entry .. '=' .. outcome, 1
-for token in string.gmatch(recent, '%S+') do
-  if n >= keep then break end
-  kept, n = kept .. ' ' .. token, n + 1
+local out = {}
+local a = 3 + nStages
+for i = 1, #KEYS do
+  out[i] = record(KEYS[i], ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+  a = a + 6
 end
-redis.call('HSET', key, 'recent', kept)
-redis.call('EXPIRE', key, ttl)
-return outcome
+return out
 `
 
 const parseOutcome = (reply: string): SubmissionOutcome => {
@@ -68,11 +81,43 @@ const parseOutcome = (reply: string): SubmissionOutcome => {
   return { kind: "version", version: Number(reply.slice(1)) }
 }
 
-type RecordCall = (...args: ReadonlyArray<string | number>) => Promise<string>
+type RecordCall = (numberOfKeys: number, ...args: ReadonlyArray<string | number>) => Promise<Array<string>>
 
-const recordCommand = (client: Redis): RecordCall => {
-  if (!("lexRecordSubmission" in client)) client.defineCommand("lexRecordSubmission", { lua: RECORD, numberOfKeys: 1 })
-  return (client as unknown as Record<string, RecordCall>).lexRecordSubmission!.bind(client)
+interface RecordRequest {
+  readonly key: string
+  readonly args: ReadonlyArray<string | number>
+  readonly resolve: (reply: string) => void
+  readonly reject: (error: unknown) => void
+}
+
+const MAX_BATCH = 500
+
+/** Requests made in the same turn of the event loop share one script call. */
+const batchers = new WeakMap<Redis, (request: Omit<RecordRequest, "resolve" | "reject">) => Promise<string>>()
+
+const batcherFor = (client: Redis) => {
+  const existing = batchers.get(client)
+  if (existing) return existing
+  if (!("lexRecordSubmissions" in client)) client.defineCommand("lexRecordSubmissions", { lua: RECORD })
+  const call = (client as unknown as Record<string, RecordCall>).lexRecordSubmissions!.bind(client)
+  let queue: Array<RecordRequest> = []
+  const flush = () => {
+    const batch = queue.splice(0, MAX_BATCH)
+    if (queue.length > 0) setImmediate(flush)
+    const args: Array<string | number> = [RECENT_ENTRIES, WORK_STAGES.length, ...WORK_STAGES]
+    for (const request of batch) args.push(...request.args)
+    call(batch.length, ...batch.map((request) => request.key), ...args).then(
+      (replies) => batch.forEach((request, i) => request.resolve(replies[i]!)),
+      (error) => batch.forEach((request) => request.reject(error))
+    )
+  }
+  const enqueue = (request: Omit<RecordRequest, "resolve" | "reject">) =>
+    new Promise<string>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush)
+      queue.push({ ...request, resolve, reject })
+    })
+  batchers.set(client, enqueue)
+  return enqueue
 }
 
 /** Records intake entry `entryId` as a submission of `documentId` and says what it is. */
@@ -87,16 +132,9 @@ export const recordSubmission = (options: {
   Effect.gen(function*() {
     const redis = yield* RedisClient
     const reply = yield* redis.use("intake.record", (client) =>
-      recordCommand(client)(
-        submissionKey(options.prefix, options.documentId),
-        options.entryId,
-        options.sha256 ?? "",
-        options.processingVersion,
-        options.ttlSeconds,
-        options.prefix,
-        options.documentId,
-        RECENT_ENTRIES,
-        ...WORK_STAGES
-      ))
+      batcherFor(client)({
+        key: submissionKey(options.prefix, options.documentId),
+        args: [options.entryId, options.sha256 ?? "", options.processingVersion, options.ttlSeconds, options.prefix, options.documentId]
+      }))
     return parseOutcome(reply)
   })
