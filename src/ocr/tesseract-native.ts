@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { Duration, Effect, Option, Semaphore } from "effect"
 import type { OcrProvider, PageImage, Recognition } from "./engine.ts"
 import { extractionError } from "./errors.ts"
+import { detectMediaType } from "./media-type.ts"
 
 /**
  * Tesseract as the system's `tesseract` command (Debian's `tesseract-ocr`): one child process per
@@ -96,6 +97,12 @@ const UNREADABLE = /(read image|pixReadMem|image file format|unsupported image)/
 
 /** One page through one `tesseract` process: PNG/JPEG/TIFF on stdin, TSV on stdout; killed if interrupted. */
 const recognizeOnce = (options: NativeTesseractOptions, image: PageImage) =>
+  // Tesseract reads stdin that is not an image as a list of file names to OCR: only images go in.
+  detectMediaType(image.bytes) !== image.mediaType
+    ? Effect.fail(extractionError("unreadable_image", `page ${image.page}: the bytes are not a ${image.mediaType} image`))
+    : spawnTesseract(options, image)
+
+const spawnTesseract = (options: NativeTesseractOptions, image: PageImage) =>
   Effect.callback<Recognition, ReturnType<typeof extractionError>>((resume) => {
     const args = ["stdin", "stdout", "-l", "eng", "--oem", "1", "--psm", "3"]
     if (image.dpi !== undefined) args.push("--dpi", String(image.dpi))
