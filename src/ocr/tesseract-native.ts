@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Duration, Effect, Option, Semaphore } from "effect"
 import type { OcrProvider, PageImage, Recognition } from "./engine.ts"
-import { extractionError } from "./errors.ts"
+import { type ExtractionError, extractionError } from "./errors.ts"
 import { detectMediaType } from "./media-type.ts"
 
 /**
@@ -95,15 +95,16 @@ export const parseTsv = (tsv: string): Recognition => {
 /** Leptonica's messages when it cannot decode the image: the input's fault, not the engine's. */
 const UNREADABLE = /(read image|pixReadMem|image file format|unsupported image)/i
 
-/** One page through one `tesseract` process: PNG/JPEG/TIFF on stdin, TSV on stdout; killed if interrupted. */
+/** One page: checked to be the image it says it is, then read by its own `tesseract` process. */
 const recognizeOnce = (options: NativeTesseractOptions, image: PageImage) =>
   // Tesseract reads stdin that is not an image as a list of file names to OCR: only images go in.
   detectMediaType(image.bytes) !== image.mediaType
     ? Effect.fail(extractionError("unreadable_image", `page ${image.page}: the bytes are not a ${image.mediaType} image`))
     : spawnTesseract(options, image)
 
+/** PNG/JPEG/TIFF on stdin, TSV on stdout; the process is killed if the fiber is interrupted. */
 const spawnTesseract = (options: NativeTesseractOptions, image: PageImage) =>
-  Effect.callback<Recognition, ReturnType<typeof extractionError>>((resume) => {
+  Effect.callback<Recognition, ExtractionError>((resume) => {
     const args = ["stdin", "stdout", "-l", "eng", "--oem", "1", "--psm", "3"]
     if (image.dpi !== undefined) args.push("--dpi", String(image.dpi))
     args.push("tsv")
