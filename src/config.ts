@@ -73,7 +73,12 @@ export interface AppConfigShape {
   readonly maxImagePixels: number
   /** Largest bitmap handed to the OCR engine: bigger images are downscaled, PDF pages rendered below 300 DPI to fit. */
   readonly ocrMaxPixels: number
+  /** Which Tesseract runs OCR: `native` (the `tesseract` CLI), `js` (tesseract.js) or `auto` (native when on the PATH). */
+  readonly tesseract: TesseractChoice
 }
+
+export const TESSERACT_CHOICES = ["auto", "native", "js"] as const
+export type TesseractChoice = (typeof TESSERACT_CHOICES)[number]
 
 export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
 
@@ -108,7 +113,8 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   dataDir: ".lexstream",
   // Decoding costs 4 bytes a pixel (200 MB at 50 MP); Tesseract about 19 (340 MB at 18 MP, per worker).
   maxImagePixels: 50_000_000,
-  ocrMaxPixels: 18_000_000
+  ocrMaxPixels: 18_000_000,
+  tesseract: "auto"
 }
 
 /** Explicit settings; the two URLs as plain strings (they are redacted inside). */
@@ -168,7 +174,8 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         maxImagePixels: int("LEXSTREAM_MAX_IMAGE_PIXELS", defaults.maxImagePixels),
         ocrMaxPixels: int("LEXSTREAM_OCR_MAX_PIXELS", defaults.ocrMaxPixels)
       })
-      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits })
+      const tesseract = yield* Config.Literals(TESSERACT_CHOICES, "LEXSTREAM_TESSERACT").pipe(Config.withDefault(defaults.tesseract))
+      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits, tesseract })
       const problems = configProblems(config)
       if (problems.length > 0) return yield* new ConfigInvalid({ problems })
       return config

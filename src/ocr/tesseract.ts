@@ -1,9 +1,8 @@
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { Duration, Effect, Layer, Pool } from "effect"
+import { Duration, Effect, Pool } from "effect"
 import Tesseract from "tesseract.js"
-import { AppConfig } from "../config.ts"
-import { OcrEngine, type OcrProvider, type PageImage } from "./engine.ts"
+import type { OcrProvider, PageImage } from "./engine.ts"
 import { extractionError } from "./errors.ts"
 
 const require = createRequire(import.meta.url)
@@ -90,13 +89,3 @@ export const makeTesseractProvider = (options: TesseractOptions) =>
         ))
     return { id: TESSERACT_ENGINE_ID, method: "tesseract", recognize } satisfies OcrProvider
   })
-
-/** The default OcrEngine: Tesseract with AppConfig.ocrConcurrency workers. */
-export const TesseractEngine = Layer.effect(
-  OcrEngine,
-  Effect.gen(function*() {
-    const config = yield* AppConfig
-    return OcrEngine.of(yield* makeTesseractProvider({ workers: config.ocrConcurrency }))
-  })
-)
-
