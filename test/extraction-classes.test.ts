@@ -209,3 +209,24 @@ describe("parties listed under a BETWEEN line", () => {
     expect(parties(addressed).map((p) => [p.text, p.role, p.definedAs])).toEqual([["NORDA PHARMA A/S", "party", "NORDA"]])
   })
 })
+
+describe("organisation names in capitals with inner words", () => {
+  it("keep a body named `<words> OF <words>` whole, and a bank written `BANC OF`", () => {
+    const text =
+      "THIS AGREEMENT is made the 15th day of December 2001.\nBETWEEN\n(1) ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY, the organisation within the Corvo News Agency that is responsible for news (\"AEIS\"); and\n(2) CORVO FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong (\"CFN\").\nWHEREAS:\n(A) Something.\n\nBANC OF HALCYON PREFERRED FUNDING CORPORATION\nBy: Michael Jent"
+    const names = parties(text).map((p) => p.text)
+    expect(names).toContain("ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY")
+    expect(names).toContain("BANC OF HALCYON PREFERRED FUNDING CORPORATION")
+    expect(names).not.toContain("CORVO NEWS AGENCY")
+    expect(names).not.toContain("HALCYON PREFERRED FUNDING CORPORATION")
+  })
+
+  it("keep a word in brackets before the corporate form and initials before the name, and take no street for a company", () => {
+    const text =
+      "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand\nGALVA (CHEMICALS) LIMITED of 4 Kestrel Street, Dun Laoghaire, Co. Dublin,\nIreland (hereinafter referred to as \"GALVA\").\nWHEREAS the parties agree.\n\nThis Sponsorship Agreement is made BETWEEN:\nTARN CORP., a Yukon corporation (the \"Issuer\");\nAND:\nD.K. MARLOW & COMPANY LIMITED, a company amalgamated under the laws of British Columbia (the \"Sponsor\")."
+    const found = parties(text)
+    expect(found).toContainEqual({ type: "ORGANIZATION", text: "GALVA (CHEMICALS) LIMITED", role: "party", definedAs: "GALVA" })
+    expect(found).toContainEqual({ type: "ORGANIZATION", text: "D.K. MARLOW & COMPANY LIMITED", role: "sponsor", definedAs: "Sponsor" })
+    expect(found.map((p) => p.text).filter((name) => /Street/.test(name))).toEqual([])
+  })
+})

@@ -27,7 +27,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-9"
+export const EXTRACTOR_VERSION = "rules-10"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,
