@@ -105,6 +105,12 @@ describe("parties named only where they sign", () => {
     const signing = parties(text).filter((p) => p.role === "signing party").map((p) => p.text)
     expect(signing).toEqual(["Quill Media", "Harbor Direct, Inc."])
   })
+
+  it("takes both names of a line set in two signature columns when each was read as a name of its own", () => {
+    const text =
+      "JOINT FILING AGREEMENT\nDesignated Filer: Tarvo Trading SA\nDated: January 7, 2019\nTARVO TRADING SA NORDA SERONO SA\nBy: /s/ Cedric Hale By: /s/ Luigia Boro\nName: Cedric Hale Name: Luigia Boro"
+    expect(parties(text).filter((p) => p.role === "signing party").map((p) => p.text)).toEqual(["TARVO TRADING SA", "NORDA SERONO SA"])
+  })
 })
 
 describe("corporate forms from abroad and web names", () => {

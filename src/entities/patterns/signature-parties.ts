@@ -57,6 +57,26 @@ const columns = (text: string, mention: Candidate, known: ReadonlySet<string>): 
   return undefined
 }
 
+/**
+ * Whether the name stands alone on its line ("alone"), or the line holds only names already read
+ * apart, one per column (`TARVO TRADING SA TARVO TRADING SA` over `By: /s/ … By: /s/ …`: "columns").
+ */
+const ownLine = (
+  text: string,
+  mention: Candidate,
+  lineStart: number,
+  lineEnd: number,
+  mentions: ReadonlyArray<Candidate>
+): "alone" | "columns" | undefined => {
+  const before = text.slice(lineStart, mention.charStart)
+  const after = text.slice(mention.charEnd, lineEnd)
+  if (LINE_LEAD.test(before) && after.trim().replace(/[,.:]$/, "") === "") return "alone"
+  const onLine = mentions.filter((m) => isParty(m) && m.charStart >= lineStart && m.charEnd <= lineEnd).sort((a, b) => a.charStart - b.charStart)
+  if (onLine.length < 2 || text.slice(lineStart, onLine[0]!.charStart).trim() !== "" || text.slice(onLine.at(-1)!.charEnd, lineEnd).trim() !== "") return undefined
+  const gapsBlank = onLine.every((m, i) => i === 0 || /^[ \t]+$/u.test(text.slice(onLine[i - 1]!.charEnd, m.charStart)))
+  return gapsBlank ? "columns" : undefined
+}
+
 export const attachSignatureParties = (text: string, mentions: ReadonlyArray<Candidate>): Array<Candidate> => {
   const keysOf = (m: Candidate) => [nameKey(text.slice(m.charStart, m.charEnd)), ...(m.definedAs ? [nameKey(m.definedAs)] : [])]
   const knownBesides = (self: Candidate) =>
@@ -66,14 +86,17 @@ export const attachSignatureParties = (text: string, mentions: ReadonlyArray<Can
     const lineStart = text.lastIndexOf("\n", mention.charStart - 1) + 1
     const newline = text.indexOf("\n", mention.charEnd)
     const lineEnd = newline === -1 ? text.length : newline
-    if (!LINE_LEAD.test(text.slice(lineStart, mention.charStart)) || text.slice(mention.charEnd, lineEnd).trim().replace(/[,.:]$/, "") !== "") return [mention]
+    const own = ownLine(text, mention, lineStart, lineEnd, mentions)
+    if (!own) return [mention]
     const above = text.slice(Math.max(0, lineStart - 120), lineStart)
     if (SIGNER_LABEL_ABOVE.test(above)) return [mention]
     const below = text.slice(lineEnd, lineEnd + NEXT_LINES)
     const signature = SIGNATURE_BELOW.exec(below)
     const signedAbove = mention.type === "PERSON" && OWN_SIGNATURE_ABOVE.test(above)
     if ((!signature && !signedAbove) || COUNSEL_BLOCK.test(below)) return [mention]
-    if (signature && [...signature.groups!.line!.matchAll(SIGNATURES_ON_A_LINE)].length > 1) return columns(text, mention, knownBesides(mention)) ?? [mention]
+    const signatures = signature ? [...signature.groups!.line!.matchAll(SIGNATURES_ON_A_LINE)].length : 0
+    if (own === "columns") return signatures > 1 ? [{ ...mention, role: SIGNING_PARTY_ROLE }] : [mention]
+    if (signatures > 1) return columns(text, mention, knownBesides(mention)) ?? [mention]
     return [{ ...mention, role: SIGNING_PARTY_ROLE }]
   })
 }
