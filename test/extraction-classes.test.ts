@@ -113,6 +113,14 @@ describe("parties named only where they sign", () => {
   })
 })
 
+describe("defined terms after a qualifying clause", () => {
+  it("gives a party the term a parenthesis defines after qualifying it", () => {
+    const text =
+      "THIS MAINTENANCE AGREEMENT is made as of the 28th day of March 2006 by TARVO EQUITY INVESTORS IV, L.P. (the\n\"Investor\"), in favor of HALCYON BANK NATIONAL ASSOCIATION, a national banking\nassociation in its capacity as administrative agent (in such capacity and\ntogether with its successors and assigns in such capacity, the \"Agent\"), for\nitself and the lenders."
+    expect(parties(text)).toContainEqual({ type: "ORGANIZATION", text: "HALCYON BANK NATIONAL ASSOCIATION", role: "agent", definedAs: "Agent" })
+  })
+})
+
 describe("corporate forms from abroad and web names", () => {
   it.each([
     ["ARDEN EQUITY S.À R.L.", "IN WITNESS WHEREOF, the undersigned execute this agreement.\nARDEN EQUITY S.À R.L.\n/s/ Mark Spurling"],

@@ -10,7 +10,11 @@ import type { Candidate } from "../types.ts"
  * corporation,`, `located at …`) but no other party, no sentence end and no other quotation.
  */
 
-const OPENER = /^(?:\(\s*|,?\s*hereinafter\s+|,?\s*herein\s+)(?:(?:the|each|collectively|individually|together|hereinafter|herein|referred\s+to\s+as|called|a|an|,)\s*)*["“](?<term>[^"”\n]{1,60})["”]/iu
+/**
+ * `(the "Agent")`, `hereinafter "Licensor"`, and a parenthesis that first qualifies in plain words
+ * and a comma: `(in such capacity and together with its successors and assigns, the "Agent")`.
+ */
+const OPENER = /^(?:\((?:\s*\p{Ll}[\p{Ll} \t\n]{0,120},)?\s*|,?\s*hereinafter\s+|,?\s*herein\s+)(?:(?:the|each|collectively|individually|together|hereinafter|herein|referred\s+to\s+as|called|a|an|,)\s*)*["“](?<term>[^"”\n]{1,60})["”]/iu
 const UNQUOTED = /^\([ \t]*(?:the[ \t]+)?(?<term>\p{Lu}[\p{L}&-]*(?:[ \t]\p{Lu}[\p{L}&-]*){0,2})[ \t]*\)/u
 /** Parentheses that cite or refer rather than define. */
 const NOT_A_TERM = /^(?:Exhibit|Schedule|Section|Annex|Appendix|See|Id|Dkt|Doc|ECF|Ex|App|Supp|Cir|Fed|Pub)\b/u
