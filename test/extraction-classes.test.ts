@@ -235,6 +235,15 @@ describe("organisation names in capitals with inner words", () => {
     expect(names).not.toContain("HALCYON PREFERRED FUNDING CORPORATION")
   })
 
+  it("do not make the body a party is part of a party", () => {
+    const text =
+      "THIS AGREEMENT is made the 15th day of December 2001.\nBETWEEN\n(1) ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY, the organisation\nwithin the Corvo News Agency that is responsible for news (\"AEIS\"); and\n(2) CORVO FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong (\"CFN\").\nWHEREAS:\n(A) Something."
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => p.text)).toEqual([
+      "ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY",
+      "CORVO FINANCIAL NETWORK LIMITED"
+    ])
+  })
+
   it("keep a word in brackets before the corporate form and initials before the name, and take no street for a company", () => {
     const text =
       "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand\nGALVA (CHEMICALS) LIMITED of 4 Kestrel Street, Dun Laoghaire, Co. Dublin,\nIreland (hereinafter referred to as \"GALVA\").\nWHEREAS the parties agree.\n\nThis Sponsorship Agreement is made BETWEEN:\nTARN CORP., a Yukon corporation (the \"Issuer\");\nAND:\nD.K. MARLOW & COMPANY LIMITED, a company amalgamated under the laws of British Columbia (the \"Sponsor\")."

@@ -32,8 +32,12 @@ const PARAGRAPH = /(?<![,\p{Ll}])[ \t]*\n[ \t]*\n(?![ \t]*[\p{Ll}0-9])/gu
 /** Where the recitals begin: whatever they name is background (a league, a card network), not a party. */
 const RECITALS = /\b(?:WHEREAS|Whereas|WITNESSETH|Witnesseth|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND)\b/u
 const THEREFORE = /\b(?:now,?\s+)?therefore\b/giu
-/** `Delteq Pte Ltd, a Singapore company (and a subsidiary of Wuthelam Industries (S) Pte Ltd)`: a party's parent or affiliate, not a party. */
-const RELATED_BEFORE = /\b(?:subsidiary|affiliate|division|parent(?:\s+company)?|member|unit)\s+of\s+[^,;\n]{0,60}$/iu
+/**
+ * `Delteq Pte Ltd, a Singapore company (and a subsidiary of Wuthelam Industries (S) Pte Ltd)`, `ARDEN
+ * SERVICE, the organisation within the Corvo News Agency that …`: a party's parent or affiliate, or the
+ * body it is part of, not a party.
+ */
+const RELATED_BEFORE = /\b(?:subsidiary|affiliate|division|parent(?:\s+company)?|member|unit|organi[sz]ation|department|branch|arm|part)\s+(?:of|within)\s+[^,;\n]{0,60}$/iu
 /** `Legal representative : Ann Lee`, `represented by Ann Lee`, `in the person of Director Ann Lee`: who acts for a party. */
 const REPRESENTATIVE_BEFORE = /(?:\brepresentative[ \t]*:?|\brepresented\s+by|\bin\s+the\s+person\s+of(?:\s+[\p{L}.]+){0,4})[ \t]*$/iu
 /** Longer "sentences" are lists or clauses, not a preamble. */
