@@ -113,6 +113,26 @@ describe("parties named only where they sign", () => {
   })
 })
 
+describe("signature columns of a form", () => {
+  it("read `ACCEPTED AND AGREED TO BY:` over the parties, `SIGNED:` as a signature, and a role label before a name as its role", () => {
+    const text =
+      "ACCEPTED AND AGREED TO BY: ACCEPTED AND AGREED TO BY:\nNORDATA CORPORATION(NorData) RESELLER QTI SYSTEMS CORPORATION\nSIGNED: /s/ Bruce Chalmers SIGNED: /s/ Ron Umber\nNAME: Bruce Chalmers NAME: Ron Umber\nTITLE: VP Channel Sales TITLE: VP of Operations"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["NORDATA CORPORATION", "signing party"],
+      ["QTI SYSTEMS CORPORATION", "reseller"]
+    ])
+  })
+
+  it("read the signatures a text layer joined onto the names' line", () => {
+    const text =
+      "ACCEPTED AND AGREED TO BY: ACCEPTED AND AGREED TO BY:\nNORDATA CORPORATION(NorData) RESELLER QTI SYSTEMS CORPORATION SIGNED: /s/ Bruce Chalmers SIGNED: /s/ Ron Umber\n\nNAME: Bruce Chalmers NAME: Ron Umber"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["NORDATA CORPORATION", "signing party"],
+      ["QTI SYSTEMS CORPORATION", "reseller"]
+    ])
+  })
+})
+
 describe("defined terms after a qualifying clause", () => {
   it("gives a party the term a parenthesis defines after qualifying it", () => {
     const text =
