@@ -113,6 +113,14 @@ describe("parties named only where they sign", () => {
   })
 })
 
+describe("a term defined without quotes", () => {
+  it("after `hereinafter referred to as`, even past an address", () => {
+    const text =
+      "This Agreement is entered into this 31 January, 1994 by and between NORVA\nS.A., Departement QUILL Systemes whose address is 33, route de la Bonne Dame,\n77300 FONTAINEBLEAU, FRANCE (hereinafter referred to as QUILL) and the customer."
+    expect(parties(text)).toContainEqual({ type: "ORGANIZATION", text: "NORVA\nS.A.", role: "party", definedAs: "QUILL" })
+  })
+})
+
 describe("signature columns of a form", () => {
   it("read `ACCEPTED AND AGREED TO BY:` over the parties, `SIGNED:` as a signature, and a role label before a name as its role", () => {
     const text =
