@@ -113,6 +113,17 @@ describe("parties named only where they sign", () => {
   })
 })
 
+describe("a contract that opens without `between`", () => {
+  it("makes parties of the names its opening sentence describes as entities", () => {
+    const text =
+      "RESELLER AGREEMENT\nTHIS AGREEMENT (the \"AGREEMENT\") entered into as of the 19 day of March, 2004\n(the \"EFFECTIVE DATE\") provides the terms and conditions under which Quillnet\nGroup Systems, Inc., a Nevada corporation having an address at 5100 W.\nCopans Road Suite 710 Margate, FL 33063 USA (\"QUILLNET GROUP SYSTEMS\"),\nauthorizes Harbor Direct Response, Inc., a Pennsylvania Corporation,\nhaving an address at 1125 Lancaster Avenue, Berwyn, PA 19312(\"RESELLER\") to be\nits true and lawful representative for the purpose of reselling\nlicenses of the Quillnet Portals (\"PORTALS\"). This Agreement, together with the schedules, is the whole agreement."
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["Quillnet\nGroup Systems, Inc.", "party"],
+      ["Harbor Direct Response, Inc.", "reseller"]
+    ])
+  })
+})
+
 describe("a term defined without quotes", () => {
   it("after `hereinafter referred to as`, even past an address", () => {
     const text =
