@@ -283,6 +283,16 @@ describe("organisation names in capitals with inner words", () => {
     ])
   })
 
+  it("keep the place a bank or trust company is named after, and leave a place after other words a place", () => {
+    const found = (text: string) => extractEntities(text).filter((m) => m.type === "ORGANIZATION" || m.type === "LOCATION").map((m) => [m.type, m.text])
+    expect(found("The trustee, Halvard Trust First Denver, filed the account.")).toEqual([["ORGANIZATION", "Halvard Trust First Denver"]])
+    expect(found("Funds are held by Corvo Bank Ohio and paid to Acme Trust in Denver.")).toEqual([
+      ["ORGANIZATION", "Corvo Bank Ohio"],
+      ["ORGANIZATION", "Acme Trust"],
+      ["LOCATION", "Denver"]
+    ])
+  })
+
   it("keep a word in brackets before the corporate form and initials before the name, and take no street for a company", () => {
     const text =
       "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand\nGALVA (CHEMICALS) LIMITED of 4 Kestrel Street, Dun Laoghaire, Co. Dublin,\nIreland (hereinafter referred to as \"GALVA\").\nWHEREAS the parties agree.\n\nThis Sponsorship Agreement is made BETWEEN:\nTARN CORP., a Yukon corporation (the \"Issuer\");\nAND:\nD.K. MARLOW & COMPANY LIMITED, a company amalgamated under the laws of British Columbia (the \"Sponsor\")."

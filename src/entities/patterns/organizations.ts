@@ -57,7 +57,13 @@ const TAIL_WORDS = `(?:${TITLE_WORD}(?:${SP}(?:(?:and|&|of)${SP})?${TITLE_WORD})
 const OF_TAIL = `(?:${SP}${titleOrUpper("of")}${SP}(?:${titleOrUpper("the")}${SP})?${TAIL_WORDS})`
 
 const WITH_LEGAL_FORM = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${COMMA_WORDS}(?:,?${SP})${LEGAL_FORM})(?![\\p{L}])`, "gu")
-const WITH_HEAD = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${WORDS}${SP}${HEAD}${OF_TAIL}?)(?![\\p{L}])`, "gu")
+/**
+ * A bank or trust company named after the place it serves, on the same line: `Meridian Trust First
+ * Denver`, `Harbor Bank Ohio`. Only these heads: after others a place is where the body sits.
+ */
+const PLACE_NAMES = [...STATE_NAMES, ...MAJOR_CITIES.filter((city) => !city.includes(","))]
+const BANK_PLACE_TAIL = `(?<=${titleOrUpper("Trust")}|${titleOrUpper("Bank")})(?:[ \\t]+${titleOrUpper("First")})?[ \\t]+(?:${PLACE_NAMES.flatMap((place) => [place, place.toUpperCase()]).join("|")})`
+const WITH_HEAD = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${WORDS}${SP}${HEAD}(?:${BANK_PLACE_TAIL}|${OF_TAIL})?)(?![\\p{L}])`, "gu")
 const HEAD_OF = new RegExp(
   `(?<![\\p{L}\\p{N}])(?<name>(?:(?:U\\.S\\.|United[ \\t]+States|UNITED[ \\t]+STATES|Federal|FEDERAL|State|STATE|${CAP_WORD})${HS})?${OF_HEAD}${SP}(?:of|for|OF|FOR)${SP}(?:(?:the|THE)${SP})?${TAIL_WORDS})(?![\\p{L}])`,
   "gu"
