@@ -8,6 +8,7 @@ import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import { recognizeCourts } from "./patterns/courts.ts"
 import { recognizeDates } from "./patterns/dates.ts"
+import { attachHeaderParties } from "./patterns/header-parties.ts"
 import { recognizeIntroducedParties } from "./patterns/introduced-parties.ts"
 import { attachDefinedTerms } from "./patterns/defined-terms.ts"
 import { recognizeJudges } from "./patterns/judges.ts"
@@ -69,6 +70,7 @@ export const extractEntities = (text: string): Array<ChunkMention> => {
   mentions = attachCounsel(text, mentions)
   mentions = attachContractPartyRoles(text, mentions)
   mentions = attachSignatureParties(text, mentions)
+  mentions = attachHeaderParties(text, mentions)
   mentions = attachStatuteNames(text, mentions)
   return mentions.map((m) => ({
     type: m.type,
