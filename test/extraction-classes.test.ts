@@ -105,6 +105,59 @@ describe("parties named only where they sign", () => {
     const signing = parties(text).filter((p) => p.role === "signing party").map((p) => p.text)
     expect(signing).toEqual(["Quill Media", "Harbor Direct, Inc."])
   })
+
+  it("takes both names of a line set in two signature columns when each was read as a name of its own", () => {
+    const text =
+      "JOINT FILING AGREEMENT\nDesignated Filer: Tarvo Trading SA\nDated: January 7, 2019\nTARVO TRADING SA NORDA SERONO SA\nBy: /s/ Cedric Hale By: /s/ Luigia Boro\nName: Cedric Hale Name: Luigia Boro"
+    expect(parties(text).filter((p) => p.role === "signing party").map((p) => p.text)).toEqual(["TARVO TRADING SA", "NORDA SERONO SA"])
+  })
+})
+
+describe("a contract that opens without `between`", () => {
+  it("makes parties of the names its opening sentence describes as entities", () => {
+    const text =
+      "RESELLER AGREEMENT\nTHIS AGREEMENT (the \"AGREEMENT\") entered into as of the 19 day of March, 2004\n(the \"EFFECTIVE DATE\") provides the terms and conditions under which Quillnet\nGroup Systems, Inc., a Nevada corporation having an address at 5100 W.\nCopans Road Suite 710 Margate, FL 33063 USA (\"QUILLNET GROUP SYSTEMS\"),\nauthorizes Harbor Direct Response, Inc., a Pennsylvania Corporation,\nhaving an address at 1125 Lancaster Avenue, Berwyn, PA 19312(\"RESELLER\") to be\nits true and lawful representative for the purpose of reselling\nlicenses of the Quillnet Portals (\"PORTALS\"). This Agreement, together with the schedules, is the whole agreement."
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["Quillnet\nGroup Systems, Inc.", "party"],
+      ["Harbor Direct Response, Inc.", "reseller"]
+    ])
+  })
+})
+
+describe("a term defined without quotes", () => {
+  it("after `hereinafter referred to as`, even past an address", () => {
+    const text =
+      "This Agreement is entered into this 31 January, 1994 by and between NORVA\nS.A., Departement QUILL Systemes whose address is 33, route de la Bonne Dame,\n77300 FONTAINEBLEAU, FRANCE (hereinafter referred to as QUILL) and the customer."
+    expect(parties(text)).toContainEqual({ type: "ORGANIZATION", text: "NORVA\nS.A.", role: "party", definedAs: "QUILL" })
+  })
+})
+
+describe("signature columns of a form", () => {
+  it("read `ACCEPTED AND AGREED TO BY:` over the parties, `SIGNED:` as a signature, and a role label before a name as its role", () => {
+    const text =
+      "ACCEPTED AND AGREED TO BY: ACCEPTED AND AGREED TO BY:\nNORDATA CORPORATION(NorData) RESELLER QTI SYSTEMS CORPORATION\nSIGNED: /s/ Bruce Chalmers SIGNED: /s/ Ron Umber\nNAME: Bruce Chalmers NAME: Ron Umber\nTITLE: VP Channel Sales TITLE: VP of Operations"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["NORDATA CORPORATION", "signing party"],
+      ["QTI SYSTEMS CORPORATION", "reseller"]
+    ])
+  })
+
+  it("read the signatures a text layer joined onto the names' line", () => {
+    const text =
+      "ACCEPTED AND AGREED TO BY: ACCEPTED AND AGREED TO BY:\nNORDATA CORPORATION(NorData) RESELLER QTI SYSTEMS CORPORATION SIGNED: /s/ Bruce Chalmers SIGNED: /s/ Ron Umber\n\nNAME: Bruce Chalmers NAME: Ron Umber"
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => [p.text, p.role])).toEqual([
+      ["NORDATA CORPORATION", "signing party"],
+      ["QTI SYSTEMS CORPORATION", "reseller"]
+    ])
+  })
+})
+
+describe("defined terms after a qualifying clause", () => {
+  it("gives a party the term a parenthesis defines after qualifying it", () => {
+    const text =
+      "THIS MAINTENANCE AGREEMENT is made as of the 28th day of March 2006 by TARVO EQUITY INVESTORS IV, L.P. (the\n\"Investor\"), in favor of HALCYON BANK NATIONAL ASSOCIATION, a national banking\nassociation in its capacity as administrative agent (in such capacity and\ntogether with its successors and assigns in such capacity, the \"Agent\"), for\nitself and the lenders."
+    expect(parties(text)).toContainEqual({ type: "ORGANIZATION", text: "HALCYON BANK NATIONAL ASSOCIATION", role: "agent", definedAs: "Agent" })
+  })
 })
 
 describe("corporate forms from abroad and web names", () => {
@@ -207,5 +260,45 @@ describe("parties listed under a BETWEEN line", () => {
     ])
     const addressed = "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand others"
     expect(parties(addressed).map((p) => [p.text, p.role, p.definedAs])).toEqual([["NORDA PHARMA A/S", "party", "NORDA"]])
+  })
+})
+
+describe("organisation names in capitals with inner words", () => {
+  it("keep a body named `<words> OF <words>` whole, and a bank written `BANC OF`", () => {
+    const text =
+      "THIS AGREEMENT is made the 15th day of December 2001.\nBETWEEN\n(1) ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY, the organisation within the Corvo News Agency that is responsible for news (\"AEIS\"); and\n(2) CORVO FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong (\"CFN\").\nWHEREAS:\n(A) Something.\n\nBANC OF HALCYON PREFERRED FUNDING CORPORATION\nBy: Michael Jent"
+    const names = parties(text).map((p) => p.text)
+    expect(names).toContain("ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY")
+    expect(names).toContain("BANC OF HALCYON PREFERRED FUNDING CORPORATION")
+    expect(names).not.toContain("CORVO NEWS AGENCY")
+    expect(names).not.toContain("HALCYON PREFERRED FUNDING CORPORATION")
+  })
+
+  it("do not make the body a party is part of a party", () => {
+    const text =
+      "THIS AGREEMENT is made the 15th day of December 2001.\nBETWEEN\n(1) ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY, the organisation\nwithin the Corvo News Agency that is responsible for news (\"AEIS\"); and\n(2) CORVO FINANCIAL NETWORK LIMITED, a company incorporated in Hong Kong (\"CFN\").\nWHEREAS:\n(A) Something."
+    expect(parties(text).filter((p) => p.role !== undefined).map((p) => p.text)).toEqual([
+      "ARDEN ECONOMIC INFORMATION SERVICE OF CORVO NEWS AGENCY",
+      "CORVO FINANCIAL NETWORK LIMITED"
+    ])
+  })
+
+  it("keep the place a bank or trust company is named after, and leave a place after other words a place", () => {
+    const found = (text: string) => extractEntities(text).filter((m) => m.type === "ORGANIZATION" || m.type === "LOCATION").map((m) => [m.type, m.text])
+    expect(found("The trustee, Halvard Trust First Denver, filed the account.")).toEqual([["ORGANIZATION", "Halvard Trust First Denver"]])
+    expect(found("Funds are held by Corvo Bank Ohio and paid to Acme Trust in Denver.")).toEqual([
+      ["ORGANIZATION", "Corvo Bank Ohio"],
+      ["ORGANIZATION", "Acme Trust"],
+      ["LOCATION", "Denver"]
+    ])
+  })
+
+  it("keep a word in brackets before the corporate form and initials before the name, and take no street for a company", () => {
+    const text =
+      "DEVELOPMENT AGREEMENT\nbetween\nNORDA PHARMA A/S of Industriparken 55, DK-2750 Ballerup, Denmark (hereinafter referred to as \"NORDA\")\nand\nGALVA (CHEMICALS) LIMITED of 4 Kestrel Street, Dun Laoghaire, Co. Dublin,\nIreland (hereinafter referred to as \"GALVA\").\nWHEREAS the parties agree.\n\nThis Sponsorship Agreement is made BETWEEN:\nTARN CORP., a Yukon corporation (the \"Issuer\");\nAND:\nD.K. MARLOW & COMPANY LIMITED, a company amalgamated under the laws of British Columbia (the \"Sponsor\")."
+    const found = parties(text)
+    expect(found).toContainEqual({ type: "ORGANIZATION", text: "GALVA (CHEMICALS) LIMITED", role: "party", definedAs: "GALVA" })
+    expect(found).toContainEqual({ type: "ORGANIZATION", text: "D.K. MARLOW & COMPANY LIMITED", role: "sponsor", definedAs: "Sponsor" })
+    expect(found.map((p) => p.text).filter((name) => /Street/.test(name))).toEqual([])
   })
 })

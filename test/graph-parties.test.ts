@@ -50,3 +50,17 @@ describe("a party a contract defines as its Agent", () => {
     expect(partyEdges(text, "contract").toSorted()).toEqual(["party_to_contract: Arden Biotech Corporation", "party_to_contract: Corvo Securities, Inc."])
   })
 })
+
+describe("the header of a confirmation or letter agreement", () => {
+  const header =
+    "Date: 27 April 2006\nTo: Harbor Bank, N.A., not individually, but solely as servicer\nAttention: Swaps Administration\nFrom: Corvo AG, London Branch (\"Corvo AG\")\nSubject: Interest Rate Cap Transaction\nDear Sirs\nThe purpose of this communication is to confirm the terms of the Transaction."
+
+  it("names the parties of a contract", () => {
+    expect(partyEdges(header, "contract").toSorted()).toEqual(["party_to_contract: Corvo AG, London Branch", "party_to_contract: Harbor Bank, N.A."])
+  })
+
+  it("names no party of a court paper or of a memo with only a `To:` line", () => {
+    expect(partyEdges(header, "correspondence")).toEqual([])
+    expect(partyEdges("To: Harbor Bank, N.A.\nRe: the account\nPlease find the statement enclosed.", "contract")).toEqual([])
+  })
+})

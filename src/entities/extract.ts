@@ -8,6 +8,7 @@ import { attachContractPartyRoles } from "./patterns/contract-parties.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import { recognizeCourts } from "./patterns/courts.ts"
 import { recognizeDates } from "./patterns/dates.ts"
+import { attachHeaderParties } from "./patterns/header-parties.ts"
 import { recognizeIntroducedParties } from "./patterns/introduced-parties.ts"
 import { attachDefinedTerms } from "./patterns/defined-terms.ts"
 import { recognizeJudges } from "./patterns/judges.ts"
@@ -27,7 +28,7 @@ import type { Candidate, ChunkMention, Recognizer } from "./types.ts"
  * Version of the rules. Part of the entity cache key: bump it whenever a change to any rule can
  * change the output, so cached chunk results from older rules are not reused.
  */
-export const EXTRACTOR_VERSION = "rules-9"
+export const EXTRACTOR_VERSION = "rules-10"
 
 const RECOGNIZERS: ReadonlyArray<Recognizer> = [
   recognizeCitations,
@@ -69,6 +70,7 @@ export const extractEntities = (text: string): Array<ChunkMention> => {
   mentions = attachCounsel(text, mentions)
   mentions = attachContractPartyRoles(text, mentions)
   mentions = attachSignatureParties(text, mentions)
+  mentions = attachHeaderParties(text, mentions)
   mentions = attachStatuteNames(text, mentions)
   return mentions.map((m) => ({
     type: m.type,

@@ -11,6 +11,7 @@ import {
   type Resolution
 } from "../pipeline/artifacts.ts"
 import { LITIGANT_ROLE } from "../entities/patterns/case-title-parties.ts"
+import { ADDRESSED_PARTY_ROLE } from "../entities/patterns/header-parties.ts"
 import { SIGNING_PARTY_ROLE } from "../entities/patterns/signature-parties.ts"
 import { canonicalId } from "../resolution/canonical-id.ts"
 import { matchKey } from "../resolution/name-families.ts"
@@ -129,6 +130,8 @@ export const buildGraph = ({ documentId, project, category, mentions, resolution
     if (role === undefined || mention.represents?.trim()) continue
     // Signing makes a party of an agreement or statement; in a court paper a signature block is counsel's or a clerk's.
     if (role === SIGNING_PARTY_ROLE && category !== undefined && COURT_PAPERS.has(category)) continue
+    // A letter's `To:`/`From:` header makes parties of a confirmation or letter agreement only.
+    if (role === ADDRESSED_PARTY_ROLE && !contract) continue
     parties.push({ entity, role })
     const toCase = contract ? false : COURT_PAPERS.has(category!) || isLitigationRole(role)
     if (toCase) add("party_to_case", entity.id, caseNode, mention.confidence, evidenceOf(mention), role)

@@ -32,10 +32,21 @@ const PARAGRAPH = /(?<![,\p{Ll}])[ \t]*\n[ \t]*\n(?![ \t]*[\p{Ll}0-9])/gu
 /** Where the recitals begin: whatever they name is background (a league, a card network), not a party. */
 const RECITALS = /\b(?:WHEREAS|Whereas|WITNESSETH|Witnesseth|W I T N E S S E T H|RECITALS|Recitals|BACKGROUND)\b/u
 const THEREFORE = /\b(?:now,?\s+)?therefore\b/giu
-/** `Delteq Pte Ltd, a Singapore company (and a subsidiary of Wuthelam Industries (S) Pte Ltd)`: a party's parent or affiliate, not a party. */
-const RELATED_BEFORE = /\b(?:subsidiary|affiliate|division|parent(?:\s+company)?|member|unit)\s+of\s+[^,;\n]{0,60}$/iu
+/**
+ * `Delteq Pte Ltd, a Singapore company (and a subsidiary of Wuthelam Industries (S) Pte Ltd)`, `ARDEN
+ * SERVICE, the organisation within the Corvo News Agency that …`: a party's parent or affiliate, or the
+ * body it is part of, not a party.
+ */
+const RELATED_BEFORE = /\b(?:subsidiary|affiliate|division|parent(?:\s+company)?|member|unit|organi[sz]ation|department|branch|arm|part)\s+(?:of|within)\s+[^,;\n]{0,60}$/iu
 /** `Legal representative : Ann Lee`, `represented by Ann Lee`, `in the person of Director Ann Lee`: who acts for a party. */
 const REPRESENTATIVE_BEFORE = /(?:\brepresentative[ \t]*:?|\brepresented\s+by|\bin\s+the\s+person\s+of(?:\s+[\p{L}.]+){0,4})[ \t]*$/iu
+/**
+ * `THIS AGREEMENT … entered into as of <date> provides the terms under which X, a Nevada corporation
+ * …, authorizes Y, a Pennsylvania corporation, …`: a sentence that opens by naming the contract but
+ * has no `between`; there a name described as an entity is a party.
+ */
+const OPENS_WITH_PAPER = new RegExp(`(?:^|\\n)[ \\t]*this\\s+(?:[\\p{L}-]+\\s+){0,3}?${PAPER}\\b`, "iu")
+const DESCRIBED_AS_ENTITY = /^,?\s+(?:a|an)\s+(?:[\p{L}.-]+\s+){0,4}?(?:corporation|company|limited\s+liability\s+company|(?:general\s+|limited\s+)?partnership|association|bank|trust)\b/iu
 /** Longer "sentences" are lists or clauses, not a preamble. */
 const MAX_SENTENCE = 1_500
 
@@ -70,11 +81,18 @@ export const attachContractPartyRoles = (text: string, mentions: ReadonlyArray<C
     const therefore = [...before.matchAll(THEREFORE)].pop()
     return therefore ? [span[0] + therefore.index + therefore[0].length, span[0] + agree.index] : undefined
   }
+  const describedInOpening = (mention: Candidate): boolean => {
+    const span = spans.find(([start, end]) => start <= mention.charStart && mention.charStart < end)
+    if (!span || span[1] - span[0] > MAX_SENTENCE) return false
+    const opening = text.slice(span[0], mention.charStart)
+    return OPENS_WITH_PAPER.test(opening) && !RECITALS.test(opening) && DESCRIBED_AS_ENTITY.test(text.slice(mention.charEnd, mention.charEnd + 80))
+  }
   return mentions.map((mention) => {
     if (!isParty(mention) || mention.role !== undefined || mention.represents !== undefined) return mention
     const before = text.slice(Math.max(0, mention.charStart - 80), mention.charStart)
     if (RELATED_BEFORE.test(before) || REPRESENTATIVE_BEFORE.test(before)) return mention
     const zone = partyZone(mention.charStart)
-    return zone && zone[0] <= mention.charStart && mention.charEnd <= zone[1] ? { ...mention, role: CONTRACT_PARTY_ROLE } : mention
+    if (zone) return zone[0] <= mention.charStart && mention.charEnd <= zone[1] ? { ...mention, role: CONTRACT_PARTY_ROLE } : mention
+    return describedInOpening(mention) ? { ...mention, role: CONTRACT_PARTY_ROLE } : mention
   })
 }

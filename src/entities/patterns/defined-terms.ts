@@ -10,8 +10,13 @@ import type { Candidate } from "../types.ts"
  * corporation,`, `located at …`) but no other party, no sentence end and no other quotation.
  */
 
-const OPENER = /^(?:\(\s*|,?\s*hereinafter\s+|,?\s*herein\s+)(?:(?:the|each|collectively|individually|together|hereinafter|herein|referred\s+to\s+as|called|a|an|,)\s*)*["“](?<term>[^"”\n]{1,60})["”]/iu
-const UNQUOTED = /^\([ \t]*(?:the[ \t]+)?(?<term>\p{Lu}[\p{L}&-]*(?:[ \t]\p{Lu}[\p{L}&-]*){0,2})[ \t]*\)/u
+/**
+ * `(the "Agent")`, `hereinafter "Licensor"`, and a parenthesis that first qualifies in plain words
+ * and a comma: `(in such capacity and together with its successors and assigns, the "Agent")`.
+ */
+const OPENER = /^(?:\((?:\s*\p{Ll}[\p{Ll} \t\n]{0,120},)?\s*|,?\s*hereinafter\s+|,?\s*herein\s+)(?:(?:the|each|collectively|individually|together|hereinafter|herein|referred\s+to\s+as|called|a|an|,)\s*)*["“](?<term>[^"”\n]{1,60})["”]/iu
+/** `(KCCA)`, `(the Parish)`, `(hereinafter referred to as QUILL)`. */
+const UNQUOTED = /^\([ \t]*(?:hereinafter[ \t]+(?:referred[ \t]+to[ \t]+as|called)[ \t]+)?(?:the[ \t]+)?(?<term>\p{Lu}[\p{L}&-]*(?:[ \t]\p{Lu}[\p{L}&-]*){0,2})[ \t]*\)/u
 /** Parentheses that cite or refer rather than define. */
 const NOT_A_TERM = /^(?:Exhibit|Schedule|Section|Annex|Appendix|See|Id|Dkt|Doc|ECF|Ex|App|Supp|Cir|Fed|Pub)\b/u
 /** Terms that name a document, a period or a product, as in `Nimbra Corporation (the "Nimbra Agreement")`. */
@@ -38,8 +43,9 @@ const definedTermAfter = (text: string, end: number, nextPartyStart: number): { 
         // From a few letters before the description, so "Commission." ends a sentence too.
         const description = text.slice(end, i)
         if (SENTENCE_END.test(text.slice(Math.max(0, end - 4), i)) || /^\s*[.;:!?]/u.test(description) || /["“”():#]/.test(description)) return undefined
-        // An unquoted "(KCCA)" defines a term only right after the name or its ", a … corporation".
-        if (!quoted && !/^(?:\s*|,?\s+(?:a|an)\s[^]*)$/u.test(description)) return undefined
+        // An unquoted "(KCCA)" defines a term only right after the name or its ", a … corporation"; one
+        // that says "hereinafter referred to as" defines it after any description.
+        if (!quoted && !/^\(\s*hereinafter/iu.test(found[0]) && !/^(?:\s*|,?\s+(?:a|an)\s[^]*)$/u.test(description)) return undefined
         return { term: found.groups!.term!.trim() }
       }
       // A quotation or a parenthesis that is not a definition ends the search.

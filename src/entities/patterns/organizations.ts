@@ -36,8 +36,12 @@ const OF_HEADS = [
   "Federation", "Conference", "Association"
 ]
 const OF_HEAD = `(?:${OF_HEADS.map(titleOrUpper).join("|")})`
-/** … or a web name: `Stamps.com`, `Mortgage Logic.com`. */
-const ORG_WORD = `(?:${CAP_WORD}(?:\\.(?:com|net|org|COM|NET|ORG))?(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|[0-9]+(?:st|nd|rd|th))`
+/**
+ * … or a web name: `Stamps.com`, `Mortgage Logic.com`; initials (`D.K. Marlow & Company`); a word in
+ * brackets right before the corporate form (`GALVA (CHEMICALS) LIMITED`, `Tarn Trading (Shanghai) Co Ltd`).
+ */
+const BRACKETED = `\\(${CAP_WORD}\\)(?=${SP}(?:${CAP_WORD}${SP})?${LEGAL_FORM}(?![\\p{L}]))`
+const ORG_WORD = `(?:${CAP_WORD}(?:\\.(?:com|net|org|COM|NET|ORG))?(?:/${CAP_WORD})?|St\\.|Mt\\.|U\\.S\\.|(?:\\p{Lu}\\.){2,3}(?=[ \\t]+\\p{Lu}\\p{L})|${BRACKETED}|[0-9]+(?:st|nd|rd|th))`
 /** A run of capitalised words on at most two lines: `Hartwell Motor Media`, `Dorsett & Quayle`. */
 const WORDS = `${ORG_WORD}(?:${SP}(?:${CONNECTOR}${SP})?${ORG_WORD}){0,6}`
 /** Partner names separated by commas, as law firms and some companies write them. */
@@ -53,7 +57,13 @@ const TAIL_WORDS = `(?:${TITLE_WORD}(?:${SP}(?:(?:and|&|of)${SP})?${TITLE_WORD})
 const OF_TAIL = `(?:${SP}${titleOrUpper("of")}${SP}(?:${titleOrUpper("the")}${SP})?${TAIL_WORDS})`
 
 const WITH_LEGAL_FORM = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${COMMA_WORDS}(?:,?${SP})${LEGAL_FORM})(?![\\p{L}])`, "gu")
-const WITH_HEAD = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${WORDS}${SP}${HEAD}${OF_TAIL}?)(?![\\p{L}])`, "gu")
+/**
+ * A bank or trust company named after the place it serves, on the same line: `Meridian Trust First
+ * Denver`, `Harbor Bank Ohio`. Only these heads: after others a place is where the body sits.
+ */
+const PLACE_NAMES = [...STATE_NAMES, ...MAJOR_CITIES.filter((city) => !city.includes(","))]
+const BANK_PLACE_TAIL = `(?<=${titleOrUpper("Trust")}|${titleOrUpper("Bank")})(?:[ \\t]+${titleOrUpper("First")})?[ \\t]+(?:${PLACE_NAMES.flatMap((place) => [place, place.toUpperCase()]).join("|")})`
+const WITH_HEAD = new RegExp(`(?<![\\p{L}\\p{N}])(?<name>${WORDS}${SP}${HEAD}(?:${BANK_PLACE_TAIL}|${OF_TAIL})?)(?![\\p{L}])`, "gu")
 const HEAD_OF = new RegExp(
   `(?<![\\p{L}\\p{N}])(?<name>(?:(?:U\\.S\\.|United[ \\t]+States|UNITED[ \\t]+STATES|Federal|FEDERAL|State|STATE|${CAP_WORD})${HS})?${OF_HEAD}${SP}(?:of|for|OF|FOR)${SP}(?:(?:the|THE)${SP})?${TAIL_WORDS})(?![\\p{L}])`,
   "gu"
@@ -136,18 +146,23 @@ const splitSideBySide = (start: number, name: string): Array<readonly [number, s
   return out
 }
 
+/** Words that end the first half of a body's name before "of": `BANC OF …`, `INFORMATION SERVICE OF … AGENCY`. */
+const NAMING_BEFORE_OF = `(?:${["Banc", "Service", "Services", "Authority", "Fund"].map(titleOrUpper).join("|")})`
+
 /** "Responsibilities of PagePoint Corporation", "JOINDER OF BRAMBLEWARE, INC.": the name is after "of". */
 const afterDescriptor = (start: number, name: string): readonly [number, string] => {
   const of = [...name.matchAll(/\s(?:of|OF|on|ON)\s+/gu)].pop()
   if (!of) return [start, name]
   const before = name.slice(0, of.index).trim().split(/\s+/u).pop() ?? ""
-  if (new RegExp(`^${OF_HEAD}$`, "u").test(before) || new RegExp(`^${HEAD}$`, "u").test(before)) return [start, name]
+  if (new RegExp(`^(?:${OF_HEAD}|${HEAD}|${NAMING_BEFORE_OF})$`, "u").test(before)) return [start, name]
   const cut = of.index + of[0].length
   return [start + cut, name.slice(cut)]
 }
 
 /** "Slovakia and Sicap Ltd": a place before "and" is not part of the name. */
 const PLACES = new Set([...STATE_NAMES, ...COUNTRIES, ...MAJOR_CITIES, "United States", "America", "Canada", "British Columbia", "Ontario"].map((p) => p.toLowerCase()))
+
+const STREET_THEN_COMMA = new RegExp(`\\b(?:${["Street", "Road", "Avenue", "Boulevard", "Lane"].map(titleOrUpper).join("|")}),`, "u")
 
 /** A person's name: a given name first or a middle initial, and no organisation word. */
 const looksLikePerson = (words: string) =>
@@ -177,6 +192,8 @@ const organization = (
   if (afterInitial && /\p{Lu}[\p{L}'’-]+[ \t]+\p{Lu}\.[ \t]*$/u.test(textBefore(start)) && afterInitial[0].length < trimmedName.length) {
     return organization(start + afterInitial[0].length, trimmedName.slice(afterInitial[0].length), confidence, minWords, shape, textBefore)
   }
+  // "Kestrel Street, Dun Laoghaire, Co. Dublin": a street and a county, not partners of a company.
+  if (STREET_THEN_COMMA.test(trimmedName)) return undefined
   const words = trimmedName.split(/[\s,]+/u).filter((w) => w.length > 0)
   if (words.length < minWords) return undefined
   // The words before the form must be a name: not "a Delaware Corporation", not a heading ("Section Company").
