@@ -258,15 +258,6 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         Effect.catchCause((cause) => Effect.logError("retrying an entry failed", cause).pipe(log))
       )
 
-    const uncountDeliveries = (busy: ReadonlyArray<WorkItem>) =>
-      redis.use("delivery.uncount", (client) => {
-        const pipeline = client.pipeline()
-        for (const item of busy) {
-          pipeline.call("XCLAIM", stage.inputStream, group, consumer, 0, item.entry.id, "RETRYCOUNT", Math.max(0, item.deliveries - 1), "JUSTID")
-        }
-        return pipeline.exec()
-      }).pipe(Effect.ignore)
-
     const releaseLocks = (items: ReadonlyArray<WorkItem>) => {
       const held = items.filter((item) => inFlight.has(item.entry.id))
       return held.length === 0
@@ -319,7 +310,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         }
 
         const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, ...keysOf(item) })))
-        const busy: Array<WorkItem> = []
+        let busy = 0
         let gone = 0
         candidates.forEach((item, i) => {
           const result = begun[i]
@@ -331,19 +322,15 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           } else if (result === "Gone") {
             gone++ // lost with Redis's data: nothing to work on or to ack
           } else {
-            busy.push(item) // another worker holds this document-stage; the entry stays pending, reclaimed later
+            busy++ // another worker holds this document-stage; the entry stays pending, reclaimed later
           }
         })
         metrics.lockAcquire.inc({ result: "acquired" }, work.length)
-        if (busy.length > 0) {
-          metrics.lockAcquire.inc({ result: "busy" }, busy.length)
-          // Waiting for a lock is not an attempt: give the delivery back, or a dead holder's lock
-          // (alive for its TTL) would use up the budget of every entry reclaimed meanwhile.
-          yield* uncountDeliveries(busy)
-        }
-        count("lock_busy", busy.length)
+        // Begin gave their deliveries back: waiting for a lock is not an attempt.
+        if (busy > 0) metrics.lockAcquire.inc({ result: "busy" }, busy)
+        count("lock_busy", busy)
         count("lost", gone)
-        settled(busy.length + gone)
+        settled(busy + gone)
 
         // Entries are handed off as they finish: a slow document (a long OCR) does not hold back
         // the rest of its batch. One hand-off runs at a time; whatever finishes meanwhile goes in

@@ -60,7 +60,7 @@ export const makeHandoff = (
   const begin = (items: ReadonlyArray<BeginItem>): Effect.Effect<Array<BeginResult>> => {
     if (items.length === 0) return Effect.succeed([])
     const keys: Array<string> = [stage.inputStream]
-    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix, stage.name]
+    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix, stage.name, config.consumerName]
     for (const item of items) {
       keys.push(item.doneKey, item.lockKey)
       args.push(item.entryId)

@@ -9,16 +9,18 @@ import type { Redis } from "ioredis"
  * Before work: for each entry, is its unit of work already done (return `D<output id>`), is the
  * entry gone from the group (`GONE`: Redis lost its data since it was read — a call that waited in
  * the client's queue across a restart must not take a lock in the emptied Redis), can we take its
- * lock (`OK`), or does another worker hold it (`BUSY`)?
+ * lock (`OK`), or does another worker hold it (`BUSY`)? Waiting for a lock is not an attempt, so a
+ * BUSY entry gets its delivery back (RETRYCOUNT - 1): a dead holder's lock, alive for its TTL,
+ * must not use up the budget of every entry reclaimed meanwhile.
  * KEYS: [inputStream, then per entry: doneKey, lockKey]. ARGV: [lockTtlMs, tokenPrefix, group,
- * entryId1, entryId2, …]; an entry's lock token is `<tokenPrefix>/<entryId>`.
+ * consumer, entryId1, entryId2, …]; an entry's lock token is `<tokenPrefix>/<entryId>`.
  */
 const BEGIN = `
 local input = KEYS[1]
-local ttl, prefix, group = ARGV[1], ARGV[2], ARGV[3]
+local ttl, prefix, group, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local out = {}
 for i = 1, (#KEYS - 1) / 2 do
-  local entryId = ARGV[i + 3]
+  local entryId = ARGV[i + 4]
   local done = redis.call('GET', KEYS[2 * i])
   if done then
     out[i] = 'D' .. done
@@ -35,6 +37,8 @@ for i = 1, (#KEYS - 1) / 2 do
         redis.call('PEXPIRE', lock, ttl)
         out[i] = 'OK'
       else
+        local deliveries = tonumber(rows[1][4])
+        redis.call('XCLAIM', input, group, consumer, 0, entryId, 'RETRYCOUNT', math.max(0, deliveries - 1), 'JUSTID')
         out[i] = 'BUSY'
       end
     end
