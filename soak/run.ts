@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
-import { createServer } from "node:net"
 import { hostname } from "node:os"
 import { join } from "node:path"
 import { Redis } from "ioredis"
 import pg from "pg"
 import { streamNames, type StreamNames } from "../src/events/streams.ts"
 import { PROJECTOR_GROUP } from "../src/projector/streams.ts"
+import { freePort } from "../test/support/processes.ts"
 import type { SoakDocument } from "./documents.ts"
 import { startLexstreamProcesses, type LexstreamProcesses, type SlotName } from "./lexstream-processes.ts"
 import { observeRun, readProgress, unsettledGroups } from "./observe.ts"
@@ -57,16 +57,6 @@ const STOP_GRACE_MS = 20_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const jittered = (ms: number) => Math.round(ms * (0.5 + Math.random()))
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Things to undo, newest first; run on the way out, also after a failure or a signal. */
 export class Cleanup {

@@ -12,21 +12,27 @@ export interface ChildWorker {
   readonly exited: Promise<number | null>
 }
 
-/** Starts test/fixtures/worker-process.ts with the given environment; resolves once it reads. */
-export const spawnWorker = async (env: Record<string, string>): Promise<ChildWorker> => {
-  const child = spawn(NODE, [WORKER], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
+/**
+ * Runs a TypeScript fixture in its own Node process with the given environment; resolves once it
+ * printed READY. `label` names it in errors.
+ */
+export const spawnFixture = async (script: string, env: Record<string, string>, label: string): Promise<ChildWorker> => {
+  const child = spawn(NODE, [script], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
   child.stdout!.on("data", (chunk) => (output += chunk))
   child.stderr!.on("data", (chunk) => (output += chunk))
   const exited = once(child, "exit").then(([code]) => code as number | null)
   const deadline = Date.now() + 15_000
   while (!output.includes("READY")) {
-    if (child.exitCode !== null) throw new Error(`worker exited early:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`worker did not start:\n${output}`)
+    if (child.exitCode !== null) throw new Error(`${label} exited early:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`${label} did not start:\n${output}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return { child, output: () => output, exited }
 }
+
+/** Starts test/fixtures/worker-process.ts with the given environment; resolves once it reads. */
+export const spawnWorker = (env: Record<string, string>): Promise<ChildWorker> => spawnFixture(WORKER, env, "worker")
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {

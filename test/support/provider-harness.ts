@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process"
-import { once } from "node:events"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll } from "vitest"
@@ -9,6 +7,7 @@ import { ProviderGuards } from "../../src/providers/guards/provider-guards.ts"
 import { ProviderSettings, type ProviderSettingsOverrides } from "../../src/providers/settings.ts"
 import { makeMetrics, Metrics, type MetricsShape } from "../../src/services/metrics.ts"
 import { REDIS_URL } from "./harness.ts"
+import { spawnFixture } from "./processes.ts"
 
 /** Fake AWS credentials for the SDK's default chain (the test servers do not check signatures). */
 export const useFakeAwsCredentials = () => {
@@ -83,23 +82,13 @@ export const metricValue = async (metrics: MetricsShape, name: string, labels: R
 /** test/fixtures/provider-process.ts in its own process; resolves once it started, with its output. */
 export const spawnProviderProcess = async (env: Record<string, string>) => {
   const script = fileURLToPath(new URL("../fixtures/provider-process.ts", import.meta.url))
-  const child = spawn(process.execPath, [script], { env: { ...process.env, LEXSTREAM_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] })
-  let output = ""
-  child.stdout!.on("data", (chunk) => (output += chunk))
-  child.stderr!.on("data", (chunk) => (output += chunk))
-  const exited = once(child, "exit").then(([code]) => code as number | null)
-  const deadline = Date.now() + 15_000
-  while (!output.includes("READY")) {
-    if (child.exitCode !== null) throw new Error(`provider process exited early:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`provider process did not start:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+  const { child, exited, output } = await spawnFixture(script, env, "provider process")
   /** The RESULT the process printed, once it exits. */
   const result = async () => {
     await exited
-    const line = output.split("\n").find((text) => text.startsWith("RESULT "))
-    if (line === undefined) throw new Error(`provider process printed no result:\n${output}`)
+    const line = output().split("\n").find((text) => text.startsWith("RESULT "))
+    if (line === undefined) throw new Error(`provider process printed no result:\n${output()}`)
     return JSON.parse(line.slice("RESULT ".length)) as unknown
   }
-  return { child, exited, result, output: () => output }
+  return { child, exited, result, output }
 }
