@@ -56,9 +56,24 @@ export const TaskInfo = Schema.Struct({
   attempt: Schema.Int,
   /** Epoch milliseconds. */
   startedAt: Schema.Int,
-  finishedAt: Schema.Int
+  finishedAt: Schema.Int,
+  /** The provider that did the work, with its model (e.g. `textract:detect-document-text`, `rules:rules-10`). */
+  provider: Schema.optionalKey(Schema.String),
+  /** Why the stage used its local provider instead of the configured one (breaker open, invalid replies). */
+  fallback: Schema.optionalKey(Schema.String),
+  /** What this attempt's provider calls cost (absent or all zero for local providers and cache hits). */
+  cost: Schema.optionalKey(Schema.Struct({
+    calls: Schema.Int,
+    pages: Schema.Int,
+    tokensIn: Schema.Int,
+    tokensOut: Schema.Int,
+    dollars: Schema.Finite
+  }))
 })
 export type TaskInfo = typeof TaskInfo.Type
+
+/** What a stage's work may say about its attempt; the engine adds stage, consumer, attempt and times. */
+export type TaskReport = Pick<TaskInfo, "provider" | "fallback" | "cost">
 
 /** Payload of every event on the happy path: results accumulate as stages run. */
 export const PipelineData = Schema.Struct({

@@ -98,7 +98,16 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
             // The attempt that produced this event: the projector's processing_tasks row.
             data: {
               ...data,
-              task: { stage: options.name, consumer: context.consumer ?? "", attempt: context.deliveries, startedAt, finishedAt }
+              // provider, fallback and cost come from the work (data.task, unless it is the input's
+              // own task carried along by `...event.data`); the rest is the engine's.
+              task: {
+                ...(data.task === event.data.task ? undefined : data.task),
+                stage: options.name,
+                consumer: context.consumer ?? "",
+                attempt: context.deliveries,
+                startedAt,
+                finishedAt
+              }
             }
           })
         }),
