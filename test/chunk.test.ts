@@ -5,7 +5,7 @@ import { type ChunkOptions, chunkText, DEFAULT_CHUNK_OPTIONS, InvalidChunkOption
 import { sentenceStarts } from "../src/text/sentences.ts"
 import { StageFailure } from "../src/engine/stage.ts"
 import { stageInput } from "./support/events.ts"
-import type { Chunk, ChunkList, CleanText, PageSpan } from "../src/pipeline/artifacts.ts"
+import type { Chunk, ChunkList, CleanText, PageSpan } from "../src/contracts/index.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { chunkWork } from "../src/stages/works/chunk.ts"
 import { cleanDocument } from "../src/text/clean.ts"

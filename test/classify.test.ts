@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { Category } from "../src/pipeline/artifacts.ts"
+import type { Category } from "../src/contracts/index.ts"
 import { classifyText } from "../src/text/classify.ts"
 import { AGREEMENT, COMPLAINT, DOCKET, FORM, LETTER, MOTION, OPINION, ORDER } from "./support/legal-samples.ts"
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { formatDocumentRun, WIDTH } from "../src/cli/demo-report.ts"
-import type { CanonicalEntity, Mention } from "../src/pipeline/artifacts.ts"
+import type { CanonicalEntity, Mention } from "../src/contracts/index.ts"
 import type { DocumentRun, SeenEvent } from "../src/pipeline/run-documents.ts"
 import type { EventType } from "../src/events/streams.ts"
 

@@ -4,7 +4,7 @@ import { loadCourtKey } from "../src/eval/court-key.ts"
 import { isDescription, partyKey } from "../src/eval/party-match.ts"
 import { contractTotals, scoreContract } from "../src/eval/score-contracts.ts"
 import type { DocumentRun } from "../src/pipeline/run-documents.ts"
-import type { CanonicalEntity, Mention } from "../src/pipeline/artifacts.ts"
+import type { CanonicalEntity, Mention } from "../src/contracts/index.ts"
 
 const canonical = (id: string, name: string, type: CanonicalEntity["type"] = "ORGANIZATION"): CanonicalEntity => ({ id, project: "p", type, name, aliases: [], roles: [] })
 const mention = (text: string, extra: Partial<Mention> = {}): Mention => ({ type: "ORGANIZATION", text, charStart: 0, charEnd: text.length, chunkIndex: 0, confidence: 0.9, ...extra })

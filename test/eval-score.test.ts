@@ -10,7 +10,7 @@ import {
   scoreRelationships,
   type ScoredRelationship
 } from "../src/eval/score.ts"
-import type { CanonicalEntity, Mention } from "../src/pipeline/artifacts.ts"
+import type { CanonicalEntity, Mention } from "../src/contracts/index.ts"
 import type { DocumentRun } from "../src/pipeline/run-documents.ts"
 
 describe("normalizeText", () => {

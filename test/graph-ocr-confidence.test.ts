@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { extractEntities } from "../src/entities/extract.ts"
 import { buildGraph, unreliableSpans } from "../src/graph/build-graph.ts"
-import type { Mention } from "../src/pipeline/artifacts.ts"
+import type { Mention } from "../src/contracts/index.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 
 const PAGE_1 = "ORDER\nDefendant shall pay $12,500.00 in damages."

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { extractEntities } from "../src/entities/extract.ts"
 import { buildGraph } from "../src/graph/build-graph.ts"
-import type { Category, Mention } from "../src/pipeline/artifacts.ts"
+import type { Category, Mention } from "../src/contracts/index.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 
 /** Party edges the graph draws from one chunk of text, as `type: name`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { extractEntities } from "../src/entities/extract.ts"
 import { principalDate } from "../src/graph/principal-date.ts"
-import type { Mention } from "../src/pipeline/artifacts.ts"
+import type { Mention } from "../src/contracts/index.ts"
 
 /** The date a graph gives a contract, as the real extractor finds the dates of one chunk. */
 const contractDate = (text: string): string | undefined => {

@@ -5,7 +5,7 @@ import { EntityExtractor, type ChunkContext } from "../src/providers/entity-extr
 import { mentionsReplyJsonSchema } from "../src/providers/openai/mentions-reply.ts"
 import { openAiExtractorLayer } from "../src/providers/openai/openai-extractor.ts"
 import type { ProviderSettingsOverrides } from "../src/providers/settings.ts"
-import type { Chunk } from "../src/pipeline/artifacts.ts"
+import type { Chunk } from "../src/contracts/index.ts"
 import { testRedis } from "./support/harness.ts"
 import { metricValue, providerRuntime, spawnProviderProcess } from "./support/provider-harness.ts"
 import { REDIS_URL } from "./support/harness.ts"

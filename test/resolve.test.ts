@@ -1,7 +1,7 @@
 import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { stageInput } from "./support/events.ts"
-import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/pipeline/artifacts.ts"
+import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/contracts/index.ts"
 import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 import { BlobStore } from "../src/services/blob-store.ts"

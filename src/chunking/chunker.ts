@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import type { Chunk, ChunkList, CleanText, PageSpan } from "../pipeline/artifacts.ts"
+import type { Chunk, ChunkList, CleanText, PageSpan } from "../contracts/index.ts"
 import { type Boundary, mapStructure, STRENGTH } from "./structure-map.ts"
 
 export interface ChunkOptions {

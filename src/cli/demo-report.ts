@@ -1,10 +1,11 @@
-import { type CanonicalEntity, ENTITY_TYPES } from "../pipeline/artifacts.ts"
+import { type CanonicalEntity, ENTITY_TYPES } from "../contracts/index.ts"
+import { factsOf } from "../pipeline/facts.ts"
 import { type DocumentRun, stageDurations } from "../pipeline/run-documents.ts"
 
 /**
  * What the demo prints for one document: how it went through the stages and what each stage found.
- * Reads artifacts defensively: a stage that is not plugged in yet (or wrote something unexpected)
- * shows "—" rather than breaking the report. Lines fit a 100-column terminal.
+ * A stage that is not plugged in yet (or wrote an artifact its contract rejects, see
+ * loadArtifacts) shows "—" rather than breaking the report. Lines fit a 100-column terminal.
  */
 
 export const WIDTH = 100
@@ -52,17 +53,17 @@ const total = (run: DocumentRun): Array<string> => {
 }
 
 const category = (run: DocumentRun): Array<string> => {
-  const classification = isObject(run.artifacts.text) ? run.artifacts.text.classification : undefined
-  const name = text(classification?.category) ?? text(run.facts.category)
+  const facts = factsOf(run.facts, "clean")
+  const name = run.artifacts.text?.classification.category ?? facts?.category
   if (name === undefined) return []
-  const confidence = num(classification?.confidence) ?? num(run.facts.categoryConfidence) ?? num(run.facts.confidence)
+  const confidence = run.artifacts.text?.classification.confidence ?? facts?.categoryConfidence
   return [confidence === undefined ? name : `${name} (${confidence.toFixed(2)})`]
 }
 
 const pages = (run: DocumentRun): Array<string> => {
   const list = asArray(run.artifacts.extracted?.pages).filter(isObject)
   if (list.length === 0) {
-    const count = num(run.facts.pages) ?? num(run.facts.pageCount)
+    const count = factsOf(run.facts, "ocr")?.pages
     return count === undefined ? [] : [String(count)]
   }
   const methods = [...countBy(list, (page) => text(page.method) ?? "?")].map(([method, n]) => `${method} ×${n}`)

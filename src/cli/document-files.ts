@@ -1,19 +1,5 @@
 import { readdirSync, statSync } from "node:fs"
-import { extname, join, resolve } from "node:path"
-
-/** Content types by file extension (any case): what a folder contributes, and what ingest declares. */
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  ".pdf": "application/pdf",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".tif": "image/tiff",
-  ".tiff": "image/tiff",
-  ".txt": "text/plain",
-  ".md": "text/markdown"
-}
-
-export const contentTypeOf = (path: string): string | undefined => CONTENT_TYPES[extname(path).toLowerCase()]
+import { join, resolve } from "node:path"
 
 /** What a folder contributes: PDFs, images and plain text (not READMEs in Markdown). */
 const FOLDER_DOCUMENT = /\.(?:pdf|png|jpe?g|tiff?|txt)$/iu

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray } from "drizzle-orm"
 import { Effect, Predicate, Schema } from "effect"
 import { Database } from "../db/database.ts"
 import { canonicalEntities, documents, documentTexts, entityMentions, events, relationships } from "../db/schema.ts"
+import { factsOf } from "../pipeline/facts.ts"
 
 /**
  * What changed between two processing versions of a document — "I replayed under new rules: what
@@ -67,9 +68,8 @@ const categoryOf = (documentId: string, version: number) =>
         .where(and(eq(events.documentId, documentId), eq(events.version, version), eq(events.type, "document.classified")))
         .orderBy(desc(events.id)).limit(1))
     const data = Predicate.isObject(classified?.payload) ? (classified.payload as Record<string, unknown>).data : undefined
-    const facts = Predicate.isObject(data) ? (data as Record<string, unknown>).facts : undefined
-    const fromArchive = Predicate.isObject(facts) ? (facts as Record<string, unknown>).category : undefined
-    if (typeof fromArchive === "string") return fromArchive
+    const fromArchive = Predicate.isObject(data) ? factsOf((data as Record<string, unknown>).facts, "clean")?.category : undefined
+    if (fromArchive !== undefined) return fromArchive
     const [row] = yield* use("diff.category.document", (db) =>
       db.select({ category: documents.category, version: documents.version }).from(documents).where(eq(documents.id, documentId)))
     return row !== undefined && row.version === version ? row.category : null

@@ -1,4 +1,4 @@
-import type { Chunk, EntityType, Mention } from "../pipeline/artifacts.ts"
+import type { Chunk, EntityType, Mention } from "../contracts/index.ts"
 import { attachCounsel } from "./patterns/counsel.ts"
 import type { ChunkMention } from "./types.ts"
 

@@ -1,4 +1,4 @@
-import type { EntityType } from "../pipeline/artifacts.ts"
+import type { EntityType } from "../contracts/index.ts"
 import type { Candidate } from "./types.ts"
 
 /**

@@ -1,4 +1,4 @@
-import type { EntityType, Mention } from "../pipeline/artifacts.ts"
+import type { EntityType, Mention } from "../contracts/index.ts"
 
 /** A mention as the extractor finds it in one chunk: offsets are relative to the chunk's text. */
 export type ChunkMention = Omit<Mention, "chunkIndex">

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Schema } from "effect"
-import { CATEGORIES, ENTITY_TYPES, RELATIONSHIP_TYPES } from "../pipeline/artifacts.ts"
+import { CATEGORIES, ENTITY_TYPES, RELATIONSHIP_TYPES } from "../contracts/index.ts"
 import { ANSWER_KEY_FILE, SAMPLES_DIR } from "../samples/files.ts"
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Schema } from "effect"
-import { CATEGORIES } from "../pipeline/artifacts.ts"
+import { CATEGORIES } from "../contracts/index.ts"
 
 /**
  * Our own answer key for the court filings of the shared corpus (`court/`), written by reading

@@ -1,5 +1,6 @@
 import { basename } from "node:path"
-import { ENTITY_TYPES, RELATIONSHIP_TYPES } from "../pipeline/artifacts.ts"
+import { ENTITY_TYPES, RELATIONSHIP_TYPES } from "../contracts/index.ts"
+import { factsOf } from "../pipeline/facts.ts"
 import type { DocumentRun } from "../pipeline/run-documents.ts"
 import type { AnswerKey } from "./answer-key.ts"
 import { type CharacterErrors, characterErrorRate, pooledCer } from "./cer.ts"
@@ -49,10 +50,8 @@ const sumByType = (documents: ReadonlyArray<Record<string, Counts>>, types: Read
   return { byType, micro: prf(total) }
 }
 
-const predictedCategory = (run: DocumentRun): string | undefined => {
-  const category = run.artifacts.text?.classification?.category ?? run.facts.category
-  return typeof category === "string" ? category : undefined
-}
+const predictedCategory = (run: DocumentRun): string | undefined =>
+  run.artifacts.text?.classification.category ?? factsOf(run.facts, "clean")?.category
 
 export const evaluate = (key: AnswerKey, runs: ReadonlyArray<DocumentRun>): EvalReport => {
   const runByFile = new Map(runs.map((run) => [basename(run.file), run]))

@@ -1,4 +1,4 @@
-import type { CanonicalEntity } from "../pipeline/artifacts.ts"
+import type { CanonicalEntity } from "../contracts/index.ts"
 import type { DocumentArtifacts } from "../pipeline/run-documents.ts"
 import { DOCUMENT_ENDPOINT, type KeyDocument } from "./answer-key.ts"
 import { type Endpoint, normalizeText, type PredictedEntity, type ScoredRelationship } from "./score.ts"

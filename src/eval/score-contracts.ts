@@ -1,5 +1,5 @@
 import { basename } from "node:path"
-import type { CanonicalEntity } from "../pipeline/artifacts.ts"
+import type { CanonicalEntity } from "../contracts/index.ts"
 import type { DocumentRun } from "../pipeline/run-documents.ts"
 import { type ContractKey, type GoldContract, goldIsoDate } from "./contract-key.ts"
 import { isDescription, partyKey } from "./party-match.ts"

@@ -1,5 +1,5 @@
 import { basename } from "node:path"
-import type { CanonicalEntity } from "../pipeline/artifacts.ts"
+import type { CanonicalEntity } from "../contracts/index.ts"
 import type { DocumentRun } from "../pipeline/run-documents.ts"
 import { courtWords, referenceKey } from "../resolution/reference-key.ts"
 import { nameWords } from "../resolution/text-normalize.ts"

@@ -2,21 +2,10 @@
  * Stream and key names. The defaults (prefix `lexstream:`) are a public contract: producers XADD to
  * the intake stream and dashboards read the event streams by these names.
  */
-export const EVENT_TYPES = [
-  "document.submitted",
-  "document.text_extracted",
-  "document.classified",
-  "document.chunked",
-  "document.entities_extracted",
-  "document.entities_resolved",
-  "document.completed",
-  "document.failed"
-] as const
-export type EventType = (typeof EVENT_TYPES)[number]
+import type { EventType } from "../pipeline/descriptor.ts"
 
-/** Consumer-group names of the pipeline stages, in order. */
-export const STAGE_NAMES = ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"] as const
-export type StageName = (typeof STAGE_NAMES)[number]
+/** Event types and stage (consumer-group) names, in pipeline order: derived from the pipeline descriptor. */
+export { EVENT_TYPES, type EventType, STAGE_NAMES, type StageName } from "../pipeline/descriptor.ts"
 
 export interface StreamNames {
   readonly prefix: string

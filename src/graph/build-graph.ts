@@ -1,15 +1,4 @@
-import {
-  type CanonicalEntity,
-  type Category,
-  type Chunk,
-  type Evidence,
-  type Graph,
-  type Mention,
-  type Relationship,
-  RELATIONSHIP_TYPES,
-  type RelationshipType,
-  type Resolution
-} from "../pipeline/artifacts.ts"
+import { type CanonicalEntity, type Category, type Chunk, type Evidence, type Graph, type Mention, type Relationship, RELATIONSHIP_TYPES, type RelationshipType, type Resolution } from "../contracts/index.ts"
 import { LITIGANT_ROLE } from "../entities/patterns/case-title-parties.ts"
 import { ADDRESSED_PARTY_ROLE } from "../entities/patterns/header-parties.ts"
 import { SIGNING_PARTY_ROLE } from "../entities/patterns/signature-parties.ts"

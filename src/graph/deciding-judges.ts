@@ -1,4 +1,4 @@
-import type { Mention } from "../pipeline/artifacts.ts"
+import type { Mention } from "../contracts/index.ts"
 
 /**
  * Which judges a paper names decided nothing in it, although it is an opinion or order:

@@ -1,4 +1,4 @@
-import type { CanonicalEntity } from "../pipeline/artifacts.ts"
+import type { CanonicalEntity } from "../contracts/index.ts"
 import { canonicalId } from "../resolution/canonical-id.ts"
 
 const TITLE_WORDS =

@@ -1,4 +1,4 @@
-import type { Evidence } from "../pipeline/artifacts.ts"
+import type { Evidence } from "../contracts/index.ts"
 
 /** Longest quote an edge carries. */
 export const MAX_QUOTE = 300

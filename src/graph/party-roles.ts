@@ -1,4 +1,4 @@
-import type { PartyRole } from "../pipeline/artifacts.ts"
+import type { PartyRole } from "../contracts/index.ts"
 
 /** Roles of people who take part in a matter without being a party to it. */
 const NON_PARTY_ROLES: ReadonlySet<string> = new Set([

@@ -1,4 +1,4 @@
-import type { Category, Mention } from "../pipeline/artifacts.ts"
+import type { Category, Mention } from "../contracts/index.ts"
 
 /** Words that, just before a date, make it the date of the contract itself. */
 const EXECUTION_CUES = /\b(?:dated|entered\s+into|made|executed|signed)\b/i

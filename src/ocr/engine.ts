@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { TextMethod } from "../pipeline/artifacts.ts"
+import type { TextMethod } from "../contracts/index.ts"
 import type { ExtractionError } from "./errors.ts"
 
 /** One page as an image, the unit every OCR provider works on. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { Effect } from "effect"
-import type { ExtractedText, PageText } from "../pipeline/artifacts.ts"
+import type { ExtractedText, PageText } from "../contracts/index.ts"
 import { Cache } from "../services/cache.ts"
 import { Metrics } from "../services/metrics.ts"
 import { defaults } from "../config.ts"

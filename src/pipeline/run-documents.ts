@@ -1,14 +1,13 @@
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Fiber, Schema } from "effect"
 import { AppConfig } from "../config.ts"
-import { ingestFiles } from "../cli/ingest.ts"
 import { runWorker } from "../engine/worker.ts"
 import { derivedDocumentId } from "../events/intake.ts"
 import { EVENT_TYPES, type EventType, STAGE_NAMES, streamNames } from "../events/streams.ts"
 import { BlobStore } from "../services/blob-store.ts"
 import { RedisClient } from "../services/redis.ts"
-import { STAGE_FLOW, type StageWorks, type WorkStageName } from "../stages/pipeline.ts"
-import type { ChunkList, CleanText, ExtractedText, Graph, MentionList, Resolution } from "./artifacts.ts"
-import { ARTIFACTS } from "./artifacts.ts"
+import type { StageWorks } from "../stages/pipeline.ts"
+import { ARTIFACT_NAMES, type ArtifactName, type ArtifactType, stageWriting, WORK_STAGES, type WorkStageName } from "./descriptor.ts"
+import { ingestFiles } from "./submit-files.ts"
 
 /**
  * Runs the pipeline in this process over a few files and collects what it produced: a worker for
@@ -16,16 +15,9 @@ import { ARTIFACTS } from "./artifacts.ts"
  * reaches document.completed or document.failed. Shared by the demo and the evaluation.
  */
 
-/** The artifacts of one document, read back from the blob store; a missing one is undefined. */
-export interface DocumentArtifacts {
-  readonly extracted?: ExtractedText | undefined
-  readonly text?: CleanText | undefined
-  readonly chunks?: ChunkList | undefined
-  readonly mentions?: MentionList | undefined
-  readonly entities?: Resolution | undefined
-  readonly graph?: Graph | undefined
-}
-export type ArtifactName = keyof DocumentArtifacts
+/** The artifacts of one document, read back from the blob store and decoded by their contracts; a missing one is undefined. */
+export type DocumentArtifacts = { readonly [N in ArtifactName]?: ArtifactType<N> | undefined }
+export type { ArtifactName } from "./descriptor.ts"
 
 export interface SeenEvent {
   readonly occurredAt: number
@@ -63,6 +55,7 @@ export interface RunDocumentsResult {
 
 const FINAL_EVENTS: ReadonlyArray<EventType> = ["document.completed", "document.failed"]
 const PIPELINE_ORDER: ReadonlyArray<EventType> = EVENT_TYPES.filter((type) => type !== "document.failed")
+const flat = (message: string) => message.replace(/\s+/g, " ").slice(0, 300)
 
 const fieldsRecord = (fields: ReadonlyArray<string>): Record<string, string> => {
   const record: Record<string, string> = {}
@@ -87,31 +80,41 @@ const lastPipelineEvent = (events: ReadonlyMap<EventType, SeenEvent>): SeenEvent
 export const stageDurations = (run: DocumentRun): Array<{ readonly stage: WorkStageName; readonly ms: number }> => {
   const durations: Array<{ stage: WorkStageName; ms: number }> = []
   let previous = run.events.get("document.submitted")?.occurredAt
-  for (const stage of STAGE_NAMES.slice(1) as Array<WorkStageName>) {
-    const event = run.events.get(STAGE_FLOW[stage].output)
+  for (const stage of WORK_STAGES) {
+    const event = run.events.get(stage.output)
     if (!event) continue
-    if (previous !== undefined) durations.push({ stage, ms: event.occurredAt - previous })
+    if (previous !== undefined) durations.push({ stage: stage.name, ms: event.occurredAt - previous })
     previous = event.occurredAt
   }
   return durations
 }
 
-/** Reads the named artifacts of an event's data from the blob store; unreadable ones are reported, not fatal. */
+/**
+ * Reads the named artifacts of an event's data from the blob store, each decoded by its contract;
+ * unreadable ones, and ones not in their contract's shape, are reported, not fatal.
+ */
 export const loadArtifacts = (refs: Record<string, string>) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
     const artifacts: Record<string, unknown> = {}
     const errors: Partial<Record<ArtifactName, string>> = {}
-    for (const name of Object.values(ARTIFACTS)) {
+    for (const name of ARTIFACT_NAMES) {
       const ref = refs[name]
       if (ref === undefined) continue
+      const contract = stageWriting(name).schema as Schema.Codec<unknown>
       yield* blobs.getJson(ref).pipe(
+        Effect.mapError((error) => (error._tag === "BlobCorrupt" ? error.message : error._tag)),
+        Effect.flatMap((value) =>
+          Schema.decodeUnknownEffect(contract)(value).pipe(
+            Effect.mapError((error) => `not in the shape of its contract: ${flat(error.message)}`)
+          )
+        ),
         Effect.match({
           onSuccess: (value) => {
             artifacts[name] = value
           },
           onFailure: (error) => {
-            errors[name] = error._tag === "BlobCorrupt" ? error.message : error._tag
+            errors[name] = error
           }
         })
       )

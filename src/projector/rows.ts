@@ -1,17 +1,19 @@
 import { Exit, Schema } from "effect"
 import type { canonicalEntities, chunks, documents, documentTexts, entityMentions, processingTasks, relationships } from "../db/schema.ts"
+import {
+  type CanonicalEntity,
+  ChunkListForReadModel,
+  CleanTextForReadModel,
+  ExtractedPagesMethod,
+  Graph,
+  type Mention,
+  MentionList,
+  Resolution
+} from "../contracts/index.ts"
 import type { FailedEvent, PipelineEvent } from "../events/event.ts"
 import type { EventType } from "../events/streams.ts"
-import { ARTIFACTS } from "../pipeline/artifacts.ts"
-import {
-  type CanonicalEntityArtifact,
-  ChunkListSchema,
-  CleanTextSchema,
-  ExtractedTextSchema,
-  GraphSchema,
-  MentionListSchema,
-  ResolutionSchema
-} from "./artifact-schemas.ts"
+import { ARTIFACTS, type ArtifactName, stageEmitting, stageReading, WORK_STAGE_NAMES } from "../pipeline/descriptor.ts"
+import { factsOf } from "../pipeline/facts.ts"
 import type { ProjectedEntry } from "./entry.ts"
 import { pgSafeJson, pgSafeText } from "./pg-safe.ts"
 
@@ -55,31 +57,17 @@ export interface EntryPlan {
 /** A blob as the planner sees it: its bytes, or why there are none. */
 export type BlobLookup = (ref: string) => { readonly bytes: Buffer } | { readonly missing: string } | undefined
 
-/** Which stage runs next after each event: the documents row's `current_stage`. */
-const NEXT_STAGE: Record<Exclude<EventType, "document.failed">, string | null> = {
-  "document.submitted": "ocr",
-  "document.text_extracted": "clean",
-  "document.classified": "chunk",
-  "document.chunked": "entities",
-  "document.entities_extracted": "resolve",
-  "document.entities_resolved": "graph",
-  "document.completed": null
-}
+/** Which stage runs next after an event (the documents row's `current_stage`): the stage that reads it. */
+const nextStage = (type: EventType): string | null => stageReading(type)?.name ?? null
 
-/** Artifacts each event's read model is made from (by name in `data.artifacts`). */
-const READS: Partial<Record<EventType, ReadonlyArray<string>>> = {
-  "document.classified": [ARTIFACTS.text, ARTIFACTS.extracted],
-  "document.chunked": [ARTIFACTS.chunks],
-  "document.entities_extracted": [ARTIFACTS.mentions],
-  "document.entities_resolved": [ARTIFACTS.mentions, ARTIFACTS.entities],
-  "document.completed": [ARTIFACTS.graph]
-}
+/** Artifacts an event's read model is made from (by name in `data.artifacts`): the descriptor's `projectorReads`. */
+const readsOf = (type: EventType): ReadonlyArray<ArtifactName> => stageEmitting(type)?.projectorReads ?? []
 
 /**
  * Order of progress within one version, for the documents row: a later stage wins over an earlier
  * one at the same millisecond. Mirrored in SQL by apply.ts (documentRank).
  */
-export const STAGE_ORDER = ["ocr", "clean", "chunk", "entities", "resolve", "graph"] as const
+export const STAGE_ORDER: ReadonlyArray<string> = WORK_STAGE_NAMES
 export const rankOf = (status: string, currentStage: string | null | undefined): number =>
   status === "failed" ? 8 : status === "completed" ? 7 : (STAGE_ORDER as ReadonlyArray<string>).indexOf(currentStage ?? "") + 1
 
@@ -102,7 +90,7 @@ export const referencedBlobs = (entry: ProjectedEntry): Array<string> =>
 export const neededBlobs = (entry: ProjectedEntry): Array<string> => {
   if (entry.record.kind !== "event" || entry.record.event.type === "document.failed") return []
   const artifacts = entry.record.event.data.artifacts
-  return (READS[entry.record.event.type] ?? []).flatMap((name) => (artifacts[name] === undefined ? [] : [artifacts[name]!]))
+  return readsOf(entry.record.event.type).flatMap((name) => (artifacts[name] === undefined ? [] : [artifacts[name]!]))
 }
 
 const text = (value: string | null | undefined) => (value === null || value === undefined ? null : pgSafeText(value))
@@ -134,7 +122,7 @@ export const mergeCanonical = (a: CanonicalRow, b: CanonicalRow): CanonicalRow =
   }
 }
 
-const canonicalRow = (entity: CanonicalEntityArtifact, at: Date): CanonicalRow => {
+const canonicalRow = (entity: CanonicalEntity, at: Date): CanonicalRow => {
   const name = pgSafeText(entity.name)
   return {
     id: pgSafeText(entity.id),
@@ -142,7 +130,7 @@ const canonicalRow = (entity: CanonicalEntityArtifact, at: Date): CanonicalRow =
     type: pgSafeText(entity.type),
     name,
     aliases: sortedUnique(entity.aliases.map(pgSafeText)).filter((alias) => alias !== name),
-    roles: sortedUnique((entity.roles ?? []).map(pgSafeText)),
+    roles: sortedUnique(entity.roles.map(pgSafeText)),
     createdAt: at,
     updatedAt: at
   }
@@ -156,7 +144,7 @@ const documentUpdate = (event: PipelineEvent | FailedEvent): DocumentUpdate => {
     id: event.document_id,
     project: submission?.project ?? "",
     status: failed ? "failed" : event.type === "document.completed" ? "completed" : "processing",
-    currentStage: failed ? event.data.stage : NEXT_STAGE[event.type],
+    currentStage: failed ? event.data.stage : nextStage(event.type),
     version: event.version,
     category: null,
     source: text(submission?.source) ?? "",
@@ -266,14 +254,14 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
     }
   }
 
-  const factCategory = event.data.facts.category
-  if (typeof factCategory === "string") plan.category = { documentId, version, category: pgSafeText(factCategory) }
+  const factCategory = factsOf(event.data.facts, "clean")?.category
+  if (factCategory !== undefined) plan.category = { documentId, version, category: factCategory }
 
   switch (event.type) {
     case "document.classified": {
-      const clean = read(ARTIFACTS.text, CleanTextSchema)
+      const clean = read(ARTIFACTS.text, CleanTextForReadModel)
       if (clean === undefined) break
-      const extracted = read(ARTIFACTS.extracted, ExtractedTextSchema)
+      const extracted = read(ARTIFACTS.extracted, ExtractedPagesMethod)
       const method = new Map(extracted?.pages.map((page) => [page.page, page]) ?? [])
       plan.category = { documentId, version, category: pgSafeText(clean.classification.category) }
       plan.text = {
@@ -291,7 +279,7 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
       break
     }
     case "document.chunked": {
-      const list = read(ARTIFACTS.chunks, ChunkListSchema)
+      const list = read(ARTIFACTS.chunks, ChunkListForReadModel)
       if (list === undefined) break
       plan.chunks = {
         documentId,
@@ -302,8 +290,8 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
           index: chunk.index,
           text: pgSafeText(chunk.text),
           heading: text(chunk.heading),
-          pageStart: chunk.pageStart ?? null,
-          pageEnd: chunk.pageEnd ?? null,
+          pageStart: chunk.pageStart,
+          pageEnd: chunk.pageEnd,
           charStart: chunk.charStart,
           charEnd: chunk.charEnd
         }))
@@ -311,13 +299,13 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
       break
     }
     case "document.entities_extracted": {
-      const list = read(ARTIFACTS.mentions, MentionListSchema)
+      const list = read(ARTIFACTS.mentions, MentionList)
       if (list !== undefined) plan.mentions = mentionRows(documentId, version, list.mentions, undefined)
       break
     }
     case "document.entities_resolved": {
-      const list = read(ARTIFACTS.mentions, MentionListSchema)
-      const resolution = read(ARTIFACTS.entities, ResolutionSchema)
+      const list = read(ARTIFACTS.mentions, MentionList)
+      const resolution = read(ARTIFACTS.entities, Resolution)
       if (resolution !== undefined) plan.canonicals = resolution.canonicals.map((entity) => canonicalRow(entity, at))
       if (list !== undefined && resolution !== undefined) {
         if (resolution.canonicalIds.length === list.mentions.length) {
@@ -330,7 +318,7 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
       break
     }
     case "document.completed": {
-      const graph = read(ARTIFACTS.graph, GraphSchema)
+      const graph = read(ARTIFACTS.graph, Graph)
       if (graph === undefined) break
       const project = event.data.submission.project
       plan.canonicals = graph.nodes.map((node) => canonicalRow(node, at))
@@ -353,7 +341,7 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
 const mentionRows = (
   documentId: string,
   version: number,
-  mentions: typeof MentionListSchema.Type["mentions"],
+  mentions: ReadonlyArray<Mention>,
   canonicalIds: ReadonlyArray<string> | undefined
 ): Array<MentionRow> => {
   // Ordinal = position within its chunk's mentions: a key that is stable across replays.

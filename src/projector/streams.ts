@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type EventType, type StreamNames } from "../events/streams.ts"
-import { STAGE_FLOW } from "../stages/pipeline.ts"
+import { stageReading } from "../pipeline/descriptor.ts"
 
 /** The projector's consumer-group name on every stream it reads. */
 export const PROJECTOR_GROUP = "projector"
@@ -15,10 +15,12 @@ export interface ProjectedStream {
 
 /** Every event stream (document.failed included) plus `task.failed`, in pipeline order. */
 export const projectedStreams = (names: StreamNames, group = PROJECTOR_GROUP): Array<ProjectedStream> => {
-  const stageReading = (type: EventType) =>
-    Object.entries(STAGE_FLOW).filter(([, flow]) => flow.input === type).map(([stage]) => stage)
+  const readers = (type: EventType) => {
+    const stage = stageReading(type)
+    return stage === undefined ? [group] : [group, stage.name]
+  }
   return [
-    ...EVENT_TYPES.map((type) => ({ stream: names.event(type), eventType: type, readers: [group, ...stageReading(type)] })),
+    ...EVENT_TYPES.map((type) => ({ stream: names.event(type), eventType: type, readers: readers(type) })),
     { stream: names.taskFailed, eventType: undefined, readers: [group] }
   ]
 }

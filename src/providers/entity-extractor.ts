@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { Chunk, Classification, Mention } from "../pipeline/artifacts.ts"
+import type { Chunk, Classification, Mention } from "../contracts/index.ts"
 import type { RedisError } from "../services/redis.ts"
 import type { CallCost } from "./cost.ts"
 import type { ProviderError } from "./errors.ts"

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
+import { WORK_STAGE_NAMES } from "../pipeline/descriptor.ts"
 import { RedisClient } from "../services/redis.ts"
-import { STAGE_FLOW, type WorkStageName } from "../stages/pipeline.ts"
 
 /**
  * What Redis still knows about a document at a processing version. The engine keys a stage's
@@ -10,7 +10,7 @@ import { STAGE_FLOW, type WorkStageName } from "../stages/pipeline.ts"
  */
 
 /** The stages that read pipeline events, in order. */
-export const WORK_STAGES = Object.keys(STAGE_FLOW) as Array<WorkStageName>
+export const WORK_STAGES = WORK_STAGE_NAMES
 
 export interface DocumentVersion {
   readonly documentId: string

@@ -1,7 +1,6 @@
 import { Effect, Schema } from "effect"
-import type { CanonicalEntity } from "../pipeline/artifacts.ts"
+import { CanonicalEntity } from "../contracts/index.ts"
 import { RedisClient } from "../services/redis.ts"
-import { CanonicalEntitySchema } from "./artifact-schemas.ts"
 
 /**
  * The project's canonical entities in Redis: one hash per project, field = canonical id, value =
@@ -17,7 +16,7 @@ export class RegistryCorrupt extends Schema.TaggedError<RegistryCorrupt>()("Regi
   message: Schema.String
 }) {}
 
-const decodeEntity = Schema.decodeUnknownExit(Schema.fromJsonString(CanonicalEntitySchema))
+const decodeEntity = Schema.decodeUnknownExit(Schema.fromJsonString(CanonicalEntity))
 
 /** Every canonical stored for the project. A value that is not a CanonicalEntity fails, naming its field. */
 export const loadProjectEntities = (keyPrefix: string, project: string) =>

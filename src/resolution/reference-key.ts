@@ -1,5 +1,5 @@
 import { foldText, nameWords } from "./text-normalize.ts"
-import type { EntityType } from "../pipeline/artifacts.ts"
+import type { EntityType } from "../contracts/index.ts"
 
 const COURT_ABBREVIATIONS: Readonly<Record<string, string>> = {
   us: "united states", usdc: "united states district court", dist: "district", ct: "court", cir: "circuit",

@@ -1,4 +1,4 @@
-import type { CanonicalEntity, EntityType, Mention, PartyRole, Resolution } from "../pipeline/artifacts.ts"
+import type { CanonicalEntity, EntityType, Mention, PartyRole, Resolution } from "../contracts/index.ts"
 import { canonicalId } from "./canonical-id.ts"
 import {
   citationFamily,

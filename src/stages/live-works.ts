@@ -6,7 +6,8 @@ import type { Locks } from "../services/locks.ts"
 import type { Metrics } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
 import type { DocumentSources } from "../sources/source.ts"
-import type { StageWorks } from "./pipeline.ts"
+import type { WorkStageName } from "../pipeline/descriptor.ts"
+import type { StageWork } from "./event-stage.ts"
 import { chunkWork } from "./works/chunk.ts"
 import { cleanWork } from "./works/clean.ts"
 import { entitiesWork } from "./works/entities.ts"
@@ -14,8 +15,8 @@ import { graphWork } from "./works/graph.ts"
 import { ocrLayer, ocrWork } from "./works/ocr.ts"
 import { resolveWork } from "./works/resolve.ts"
 
-/** The real work of every stage, with the default local providers (no keys, no network). */
-export const liveWorks: StageWorks<LiveWorkServices> = {
+/** The real work of every stage of the descriptor (a stage without one does not compile), with the default local providers. */
+export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
   ocr: ocrWork,
   clean: cleanWork,
   chunk: chunkWork,

@@ -3,28 +3,24 @@ import type { AppConfigShape } from "../config.ts"
 import { type EventType, type StageName, STAGE_NAMES, streamNames } from "../events/streams.ts"
 import type { AnyStage } from "../engine/stage.ts"
 import type { PipelineEvent } from "../events/event.ts"
+import { WORK_STAGES, type WorkStageName } from "../pipeline/descriptor.ts"
 import type { MetricsShape } from "../services/metrics.ts"
 import { eventStage, type StageWork } from "./event-stage.ts"
 import { intakeStage } from "./intake.ts"
 
-export type WorkStageName = Exclude<StageName, "intake">
+export type { WorkStageName } from "../pipeline/descriptor.ts"
 
-/** Which event each stage reads and which it emits: the pipeline's shape in one table. */
-export const STAGE_FLOW: Record<WorkStageName, { readonly input: EventType; readonly output: EventType }> = {
-  ocr: { input: "document.submitted", output: "document.text_extracted" },
-  clean: { input: "document.text_extracted", output: "document.classified" },
-  chunk: { input: "document.classified", output: "document.chunked" },
-  entities: { input: "document.chunked", output: "document.entities_extracted" },
-  resolve: { input: "document.entities_extracted", output: "document.entities_resolved" },
-  graph: { input: "document.entities_resolved", output: "document.completed" }
-}
+/** Which event each stage reads and which it emits, from the pipeline descriptor. */
+export const STAGE_FLOW = Object.fromEntries(
+  WORK_STAGES.map((stage) => [stage.name, { input: stage.input, output: stage.output }])
+) as Record<WorkStageName, { readonly input: EventType; readonly output: EventType }>
 
 /** Carries the document on unchanged: the work of a stage whose real logic is not plugged in. */
 export const passThrough: StageWork<never> = (event) => Effect.succeed(event.data)
 
 export type StageWorks<R> = Partial<Record<WorkStageName, StageWork<R>>>
 
-export const isStageName = (name: string): name is StageName => (STAGE_NAMES as ReadonlyArray<string>).includes(name)
+export { isStageName } from "../pipeline/descriptor.ts"
 
 /** Builds the engine definitions of the named stages (all by default). */
 export const pipelineStages = <R = never>(

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
-import { STAGE_NAMES } from "../events/streams.ts"
+import { WORK_STAGE_NAMES } from "../pipeline/descriptor.ts"
 import { RedisClient, type RedisError } from "../services/redis.ts"
 
 /**
@@ -19,7 +19,7 @@ export const RECENT_ENTRIES = 16
 
 export const submissionKey = (prefix: string, documentId: string) => `${prefix}submission:${documentId}`
 
-const WORK_STAGES = STAGE_NAMES.filter((stage) => stage !== "intake")
+const WORK_STAGES = WORK_STAGE_NAMES
 
 /**
  * One call records many intake entries (the entries of a batch are recorded together: a round trip

@@ -1,4 +1,4 @@
-import { CATEGORIES, type Category, type Classification } from "../pipeline/artifacts.ts"
+import { CATEGORIES, type Category, type Classification } from "../contracts/index.ts"
 import { isAllCaps } from "./structure.ts"
 
 /**

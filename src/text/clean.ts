@@ -1,4 +1,4 @@
-import type { CleanText, PageSpan, PageText } from "../pipeline/artifacts.ts"
+import type { CleanText, PageSpan, PageText } from "../contracts/index.ts"
 import { classifyText } from "./classify.ts"
 import { buildVocabulary, joinHyphenatedBreaks, joinLines, normalizeCharacters, normalizeLines, reflowLines } from "./normalize.ts"
 import { removeRunningLines } from "./running-lines.ts"

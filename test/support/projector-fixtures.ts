@@ -5,21 +5,14 @@ import { type Db } from "../../src/db/database.ts"
 import { READ_MODEL_TABLES } from "../../src/projector/rebuild.ts"
 import { encodeEventFields, type PipelineData, type PipelineEvent, type Submission } from "../../src/events/event.ts"
 import { type EventType, streamNames } from "../../src/events/streams.ts"
-import type {
-  ChunkList,
-  CleanText,
-  ExtractedText,
-  Graph,
-  MentionList,
-  Resolution
-} from "../../src/pipeline/artifacts.ts"
-import { ARTIFACTS } from "../../src/pipeline/artifacts.ts"
+import type { ChunkList, CleanText, ExtractedText, Graph, MentionList, Resolution } from "../../src/contracts/index.ts"
+import { ARTIFACTS } from "../../src/pipeline/descriptor.ts"
 import { StageFailure } from "../../src/engine/stage.ts"
 import { BlobStore } from "../../src/services/blob-store.ts"
 import type { StageWorks, WorkStageName } from "../../src/stages/pipeline.ts"
 
 /**
- * Deterministic artifacts for a document, in the shapes of src/pipeline/artifacts.ts, and the two
+ * Deterministic artifacts for a document, in the shapes of the contracts (src/contracts/), and the two
  * ways tests get them into the streams: stage works for a real worker, or a hand-written event
  * chain (XADD + blobs) for a projector on its own.
  */

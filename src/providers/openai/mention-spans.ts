@@ -1,4 +1,4 @@
-import type { Chunk, Mention } from "../../pipeline/artifacts.ts"
+import type { Chunk, Mention } from "../../contracts/index.ts"
 import type { MentionReply } from "./mentions-reply.ts"
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
-import { ENTITY_TYPES } from "../../pipeline/artifacts.ts"
+import { ENTITY_TYPES } from "../../contracts/index.ts"
 
 /**
  * What the model must answer for one chunk: the mentions in the shape of the pipeline's Mention,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { Effect, Layer, Redacted } from "effect"
 import OpenAI from "openai"
-import type { Chunk } from "../../pipeline/artifacts.ts"
+import type { Chunk } from "../../contracts/index.ts"
 import { Cache } from "../../services/cache.ts"
 import { Metrics } from "../../services/metrics.ts"
 import type { RedisError } from "../../services/redis.ts"

@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData, PipelineEvent } from "../../events/event.ts"
+import type { ArtifactFacts, ArtifactName, ArtifactType } from "../../pipeline/descriptor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import type { RedisError } from "../../services/redis.ts"
 
@@ -8,34 +9,16 @@ import type { RedisError } from "../../services/redis.ts"
  * Reading and writing stage artifacts through the blob store. An artifact that is missing
  * from the event, corrupt, or of the wrong shape cannot fix itself: the entry parks at once with
  * the reason. A blob not (yet) in the store and a Redis or durable-tier fault are retried.
+ * Readers decode with the artifact's contract (src/contracts/) or a declared partial view of it.
  */
-
-const PageNumber = Schema.Int.pipe(Schema.check(Schema.isGreaterThan(0)))
-const Offset = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
-
-/** The parts of `ExtractedText` the cleaner reads. */
-export const ExtractedTextInput = Schema.Struct({
-  pages: Schema.Array(Schema.Struct({ page: PageNumber, text: Schema.String }))
-})
-
-/** The parts of `CleanText` the chunker reads; spans must lie inside the text. */
-export const CleanTextInput = Schema.Struct({
-  text: Schema.String,
-  pages: Schema.Array(Schema.Struct({ page: PageNumber, charStart: Offset, charEnd: Offset }))
-}).pipe(
-  Schema.check(Schema.makeFilter((clean) =>
-    clean.pages.every((span) => span.charStart <= span.charEnd && span.charEnd <= clean.text.length) ||
-    "every page span must satisfy charStart <= charEnd <= text length"
-  ))
-)
 
 const flat = (message: string) => message.replace(/\s+/g, " ").slice(0, 500)
 
 export const redisFailure = (error: RedisError) =>
   new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
 
-/** The named artifact of the event, decoded with `schema`. */
-export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineEvent, name: string, schema: S) =>
+/** The named artifact of the event, decoded with `schema` (its contract, or a view of it). */
+export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineEvent, name: ArtifactName, schema: S) =>
   Effect.gen(function*() {
     const ref = event.data.artifacts[name]
     if (ref === undefined) {
@@ -64,8 +47,11 @@ export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineE
     )
   })
 
-/** Stores `value` as the named artifact and returns the event data with its ref and `facts` added. */
-export const writeArtifact = (event: PipelineEvent, name: string, value: unknown, facts: Record<string, unknown>) =>
+/**
+ * Stores `value` as the named artifact and returns the event data with its ref and `facts` added.
+ * Both are typed by the descriptor: the artifact's contract and the facts of the stage that writes it.
+ */
+export const writeArtifact = <N extends ArtifactName>(event: PipelineEvent, name: N, value: ArtifactType<N>, facts: ArtifactFacts<N>) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
     const ref = yield* blobs.putJson(value).pipe(Effect.mapError(redisFailure))

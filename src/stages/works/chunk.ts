@@ -1,14 +1,15 @@
 import { Effect } from "effect"
 import { chunkText, type ChunkOptions } from "../../chunking/chunker.ts"
-import { ARTIFACTS } from "../../pipeline/artifacts.ts"
+import { CleanTextPages } from "../../contracts/index.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import type { StageWork } from "../event-stage.ts"
-import { CleanTextInput, readArtifact, runLogic, writeArtifact } from "./artifact-io.ts"
+import { readArtifact, runLogic, writeArtifact } from "./artifact-io.ts"
 
 /** The chunk stage with chosen limits: artifact `text` (CleanText) → artifact `chunks` (ChunkList). */
 export const makeChunkWork = (options: Partial<ChunkOptions> = {}): StageWork<BlobStore> => (event) =>
   Effect.gen(function*() {
-    const clean = yield* readArtifact(event, ARTIFACTS.text, CleanTextInput)
+    const clean = yield* readArtifact(event, ARTIFACTS.text, CleanTextPages)
     const list = yield* runLogic("chunk", () => chunkText(clean, options))
     return yield* writeArtifact(event, ARTIFACTS.chunks, list, { chunks: list.chunks.length })
   }).pipe(Effect.withSpan("stage.chunk"))

@@ -1,9 +1,10 @@
 import { Effect } from "effect"
-import { ARTIFACTS } from "../../pipeline/artifacts.ts"
+import { ExtractedPagesText } from "../../contracts/index.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { cleanDocument } from "../../text/clean.ts"
 import type { StageWork } from "../event-stage.ts"
-import { ExtractedTextInput, readArtifact, runLogic, writeArtifact } from "./artifact-io.ts"
+import { readArtifact, runLogic, writeArtifact } from "./artifact-io.ts"
 
 /**
  * The clean stage: artifact `extracted` (ExtractedText) → artifact `text` (CleanText), with the
@@ -11,7 +12,7 @@ import { ExtractedTextInput, readArtifact, runLogic, writeArtifact } from "./art
  */
 export const cleanWork: StageWork<BlobStore> = (event) =>
   Effect.gen(function*() {
-    const extracted = yield* readArtifact(event, ARTIFACTS.extracted, ExtractedTextInput)
+    const extracted = yield* readArtifact(event, ARTIFACTS.extracted, ExtractedPagesText)
     const clean = yield* runLogic("clean", () => cleanDocument(extracted))
     return yield* writeArtifact(event, ARTIFACTS.text, clean, {
       category: clean.classification.category,

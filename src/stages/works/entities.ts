@@ -1,21 +1,15 @@
 import { createHash } from "node:crypto"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { countByType, documentMentions } from "../../entities/document-mentions.ts"
 import { extractEntities, EXTRACTOR_VERSION } from "../../entities/extract.ts"
 import type { ChunkMention } from "../../entities/types.ts"
 import { StageFailure } from "../../engine/stage.ts"
-import { ARTIFACTS, type MentionList } from "../../pipeline/artifacts.ts"
+import { ChunkListForExtraction, type MentionList } from "../../contracts/index.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Cache } from "../../services/cache.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, runLogic, writeArtifact } from "./artifact-io.ts"
-
-const Offset = Schema.Int.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
-
-/** The parts of a `ChunkList` the extractor reads. */
-export const ChunkListInput = Schema.Struct({
-  chunks: Schema.Array(Schema.Struct({ index: Offset, text: Schema.String, charStart: Offset, charEnd: Offset, sha256: Schema.String }))
-})
 
 /** How many chunks are looked up in the cache (and extracted on a miss) at once. */
 const CHUNK_CONCURRENCY = 8
@@ -33,7 +27,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export const entitiesWork: StageWork<BlobStore | Cache> = (event) =>
   Effect.gen(function*() {
-    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListInput)
+    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListForExtraction)
     const cache = yield* Cache
     for (const chunk of chunks) {
       if (sha256(chunk.text) !== chunk.sha256) {

@@ -1,9 +1,9 @@
 import { Effect } from "effect"
 import { StageFailure } from "../../engine/stage.ts"
-import { ChunkListSchema, CleanTextSchema, ExtractedPagesSchema, isCategory } from "../../graph/artifact-schemas.ts"
+import { ChunkList, CleanText, ExtractedPagesConfidence, MentionList, type RelationshipType, Resolution } from "../../contracts/index.ts"
 import { buildGraph, unreliableSpans } from "../../graph/build-graph.ts"
-import { ARTIFACTS, type RelationshipType } from "../../pipeline/artifacts.ts"
-import { MentionListSchema, ResolutionSchema } from "../../resolution/artifact-schemas.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
+import { factsOf } from "../../pipeline/facts.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, writeArtifact } from "./artifact-io.ts"
@@ -17,10 +17,10 @@ import { readArtifact, writeArtifact } from "./artifact-io.ts"
  */
 export const graphWork: StageWork<BlobStore> = (event) =>
   Effect.gen(function*() {
-    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionListSchema)
-    const resolution = yield* readArtifact(event, ARTIFACTS.entities, ResolutionSchema)
-    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListSchema)
-    const clean = yield* readArtifact(event, ARTIFACTS.text, CleanTextSchema)
+    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionList)
+    const resolution = yield* readArtifact(event, ARTIFACTS.entities, Resolution)
+    const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkList)
+    const clean = yield* readArtifact(event, ARTIFACTS.text, CleanText)
     if (resolution.canonicalIds.length !== mentions.length) {
       return yield* new StageFailure({
         message: `resolution has ${resolution.canonicalIds.length} canonical ids for ${mentions.length} mentions`,
@@ -35,8 +35,8 @@ export const graphWork: StageWork<BlobStore> = (event) =>
     // Older events may lack the OCR artifact: then every page counts as read well.
     const extracted = event.data.artifacts[ARTIFACTS.extracted] === undefined
       ? undefined
-      : yield* readArtifact(event, ARTIFACTS.extracted, ExtractedPagesSchema)
-    const category = isCategory(event.data.facts.category) ? event.data.facts.category : clean.classification.category
+      : yield* readArtifact(event, ARTIFACTS.extracted, ExtractedPagesConfidence)
+    const category = factsOf(event.data.facts, "clean")?.category ?? clean.classification.category
     const graph = buildGraph({
       documentId: event.document_id,
       project: event.data.submission.project,
@@ -46,7 +46,7 @@ export const graphWork: StageWork<BlobStore> = (event) =>
       chunks,
       text: clean.text,
       runningLines: clean.removedLines,
-      unreliable: extracted && clean.pages ? unreliableSpans(clean.pages, extracted.pages) : undefined
+      unreliable: extracted ? unreliableSpans(clean.pages, extracted.pages) : undefined
     })
     const relationshipTypes: Partial<Record<RelationshipType, number>> = {}
     for (const edge of graph.relationships) relationshipTypes[edge.type] = (relationshipTypes[edge.type] ?? 0) + 1

@@ -6,7 +6,8 @@ import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { OcrEngine } from "../../ocr/engine.ts"
 import { extractTextCached } from "../../ocr/extract.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
-import { ARTIFACTS, type ExtractedText, type TextMethod } from "../../pipeline/artifacts.ts"
+import type { ExtractedText, OcrFacts, TextMethod } from "../../contracts/index.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import { Cache } from "../../services/cache.ts"
 import { Metrics } from "../../services/metrics.ts"
@@ -14,7 +15,7 @@ import { DocumentSources } from "../../sources/source.ts"
 import type { StageWork } from "../event-stage.ts"
 
 /** Small results of the ocr stage, merged into the event's `facts`. */
-export const ocrFacts = (extracted: ExtractedText) => {
+export const ocrFacts = (extracted: ExtractedText): OcrFacts => {
   const ocrMethods: Partial<Record<TextMethod, number>> = {}
   for (const page of extracted.pages) ocrMethods[page.method] = (ocrMethods[page.method] ?? 0) + 1
   const mean = extracted.pages.reduce((sum, page) => sum + page.confidence, 0) / Math.max(1, extracted.pages.length)

@@ -2,8 +2,8 @@ import { Effect, Schedule } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
-import { ARTIFACTS } from "../../pipeline/artifacts.ts"
-import { MentionListSchema } from "../../resolution/artifact-schemas.ts"
+import { MentionList } from "../../contracts/index.ts"
+import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { loadProjectEntities, storeProjectEntities } from "../../resolution/entity-registry.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
@@ -37,7 +37,7 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const locks = yield* Locks
-    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionListSchema)
+    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionList)
     const project = event.data.submission.project
 
     const resolution = yield* locks.withLock(

@@ -1,13 +1,26 @@
 import { createReadStream } from "node:fs"
 import { stat } from "node:fs/promises"
 import { createHash } from "node:crypto"
-import { basename, resolve } from "node:path"
+import { basename, extname, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
 import { RedisClient } from "../services/redis.ts"
-import { contentTypeOf } from "./document-files.ts"
+
+/** Content types declared by file extension (any case); the OCR stage still decides from the bytes. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".pdf": "application/pdf",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".txt": "text/plain",
+  ".md": "text/markdown"
+}
+
+export const contentTypeOf = (path: string): string | undefined => CONTENT_TYPES[extname(path).toLowerCase()]
 
 export interface IngestOptions {
   readonly files: ReadonlyArray<string>
