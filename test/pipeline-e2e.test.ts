@@ -1,9 +1,9 @@
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { ChunkList, CleanText, ExtractedText, Graph, MentionList, Resolution } from "../src/contracts/index.ts"
-import { ARTIFACTS } from "../src/pipeline/descriptor.ts"
+import { ARTIFACTS, WORK_STAGES } from "../src/pipeline/descriptor.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { liveWorks, stagesLayer } from "../src/stages/live-works.ts"
 import { SAMPLES_DIR } from "../src/cli/demo.ts"
@@ -72,5 +72,18 @@ describe("pipeline end to end", () => {
     for (const type of ["party_to_case", "filed_in", "decided_by", "cites"]) expect(edgeTypes).toContain(type)
     const contractGraph = await load<Graph>("contract-supply-agreement", ARTIFACTS.graph)
     expect(contractGraph.relationships.filter((r) => r.type === "party_to_contract").length).toBeGreaterThanOrEqual(2)
+
+    // Every artifact the real stages wrote is exactly in its contract's shape (no field the contract
+    // does not declare), and every stage's event carries its facts in the declared shape.
+    const strict = { onExcessProperty: "error", errors: "all" } as const
+    for (const id of ["court-order", "contract-supply-agreement", "scanned-notice"]) {
+      for (const stage of WORK_STAGES) {
+        const artifact = await load<unknown>(id, stage.artifact)
+        expect(() => Schema.decodeUnknownSync(stage.schema as Schema.Codec<unknown>, strict)(artifact), `${id}: ${stage.artifact}`).not.toThrow()
+        const [emitted] = (await readAll(redis, names(prefix).event(stage.output))).filter((e) => e.document_id === id)
+        const facts = (JSON.parse(emitted!.data!) as { facts: unknown }).facts
+        expect(() => Schema.decodeUnknownSync(stage.facts as Schema.Codec<unknown>, { errors: "all" })(facts), `${id}: ${stage.name} facts`).not.toThrow()
+      }
+    }
   }, 180_000)
 })

@@ -54,16 +54,16 @@ const total = (run: DocumentRun): Array<string> => {
 
 const category = (run: DocumentRun): Array<string> => {
   const facts = factsOf(run.facts, "clean")
-  const name = run.artifacts.text?.classification.category ?? facts?.category
+  const name = run.artifacts.text?.classification.category ?? facts.category
   if (name === undefined) return []
-  const confidence = run.artifacts.text?.classification.confidence ?? facts?.categoryConfidence
+  const confidence = run.artifacts.text?.classification.confidence ?? facts.categoryConfidence
   return [confidence === undefined ? name : `${name} (${confidence.toFixed(2)})`]
 }
 
 const pages = (run: DocumentRun): Array<string> => {
   const list = asArray(run.artifacts.extracted?.pages).filter(isObject)
   if (list.length === 0) {
-    const count = factsOf(run.facts, "ocr")?.pages
+    const count = factsOf(run.facts, "ocr").pages
     return count === undefined ? [] : [String(count)]
   }
   const methods = [...countBy(list, (page) => text(page.method) ?? "?")].map(([method, n]) => `${method} ×${n}`)

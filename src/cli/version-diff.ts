@@ -68,7 +68,7 @@ const categoryOf = (documentId: string, version: number) =>
         .where(and(eq(events.documentId, documentId), eq(events.version, version), eq(events.type, "document.classified")))
         .orderBy(desc(events.id)).limit(1))
     const data = Predicate.isObject(classified?.payload) ? (classified.payload as Record<string, unknown>).data : undefined
-    const fromArchive = Predicate.isObject(data) ? factsOf((data as Record<string, unknown>).facts, "clean")?.category : undefined
+    const fromArchive = Predicate.isObject(data) ? factsOf(data.facts, "clean").category : undefined
     if (fromArchive !== undefined) return fromArchive
     const [row] = yield* use("diff.category.document", (db) =>
       db.select({ category: documents.category, version: documents.version }).from(documents).where(eq(documents.id, documentId)))

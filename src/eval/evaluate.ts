@@ -51,7 +51,7 @@ const sumByType = (documents: ReadonlyArray<Record<string, Counts>>, types: Read
 }
 
 const predictedCategory = (run: DocumentRun): string | undefined =>
-  run.artifacts.text?.classification.category ?? factsOf(run.facts, "clean")?.category
+  run.artifacts.text?.classification.category ?? factsOf(run.facts, "clean").category
 
 export const evaluate = (key: AnswerKey, runs: ReadonlyArray<DocumentRun>): EvalReport => {
   const runByFile = new Map(runs.map((run) => [basename(run.file), run]))

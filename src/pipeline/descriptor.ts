@@ -37,7 +37,8 @@ interface StageRow {
   readonly output: string
   readonly artifact: string
   readonly schema: Schema.Codec<unknown, unknown>
-  readonly facts: Schema.Codec<unknown, unknown>
+  /** A struct, so readers can take its facts field by field (src/pipeline/facts.ts). */
+  readonly facts: Schema.Struct<Schema.Struct.Fields>
   /** Artifacts (by name) the projector makes read models from when it archives this stage's output event. */
   readonly projectorReads: ReadonlyArray<string>
 }

@@ -254,7 +254,7 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
     }
   }
 
-  const factCategory = factsOf(event.data.facts, "clean")?.category
+  const factCategory = factsOf(event.data.facts, "clean").category
   if (factCategory !== undefined) plan.category = { documentId, version, category: factCategory }
 
   switch (event.type) {

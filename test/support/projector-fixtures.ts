@@ -5,8 +5,7 @@ import { type Db } from "../../src/db/database.ts"
 import { READ_MODEL_TABLES } from "../../src/projector/rebuild.ts"
 import { encodeEventFields, type PipelineData, type PipelineEvent, type Submission } from "../../src/events/event.ts"
 import { type EventType, streamNames } from "../../src/events/streams.ts"
-import type { ChunkList, CleanText, ExtractedText, Graph, MentionList, Resolution } from "../../src/contracts/index.ts"
-import { ARTIFACTS } from "../../src/pipeline/descriptor.ts"
+import { type ArtifactName, type ArtifactType, INTAKE, workStage, WORK_STAGES } from "../../src/pipeline/descriptor.ts"
 import { StageFailure } from "../../src/engine/stage.ts"
 import { BlobStore } from "../../src/services/blob-store.ts"
 import type { StageWorks, WorkStageName } from "../../src/stages/pipeline.ts"
@@ -17,14 +16,7 @@ import type { StageWorks, WorkStageName } from "../../src/stages/pipeline.ts"
  * chain (XADD + blobs) for a projector on its own.
  */
 
-export interface DocumentArtifacts {
-  readonly extracted: ExtractedText
-  readonly text: CleanText
-  readonly chunks: ChunkList
-  readonly mentions: MentionList
-  readonly entities: Resolution
-  readonly graph: Graph
-}
+export type DocumentArtifacts = { readonly [N in ArtifactName]: ArtifactType<N> }
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex")
 
@@ -100,20 +92,10 @@ export const artifactsFor = (documentId: string, project: string): DocumentArtif
   }
 }
 
-/** Which artifact each stage stores, and the facts it adds. */
-const STAGE_ARTIFACTS: Record<WorkStageName, keyof DocumentArtifacts> = {
-  ocr: "extracted",
-  clean: "text",
-  chunk: "chunks",
-  entities: "mentions",
-  resolve: "entities",
-  graph: "graph"
-}
-
 /** Stage works that store the fixture artifacts, as the real stages would (BlobStore.putJson). */
 export const fixtureWorks = (options: { readonly failFirst?: WorkStageName; readonly failing?: ReadonlySet<string> } = {}): StageWorks<BlobStore> =>
   Object.fromEntries(
-    (Object.keys(STAGE_ARTIFACTS) as Array<WorkStageName>).map((stage) => [
+    WORK_STAGES.map(({ name: stage, artifact: name }) => [
       stage,
       (event: PipelineEvent, context: { readonly deliveries: number }) =>
         Effect.gen(function*() {
@@ -124,25 +106,21 @@ export const fixtureWorks = (options: { readonly failFirst?: WorkStageName; read
             return yield* new StageFailure({ message: "transient trouble", retryable: true })
           }
           const store = yield* BlobStore
-          const artifact = artifactsFor(event.document_id, event.data.submission.project)[STAGE_ARTIFACTS[stage]]
+          const artifact = artifactsFor(event.document_id, event.data.submission.project)[name]
           const ref = yield* store.putJson(artifact).pipe(Effect.orDie)
           return {
             ...event.data,
-            artifacts: { ...event.data.artifacts, [ARTIFACTS[STAGE_ARTIFACTS[stage]]]: ref },
+            artifacts: { ...event.data.artifacts, [name]: ref },
             facts: stage === "clean" ? { ...event.data.facts, category: "contract" } : event.data.facts
           } satisfies PipelineData
         })
     ])
   ) as StageWorks<BlobStore>
 
+/** The happy path's events and the stage that emits each. */
 const CHAIN: ReadonlyArray<readonly [EventType, WorkStageName | undefined]> = [
-  ["document.submitted", undefined],
-  ["document.text_extracted", "ocr"],
-  ["document.classified", "clean"],
-  ["document.chunked", "chunk"],
-  ["document.entities_extracted", "entities"],
-  ["document.entities_resolved", "resolve"],
-  ["document.completed", "graph"]
+  [INTAKE.output, undefined],
+  ...WORK_STAGES.map((stage) => [stage.output, stage.name] as const)
 ]
 
 /**
@@ -175,11 +153,11 @@ export const writeDocumentEvents = async (
   for (const [index, [type, stage]] of CHAIN.entries()) {
     let facts = {}
     if (stage !== undefined) {
-      const key = STAGE_ARTIFACTS[stage]
+      const key = workStage(stage).artifact
       const bytes = Buffer.from(JSON.stringify(artifacts[key]))
       const hash = createHash("sha256").update(bytes).digest("hex")
       await redis.set(names.blobKey(hash), bytes, "NX")
-      refs[ARTIFACTS[key]] = `sha256:${hash}`
+      refs[key] = `sha256:${hash}`
       if (stage === "clean" || index > 2) facts = { category: "contract" }
     }
     const at = submittedAt + index * 10

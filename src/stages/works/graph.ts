@@ -36,7 +36,7 @@ export const graphWork: StageWork<BlobStore> = (event) =>
     const extracted = event.data.artifacts[ARTIFACTS.extracted] === undefined
       ? undefined
       : yield* readArtifact(event, ARTIFACTS.extracted, ExtractedPagesConfidence)
-    const category = factsOf(event.data.facts, "clean")?.category ?? clean.classification.category
+    const category = factsOf(event.data.facts, "clean").category ?? clean.classification.category
     const graph = buildGraph({
       documentId: event.document_id,
       project: event.data.submission.project,
