@@ -3,7 +3,7 @@
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
 import { runWorker } from "../src/engine/worker.ts"
-import { streamNames } from "../src/events/streams.ts"
+import { STAGE_NAMES, streamNames } from "../src/events/streams.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"
@@ -23,7 +23,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     Metrics.layerTest
   ).pipe(Layer.provideMerge(loggerLayer("error")))
   const worker = Effect.runFork(
-    runWorker<never>({ stages: ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"], stop, http: false, onCompleted: (event) => recorder.end(event.document_id) })
+    runWorker<never>({ stages: STAGE_NAMES, stop, http: false, onCompleted: (event) => recorder.end(event.document_id) })
       .pipe(Effect.provide(layer))
   )
   const metadata = JSON.stringify({ note: PAYLOAD })

@@ -3,8 +3,7 @@ import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import { Redis } from "ioredis"
 import { afterAll } from "vitest"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
-import type { StageName } from "../../src/events/streams.ts"
-import { streamNames } from "../../src/events/streams.ts"
+import { STAGE_NAMES, type StageName, streamNames } from "../../src/events/streams.ts"
 import { runWorker } from "../../src/engine/worker.ts"
 import { servicesLayer } from "../../src/layers.ts"
 import { loggerLayer } from "../../src/services/logger.ts"
@@ -63,7 +62,7 @@ export const startWorker = async <R = never>(options: {
     Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error"))
   )
   const program = runWorker<R>({
-    stages: options.stages ?? ["intake", "ocr", "clean", "chunk", "entities", "resolve", "graph"],
+    stages: options.stages ?? STAGE_NAMES,
     ...(options.works ? { works: options.works } : {}),
     stop,
     http: false
