@@ -69,7 +69,7 @@ const readsOf = (type: EventType): ReadonlyArray<ArtifactName> => stageEmitting(
  */
 export const STAGE_ORDER: ReadonlyArray<string> = WORK_STAGE_NAMES
 export const rankOf = (status: string, currentStage: string | null | undefined): number =>
-  status === "failed" ? 8 : status === "completed" ? 7 : (STAGE_ORDER as ReadonlyArray<string>).indexOf(currentStage ?? "") + 1
+  status === "failed" ? 8 : status === "completed" ? 7 : STAGE_ORDER.indexOf(currentStage ?? "") + 1
 
 /** Whether `a` supersedes `b` on the documents row: higher version, then later event, then further stage. */
 export const supersedes = (a: DocumentRow, b: DocumentRow): boolean => {
