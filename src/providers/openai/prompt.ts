@@ -1,5 +1,4 @@
-import type { Chunk } from "../../contracts/index.ts"
-import { ENTITY_TYPES } from "../../contracts/index.ts"
+import { type Chunk, ENTITY_TYPES } from "../../contracts/index.ts"
 import type { ChunkContext } from "../entity-extractor.ts"
 
 /** Bump when the instructions change: it is part of the LLM cache key. */
