@@ -93,7 +93,7 @@ describe("artifact contracts", () => {
   })
 
   it("a partial view checks only what its reader reads", () => {
-    // The extractor reads text, offsets and hash: a chunk's page numbers do not concern it.
+    // The extractor reads text, heading, offsets and hash: a chunk's page numbers do not concern it.
     const { pageStart: _, pageEnd: __, ...chunk } = beforeProviderSeams.chunks.chunks[0]
     expect(Schema.decodeUnknownSync(ChunkListForExtraction)({ chunks: [chunk] }).chunks[0]).toEqual({
       index: 0, text: "SUPPLY AGREEMENT", charStart: 0, charEnd: 16, sha256: "cd".repeat(32)

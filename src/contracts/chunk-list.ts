@@ -28,9 +28,9 @@ export type ChunkFacts = typeof ChunkFacts.Type
 
 // Declared partial views, for readers that need less (other fields pass unchecked).
 
-/** What the entity extractor reads: each chunk's text, place and hash. */
+/** What the entity extractor reads: each chunk's text, heading, place and hash. */
 export const ChunkListForExtraction = Schema.Struct({
-  chunks: Schema.Array(Chunk.mapFields(Struct.pick(["index", "text", "charStart", "charEnd", "sha256"])))
+  chunks: Schema.Array(Chunk.mapFields(Struct.pick(["index", "text", "heading", "charStart", "charEnd", "sha256"])))
 })
 
 /** What the projector reads: everything but the hash (the chunks table). */
