@@ -149,9 +149,17 @@ export interface Mention {
   readonly represents?: string | undefined
 }
 
+/** Which extractor read a chunk: `rules:rules-10`, `openai:gpt-4o-mini`, `openai:gpt-4o-mini+rules:rules-10` (hybrid). */
+export interface ChunkExtractor {
+  readonly index: number
+  readonly extractor: string
+}
+
 export interface MentionList {
   /** Sorted by charStart; each span appears once. */
   readonly mentions: ReadonlyArray<Mention>
+  /** Per chunk, the extractor that produced its mentions (absent in artifacts written before providers). */
+  readonly chunks?: ReadonlyArray<ChunkExtractor> | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
