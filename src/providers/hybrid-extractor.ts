@@ -14,10 +14,15 @@ const CONTRACT_PREAMBLE_CHUNKS = 3
 const CAPTION_CHUNKS = 2
 const COURT_PAPERS: ReadonlyArray<Category> = ["court_opinion_or_order", "complaint_or_petition", "motion_or_brief", "docket_or_notice"]
 
-/** A contract's preamble: `… by and between X … and Y`, `entered into … among`, `made as of … by`. */
-const PREAMBLE = /\b(?:between|among|amongst)\b|\bentered into\b|\bmade (?:and entered into )?(?:as of|this|on|effective)\b/i
-/** A court paper's caption: the parties and their roles (`X, Plaintiff, v. Y, Defendant`, `In re X`). */
-const CAPTION = /\b(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?|debtors?|movants?)\b|\bv(?:s)?\.\s|\bIn re\b/i
+/** A contract's preamble: `entered into as of … by and between X … and Y`, `made … among`, `is between`. */
+const PREAMBLE = /\b(?:made|entered into|dated|executed|effective)\b[^.]{0,250}?\b(?:between|among|amongst)\b|\bby and (?:between|among)\b|\bis (?:made )?between\b/i
+const ROLE = "(?:plaintiffs?|defendants?|petitioners?|respondents?|appellants?|appellees?|debtors?|movants?|cross-\\w+)"
+/**
+ * A court paper's caption, by its layout: a line that is only a role (`Plaintiff,`,
+ * `Defendants-Appellees.`), a line opening with `v.` or `-against-`, or an `In re` line. A party
+ * named in the body (`Defendant Globex Inc. …`) or a citation (`Ashcroft v. Iqbal`) is not one.
+ */
+const CAPTION = new RegExp(`^\\s*(?:${ROLE}(?:[-,\\s]+(?:and\\s+)?${ROLE})*\\s*[,.;:]?\\s*$|vs?\\.(?:\\s|$)|-?\\s*against\\s*-?\\s*$|in re\\b)`, "im")
 
 export const isPartyPassage = (chunk: Pick<ExtractorChunk, "index" | "text">, context: Pick<ChunkContext, "category">): boolean => {
   if (context.category === "contract") return chunk.index < CONTRACT_PREAMBLE_CHUNKS && PREAMBLE.test(chunk.text)
