@@ -221,7 +221,8 @@ describe("entities through OpenAI and hybrid, end to end", () => {
 
   it("an outage opens the breaker: documents complete with the rules and no calls, then it closes when a trial call succeeds", async () => {
     const prefix = newPrefix("llm-breaker")
-    const cooldownMs = 1_500
+    // Long enough that the second document is refused within it even on a loaded machine.
+    const cooldownMs = 5_000
     const worker = await startLlmWorker(prefix, { extractor: "openai", maxRetries: 1, breaker: { failureThreshold: 2, cooldownMs } })
     workers.push(worker)
     const breakerState = () => redis.hget(`${prefix}breaker:openai`, "state")
