@@ -48,7 +48,8 @@ interface Usage {
  * Entities per chunk from an OpenAI-compatible chat-completions server, with structured outputs
  * (the JSON schema of MentionsReply). Replies are validated with Effect Schema; an invalid one is
  * asked again up to `invalidReplyRetries` times, then the chunk fails with `invalid_reply` so the
- * caller can use the rules. Valid replies are cached by model + prompt version + schema hash +
+ * caller can use the rules (`attempt` fails with what the failed requests cost, `extract` with the
+ * ProviderError alone). Valid replies are cached by model + prompt version + schema hash +
  * text hash: the same text never costs a second call. The SDK's own retries are off: retries and
  * limits are the shared guards' job.
  */
