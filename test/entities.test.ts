@@ -10,6 +10,7 @@ import { stageInput } from "./support/events.ts"
 import type { Chunk, ChunkList, EntityType, MentionList } from "../src/contracts/index.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
+import { rulesExtractorLayer } from "../src/providers/rules-extractor.ts"
 import { entitiesWork } from "../src/stages/works/entities.ts"
 import { cleanDocument } from "../src/text/clean.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
@@ -560,7 +561,7 @@ describe("entitiesWork (stage work on the real Redis)", () => {
     const first = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
       const chunksRef = yield* blobs.putJson(list)
-      const data = yield* entitiesWork(eventWith({ text: "sha256:" + "1".repeat(64), chunks: chunksRef }), context)
+      const data = yield* entitiesWork(eventWith({ text: "sha256:" + "1".repeat(64), chunks: chunksRef }), context).pipe(Effect.provide(rulesExtractorLayer))
       const stored = (yield* blobs.getJson(data.artifacts.mentions!)) as MentionList
       return { data, stored, chunksRef, misses: yield* cacheCount("miss"), hits: yield* cacheCount("hit") }
     }))
@@ -592,14 +593,18 @@ describe("entitiesWork (stage work on the real Redis)", () => {
     for (const m of mentions) counts[m.type] = (counts[m.type] ?? 0) + 1
     expect(first.data.facts).toEqual({ category: "court_opinion_or_order", chunks: 0, mentions: mentions.length, entityTypes: counts })
 
-    // Cached per chunk under its hash and the extractor's version.
+    // Each chunk says which extractor read it; the task names the extractor and costs nothing.
+    expect(first.stored.chunks).toEqual(list.chunks.map((chunk) => ({ index: chunk.index, extractor: `rules:${EXTRACTOR_VERSION}` })))
+    expect(first.data.task).toEqual({ provider: `rules:${EXTRACTOR_VERSION}` })
+
+    // Cached per chunk under its hash and the extractor's id (provider and rules version).
     for (const chunk of list.chunks) {
-      expect(await redis.exists(`${prefix}cache:entities:${chunk.sha256}:${EXTRACTOR_VERSION}`)).toBe(1)
+      expect(await redis.exists(`${prefix}cache:entities:${chunk.sha256}:rules:${EXTRACTOR_VERSION}`)).toBe(1)
     }
 
     // A replay of the same chunks is served from the cache and gives the same artifact.
     const second = await run(Effect.gen(function*() {
-      const data = yield* entitiesWork(eventWith({ chunks: first.chunksRef }), context)
+      const data = yield* entitiesWork(eventWith({ chunks: first.chunksRef }), context).pipe(Effect.provide(rulesExtractorLayer))
       return { data, misses: yield* cacheCount("miss"), hits: yield* cacheCount("hit") }
     }))
     expect(second.hits).toBe(list.chunks.length)
@@ -618,7 +623,7 @@ describe("entitiesWork (stage work on the real Redis)", () => {
         missing: yield* Effect.exit(entitiesWork(eventWith({}), context)),
         misshapen: yield* Effect.exit(entitiesWork(eventWith({ chunks: yield* blobs.putJson({ chunks: [{ index: 0 }] }) }), context))
       }
-    }))
+    }).pipe(Effect.provide(rulesExtractorLayer)))
     for (const [name, exit] of Object.entries(exits)) {
       expect(Exit.isFailure(exit), name).toBe(true)
       const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined

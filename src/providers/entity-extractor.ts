@@ -12,13 +12,18 @@ export interface ChunkContext {
   readonly title?: string | undefined
 }
 
+/** The parts of a chunk an extractor reads. */
+export type ExtractorChunk = Pick<Chunk, "index" | "text" | "heading" | "charStart" | "sha256">
+
 export interface ChunkMentions {
   /** Offsets into the document's clean text; `chunkIndex` is the chunk's. */
   readonly mentions: ReadonlyArray<Mention>
-  /** Which extractor produced them, e.g. `openai:gpt-4o-mini` or `rules:v3`. */
+  /** Which extractor produced them, e.g. `openai:gpt-4o-mini` or `rules:rules-10`. */
   readonly extractorId: string
   /** The calls this chunk cost (all zero for a cache hit or a local extractor). */
   readonly cost: CallCost
+  /** Set when the configured provider failed and the local rules answered instead: why. */
+  readonly fallback?: { readonly reason: string; readonly message: string } | undefined
 }
 
 /**
@@ -28,7 +33,7 @@ export interface ChunkMentions {
  */
 export interface EntityExtractorShape {
   readonly id: string
-  readonly extract: (chunk: Chunk, context: ChunkContext) => Effect.Effect<ChunkMentions, ProviderError | RedisError>
+  readonly extract: (chunk: ExtractorChunk, context: ChunkContext) => Effect.Effect<ChunkMentions, ProviderError | RedisError>
 }
 
 export class EntityExtractor extends Context.Service<EntityExtractor, EntityExtractorShape>()("lexstream/EntityExtractor") {}

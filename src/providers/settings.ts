@@ -128,7 +128,9 @@ export class ProviderSettings extends Context.Service<ProviderSettings, Provider
         apiKey: Config.Redacted("OPENAI_API_KEY").pipe(Config.withDefault(Redacted.make(""))),
         model: Config.String("LEXSTREAM_OPENAI_MODEL").pipe(Config.withDefault(d.openai.model)),
         openaiRpm: int("LEXSTREAM_OPENAI_RPM", d.openai.rateLimit.requestsPerWindow),
-        openaiTpm: int("LEXSTREAM_OPENAI_TPM", d.openai.rateLimit.tokensPerWindow)
+        openaiTpm: int("LEXSTREAM_OPENAI_TPM", d.openai.rateLimit.tokensPerWindow),
+        // A shorter window spreads a provider's quota out instead of allowing it in one burst.
+        rateWindowMs: int("LEXSTREAM_PROVIDER_RATE_WINDOW_MS", d.openai.rateLimit.windowMs)
       })
       const overrides = values.prices ?? {}
       return ProviderSettings.of({
@@ -148,14 +150,14 @@ export class ProviderSettings extends Context.Service<ProviderSettings, Provider
           pollInitialMs: values.pollInitialMs,
           pollMaxMs: values.pollMaxMs,
           jobTimeoutMs: values.jobTimeoutMs,
-          rateLimit: { ...d.textract.rateLimit, requestsPerWindow: values.textractRpm }
+          rateLimit: { ...d.textract.rateLimit, requestsPerWindow: values.textractRpm, windowMs: values.rateWindowMs }
         },
         openai: {
           ...d.openai,
           baseUrl: values.openaiBaseUrl,
           apiKey: values.apiKey,
           model: values.model,
-          rateLimit: { ...d.openai.rateLimit, requestsPerWindow: values.openaiRpm, tokensPerWindow: values.openaiTpm }
+          rateLimit: { ...d.openai.rateLimit, requestsPerWindow: values.openaiRpm, tokensPerWindow: values.openaiTpm, windowMs: values.rateWindowMs }
         }
       })
     })

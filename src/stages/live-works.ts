@@ -1,5 +1,8 @@
+import { Layer } from "effect"
 import type { AppConfig } from "../config.ts"
 import type { OcrEngine } from "../ocr/engine.ts"
+import type { EntityExtractor } from "../providers/entity-extractor.ts"
+import { entityExtractorFromEnv } from "../providers/extractor-layer.ts"
 import type { BlobStore } from "../services/blob-store.ts"
 import type { Cache } from "../services/cache.ts"
 import type { Locks } from "../services/locks.ts"
@@ -25,7 +28,7 @@ export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
   graph: graphWork
 }
 
-export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | Locks | Metrics | OcrEngine | RedisClient
+export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | EntityExtractor | Locks | Metrics | OcrEngine | RedisClient
 
-/** Services the stages need beyond the base ones (servicesLayer): sources and the OCR engine. */
-export const stagesLayer = ocrLayer
+/** Services the stages need beyond the base ones (servicesLayer): sources, the OCR engine, the entity extractor. */
+export const stagesLayer = Layer.mergeAll(ocrLayer, entityExtractorFromEnv)

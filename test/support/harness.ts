@@ -48,7 +48,7 @@ export const startWorker = async <R = never>(options: {
   readonly config?: AppConfigOverrides
   readonly redisUrl?: string
   /** Services the stage works need beyond the base ones (e.g. stagesLayer). */
-  readonly layer?: Layer.Layer<any, never, any>
+  readonly layer?: Layer.Layer<any, any, any>
 }): Promise<RunningWorker> => {
   const config = testConfig(options.prefix, options.config)
   const stop = Deferred.makeUnsafe<void>()

@@ -31,6 +31,7 @@ export const startOpenAiServer = async (options: {
 } = {}) => {
   const requests: Array<ChatRequest> = []
   const faults: Array<Fault> = []
+  let everyRequest: Fault | undefined
   const billed = { promptTokens: 0, completionTokens: 0 }
   let respond = options.respond ?? (() => ({ mentions: [] }))
 
@@ -69,7 +70,7 @@ export const startOpenAiServer = async (options: {
         return error(res, 400, "invalid_request_error", "response_format json_schema is required")
       }
       const user = (body.messages as Array<{ role: string; content: string }>).find((message) => message.role === "user")?.content ?? ""
-      const fault = faults.shift()
+      const fault = faults.shift() ?? everyRequest
       if (fault?.kind === "rate-limited") {
         return error(res, 429, "rate_limit_exceeded", "Rate limit reached", { "retry-after": String(fault.retryAfterSeconds) })
       }
@@ -101,6 +102,10 @@ export const startOpenAiServer = async (options: {
     /** Queues faults for the next requests, one each. */
     inject: (...next: ReadonlyArray<Fault>) => {
       faults.push(...next)
+    },
+    /** Gives every request this fault (after the queued ones) until called without one: an outage. */
+    failAll: (fault?: Fault) => {
+      everyRequest = fault
     },
     /** Most requests that arrived within any `windowMs` (the rate a limiter must keep under). */
     peakRequests: (windowMs: number, from = 0) => {
