@@ -4,6 +4,7 @@ import { type EventType, type StageName, STAGE_NAMES, streamNames } from "../eve
 import type { AnyStage } from "../engine/stage.ts"
 import type { PipelineEvent } from "../events/event.ts"
 import type { MetricsShape } from "../services/metrics.ts"
+import { recordTaskCost } from "../providers/provider-metrics.ts"
 import { eventStage, type StageWork } from "./event-stage.ts"
 import { intakeStage } from "./intake.ts"
 
@@ -51,6 +52,7 @@ export const pipelineStages = <R = never>(
       output: flow.output,
       names,
       work: works[name] ?? passThrough,
+      onTask: (task) => recordTaskCost(metrics.providers, name, task),
       ...(flow.output === "document.completed"
         ? {
           onEmitted: (event, outputId) => {

@@ -9,7 +9,6 @@ import { costOf, noCost } from "../cost.ts"
 import { type ChunkContext, type ChunkMentions, EntityExtractor } from "../entity-extractor.ts"
 import { ProviderError, retryAfterMs } from "../errors.ts"
 import { ProviderGuards } from "../guards/provider-guards.ts"
-import { recordCost, ProviderMetrics } from "../provider-metrics.ts"
 import { ProviderSettings } from "../settings.ts"
 import { placeMentions } from "./mention-spans.ts"
 import { decodeMentionsReply, mentionsReplyJsonSchema, mentionsReplySchemaHash, type MentionsReply } from "./mentions-reply.ts"
@@ -60,7 +59,6 @@ export const openAiExtractorLayer = (client?: OpenAI) =>
       const guards = yield* ProviderGuards
       const cache = yield* Cache
       const metrics = yield* Metrics
-      const providerMetrics = yield* ProviderMetrics
       const { model } = settings.openai
       const id = `${PROVIDER}:${model}`
       const apiKey = Redacted.value(settings.openai.apiKey)
@@ -131,9 +129,7 @@ export const openAiExtractorLayer = (client?: OpenAI) =>
           metrics.cacheRequests.inc({ cache: CACHE, result: "miss" })
           const usage: Usage = { requests: 0, tokensIn: 0, tokensOut: 0 }
           const reply: Effect.Effect<MentionsReply, ProviderError | RedisError> = ask(chunk, context, usage).pipe(
-            Effect.retry({ times: settings.openai.invalidReplyRetries, while: (error) => error._tag === "ProviderError" && error.reason === "invalid_reply" }),
-            // Billed even when it fails: the tokens of invalid replies were spent.
-            Effect.ensuring(Effect.sync(() => recordCost(providerMetrics, costOfUsage(usage))))
+            Effect.retry({ times: settings.openai.invalidReplyRetries, while: (error) => error._tag === "ProviderError" && error.reason === "invalid_reply" })
           )
           const valid = yield* reply
           yield* cache.set(CACHE, key, valid)
