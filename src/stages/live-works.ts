@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config.ts"
-import type { OcrEngine } from "../ocr/engine.ts"
+import type { DocumentOcr } from "../ocr/document-ocr.ts"
 import type { BlobStore } from "../services/blob-store.ts"
 import type { Cache } from "../services/cache.ts"
 import type { Locks } from "../services/locks.ts"
@@ -24,7 +24,7 @@ export const liveWorks: StageWorks<LiveWorkServices> = {
   graph: graphWork
 }
 
-export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | Locks | Metrics | OcrEngine | RedisClient
+export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | Locks | DocumentOcr | Metrics | RedisClient
 
-/** Services the stages need beyond the base ones (servicesLayer): sources and the OCR engine. */
+/** Services the stages need beyond the base ones (servicesLayer): sources and the OCR provider. */
 export const stagesLayer = ocrLayer
