@@ -276,7 +276,8 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
       LEXSTREAM_S3_ENDPOINT: s3.endpoint,
       AWS_REGION: "us-east-1",
       LEXSTREAM_SOURCE_ROOTS: SAMPLES_DIR,
-      TEST_STAGES: "intake,ocr"
+      TEST_STAGES: "intake,ocr",
+      TEST_LIVE_WORKS: "1"
     }
     const doomed = await spawnWorker({ ...env, LEXSTREAM_CONSUMER: "doomed" })
     let worker: Awaited<ReturnType<typeof textractWorker>> | undefined
@@ -286,7 +287,7 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
       await waitFor("the doomed worker to start the job and poll it", async () =>
         textract.calls("StartDocumentTextDetection") - startsBefore === 1 && textract.calls("GetDocumentTextDetection") - getsBefore >= 3, 60_000, 25)
         .catch((error: Error) => {
-          throw new Error(`${error.message}\n${doomed.output()}`)
+          throw new Error(`${error.message} (starts ${textract.calls("StartDocumentTextDetection") - startsBefore}, gets ${textract.calls("GetDocumentTextDetection") - getsBefore})\n${doomed.output()}`)
         })
       await stopProcess(doomed.child, "SIGKILL")
 
