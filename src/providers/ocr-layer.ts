@@ -1,6 +1,5 @@
 import { Effect, Layer } from "effect"
 import { localDocumentOcr } from "../ocr/document-ocr.ts"
-import { ProviderGuards } from "./guards/provider-guards.ts"
 import { ProviderSettings } from "./settings.ts"
 import { textractDocumentOcr } from "./textract/textract-document-ocr.ts"
 import { textractOcrLayer } from "./textract/textract-ocr.ts"
@@ -21,10 +20,3 @@ export const ocrProviderLayer = Layer.unwrap(
     }
   })
 )
-
-/**
- * What every provider layer stands on: its settings (the environment by default; invalid ones stop
- * the process at start), guards and metrics.
- */
-export const providerServices = (settings: Layer.Layer<ProviderSettings> = ProviderSettings.layerFromEnv.pipe(Layer.orDie)) =>
-  ProviderGuards.layerAll.pipe(Layer.provideMerge(settings))

@@ -39,6 +39,7 @@ export const textractDocumentOcr = Layer.effect(
       Effect.gen(function*() {
         const sha256 = sha256Hex(bytes)
         const costs: Array<CallCost> = []
+        // Set by the first page that asks (it knows the media type and page count), before it waits.
         let document: OcrDocument | undefined
         // One Textract read per document, however many pages need it (they ask concurrently).
         const recognized = yield* Effect.cached(
