@@ -12,7 +12,7 @@ import { Effect, Option } from "effect"
 import { defaults } from "../src/config.ts"
 import { loadAnswerKey } from "../src/eval/answer-key.ts"
 import { characterErrorRate } from "../src/eval/cer.ts"
-import type { OcrProvider, PageImage, Recognition } from "../src/ocr/engine.ts"
+import type { PageOcrEngine, PageImage, Recognition } from "../src/ocr/engine.ts"
 import { openPdf } from "../src/ocr/pdf.ts"
 import { makeTesseractProvider } from "../src/ocr/tesseract.ts"
 import { findNativeTesseract, makeNativeTesseractProvider } from "../src/ocr/tesseract-native.ts"
@@ -49,7 +49,7 @@ interface Round {
 }
 
 /** `count` pages, `workers` at once. */
-const round = (provider: OcrProvider, image: PageImage, count = pages) =>
+const round = (provider: PageOcrEngine, image: PageImage, count = pages) =>
   Effect.gen(function*() {
     const started = performance.now()
     const results = yield* Effect.forEach(
@@ -88,7 +88,7 @@ const program = Effect.scoped(Effect.gen(function*() {
   const reference = loadAnswerKey().documents[SAMPLE]?.scannedPages?.find((p) => p.page === 1)?.text
   if (reference === undefined) return yield* Effect.die(new Error(`the answer key has no text for ${SAMPLE} page 1`))
   const image = yield* renderScannedPage
-  const engines: Array<{ readonly name: string; readonly provider: OcrProvider; cold?: Round; readonly rounds: Array<Round> }> = []
+  const engines: Array<{ readonly name: string; readonly provider: PageOcrEngine; cold?: Round; readonly rounds: Array<Round> }> = []
   const native = yield* findNativeTesseract()
   if (Option.isSome(native)) {
     engines.push({ name: "native tesseract", provider: yield* makeNativeTesseractProvider({ ...native.value, workers }), rounds: [] })

@@ -21,6 +21,8 @@ describe("migrations", () => {
     const url = new URL(ADMIN_URL)
     url.pathname = `/${database}`
     const pool = new pg.Pool({ connectionString: url.toString() })
+    // DROP DATABASE … WITH (FORCE) in afterAll may end a connection the pool is still closing.
+    pool.on("error", () => {})
     try {
       const db = drizzle(pool)
       const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url))
@@ -31,6 +33,13 @@ describe("migrations", () => {
       )
       expect(rows.map((r) => r.table_name)).toEqual([
         "blobs", "canonical_entities", "chunks", "document_texts", "documents", "entity_mentions", "events", "processing_tasks", "relationships"
+      ])
+      // Provider cost per stage attempt and per document (0004).
+      const columns = await pool.query<{ table_name: string; column_name: string }>(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN ('documents', 'processing_tasks') AND column_name IN ('provider', 'fallback', 'cost_usd', 'billed_pages') ORDER BY 1, 2"
+      )
+      expect(columns.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual([
+        "documents.billed_pages", "documents.cost_usd", "processing_tasks.cost_usd", "processing_tasks.fallback", "processing_tasks.provider"
       ])
       // The archive's unique (stream, entry_id) is the projector's dedupe record.
       await pool.query("INSERT INTO events (stream, entry_id, type, payload, occurred_at) VALUES ('s', '1-0', 't', '{}', now())")

@@ -18,6 +18,7 @@ import { StageFailure } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { bitmapPermitsLayer } from "../src/ocr/bitmap-permits.ts"
+import { localDocumentOcr } from "../src/ocr/document-ocr.ts"
 import { extractText, type ExtractOptions } from "../src/ocr/extract.ts"
 import { makeMetrics, Metrics } from "../src/services/metrics.ts"
 import { DocumentSources } from "../src/sources/source.ts"
@@ -38,7 +39,7 @@ const sourceDir = mkdtempSync(join(tmpdir(), "lexstream-ocr-limits-"))
 const metrics = makeMetrics({ defaultMetrics: false })
 const tesseract = recordingTesseract()
 const runtime = ManagedRuntime.make(
-  Layer.mergeAll(DocumentSources.layer, tesseract.layer, bitmapPermitsLayer).pipe(
+  localDocumentOcr.pipe(Layer.provideMerge(Layer.mergeAll(DocumentSources.layer, tesseract.layer, bitmapPermitsLayer))).pipe(
     Layer.provideMerge(servicesLayer(
       AppConfig.layer({ keyPrefix: prefix, redisUrl: REDIS_URL, sourceRoots: [sourceDir], ocrConcurrency: 1, ocrMaxPixels: OCR_MAX_PIXELS }),
       Layer.succeed(Metrics, metrics)

@@ -71,7 +71,7 @@ describe("rate limiter token budget", () => {
     // Does not fit until the first two leave the window.
     await b.run(acquire(500))
     expect(Date.now() - started).toBeGreaterThanOrEqual(550)
-    expect(await metricValue(b.metrics, "lexstream_provider_rate_limit_waits_total", { provider: "llm" })).toBeGreaterThan(0)
+    expect(await metricValue(b.metrics, "lexstream_rate_limit_waits_total", { limiter: "llm" })).toBeGreaterThan(0)
     // Larger than the whole budget: waits for an empty window, then goes (never waits forever).
     await a.run(acquire(5_000))
     await a.dispose()

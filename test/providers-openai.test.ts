@@ -109,8 +109,6 @@ describe("OpenAI entity extractor", () => {
       ...billed,
       dollars: (billed.tokensIn * 0.15 + billed.tokensOut * 0.6) / 1_000_000
     })
-    expect(await metricValue(provider.metrics, "lexstream_provider_tokens_total", { provider: "openai", direction: "in" })).toBe(billed.tokensIn)
-    expect(await metricValue(provider.metrics, "lexstream_provider_dollars_total", { provider: "openai" })).toBeCloseTo(result.cost.dollars, 12)
     await provider.dispose()
   })
 
@@ -155,10 +153,6 @@ describe("OpenAI entity extractor", () => {
     const exit = await provider.runExit(extract(other))
     expect(server.requests.length - from).toBe(3) // one try and two retries (invalidReplyRetries = 2)
     expect(reasonOf(exit)).toBe("invalid_reply")
-    const spent = billedSince(before)
-    expect(await metricValue(provider.metrics, "lexstream_provider_tokens_total", { provider: "openai", direction: "out" })).toBe(
-      result.cost.tokensOut + spent.tokensOut
-    )
     // Nothing was cached: the next try asks again (and now succeeds).
     from = server.requests.length
     await provider.run(extract(other))
@@ -205,8 +199,8 @@ describe("OpenAI entity extractor", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
     // Slack for the hop from a grant (Redis's clock) to the arrival at the server.
     expect(server.peakRequests(700, from)).toBeLessThanOrEqual(4)
-    const waits = (await metricValue(a.metrics, "lexstream_provider_rate_limit_waits_total")) +
-      (await metricValue(b.metrics, "lexstream_provider_rate_limit_waits_total"))
+    const waits = (await metricValue(a.metrics, "lexstream_rate_limit_waits_total")) +
+      (await metricValue(b.metrics, "lexstream_rate_limit_waits_total"))
     expect(waits).toBeGreaterThan(0)
     await a.dispose()
     await b.dispose()

@@ -26,13 +26,19 @@ const seed = async (db: Db, id: string) => {
     version: 2,
     category: "contract",
     submittedAt: at("10:00:00"),
-    updatedAt: at("11:00:03")
+    updatedAt: at("11:00:03"),
+    providerCalls: 3,
+    billedPages: 2,
+    costUsd: 0.003
   })
   await archiveEvent(db, prefix, pipelineEvent({ type: "document.submitted", document_id: id }))
   await insertTask(db, { documentId: id, stage: "ocr", attempt: 1, status: "failed", consumer: "w-1", startedAt: at("10:00:01"), finishedAt: at("10:00:31"), durationMs: 30_000, error: "tesseract: worker\nterminated" })
   await insertTask(db, { documentId: id, stage: "ocr", attempt: 2, status: "completed", consumer: "w-2", startedAt: at("10:00:32"), finishedAt: at("10:00:33.5"), durationMs: 1_500 })
   await insertTask(db, { documentId: id, stage: "clean", attempt: 1, status: "completed", consumer: "w-2", startedAt: at("10:00:34"), finishedAt: at("10:00:34.2"), durationMs: 200 })
-  await insertTask(db, { documentId: id, stage: "ocr", version: 2, attempt: 1, status: "completed", consumer: "w-3", startedAt: at("11:00:00"), finishedAt: at("11:00:02"), durationMs: 2_000 })
+  await insertTask(db, {
+    documentId: id, stage: "ocr", version: 2, attempt: 1, status: "completed", consumer: "w-3", startedAt: at("11:00:00"), finishedAt: at("11:00:02"), durationMs: 2_000,
+    provider: "textract:detect-document-text", calls: 3, pages: 2, costUsd: 0.003
+  })
 }
 
 describe("lexstream status", () => {
@@ -51,14 +57,16 @@ describe("lexstream status", () => {
     const lines = formatStatus(status)
     expect(lines[0]).toBe("st-doc  (project acme, version 2)")
     expect(lines).toContain("  status       processing at chunk")
+    expect(lines).toContain("  cost         3 call(s), 2 page(s), $0.0030")
     const header = lines.findIndex((line) => line.startsWith("VERSION"))
-    expect(lines[header]).toMatch(/^VERSION\s+STAGE\s+ATTEMPT\s+STATUS\s+CONSUMER\s+STARTED\s+DURATION\s+ERROR$/)
-    expect(lines[header + 1]).toMatch(/^1\s+ocr\s+1\s+failed\s+w-1\s+2025-03-01 10:00:01.000Z\s+30.00 s\s+tesseract: worker terminated$/)
-    expect(lines[header + 2]).toMatch(/^1\s+ocr\s+2\s+completed\s+w-2\s+2025-03-01 10:00:32.000Z\s+1.50 s$/)
-    expect(lines[header + 3]).toMatch(/^1\s+clean\s+1\s+completed\s+w-2\s+.*\s+200 ms$/)
+    expect(lines[header]).toMatch(/^VERSION\s+STAGE\s+ATTEMPT\s+STATUS\s+CONSUMER\s+STARTED\s+DURATION\s+PROVIDER\s+COST\s+ERROR$/)
+    expect(lines[header + 1]).toMatch(/^1\s+ocr\s+1\s+failed\s+w-1\s+2025-03-01 10:00:01.000Z\s+30.00 s\s+-\s+-\s+tesseract: worker terminated$/)
+    expect(lines[header + 2]).toMatch(/^1\s+ocr\s+2\s+completed\s+w-2\s+2025-03-01 10:00:32.000Z\s+1.50 s\s+-\s+-$/)
+    expect(lines[header + 3]).toMatch(/^1\s+clean\s+1\s+completed\s+w-2\s+.*\s+200 ms\s+-\s+-$/)
     // Columns line up: every row's STATUS starts where the header's does.
     const column = lines[header]!.indexOf("STATUS")
     for (const row of lines.slice(header + 1)) expect(row.slice(column)).toMatch(/^(failed|completed)/)
+    expect(lines[header + 4]).toMatch(/^2\s+ocr\s+1\s+completed\s+w-3\s+.*\s+2.00 s\s+textract:detect-document-text\s+3 call\(s\), 2 page\(s\), \$0.0030$/)
   })
 
   it("CLI: --json for scripts, and an unknown document exits 1 with a clear message", async () => {
@@ -78,7 +86,10 @@ describe("lexstream status", () => {
       finishedAt: "2025-03-01T10:00:31.000Z",
       durationMs: 30_000,
       error: "tesseract: worker\nterminated",
-      inputEntry: expect.any(String)
+      inputEntry: expect.any(String),
+      provider: null,
+      fallback: null,
+      cost: { calls: 0, pages: 0, tokensIn: 0, tokensOut: 0, dollars: 0 }
     })
 
     const unknown = await runCli(["status", "st-nobody"], { DATABASE_URL: databaseUrl, LEXSTREAM_PREFIX: prefix })

@@ -1,7 +1,7 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Database } from "../db/database.ts"
-import { type DocumentStatus, documentStatus } from "../replay/status.ts"
+import { type DocumentStatus, documentStatus, type ProviderCost } from "../replay/status.ts"
 import { displayUri } from "../sources/redact.ts"
 
 const time = (value: string | null) => (value === null ? "-" : value.replace("T", " "))
@@ -27,6 +27,16 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   return [render(header), ...rows.map(render)]
 }
 
+/** Provider cost in a few words: `-` when nothing was billed. */
+export const formatCost = (cost: ProviderCost): string => {
+  if (cost.calls === 0 && cost.dollars === 0) return "-"
+  const parts = [`${cost.calls} call(s)`]
+  if (cost.pages > 0) parts.push(`${cost.pages} page(s)`)
+  if (cost.tokensIn > 0 || cost.tokensOut > 0) parts.push(`${cost.tokensIn} in / ${cost.tokensOut} out tokens`)
+  parts.push(`$${cost.dollars.toFixed(4)}`)
+  return parts.join(", ")
+}
+
 /** The human view: where the document is, then every stage attempt in order. */
 export const formatStatus = (status: DocumentStatus): Array<string> => {
   const lines: Array<string> = []
@@ -44,14 +54,15 @@ export const formatStatus = (status: DocumentStatus): Array<string> => {
       `  correlation  ${doc.correlationId}`,
       `  submitted    ${time(doc.submittedAt)}`,
       `  updated      ${time(doc.updatedAt)}`,
-      `  completed    ${time(doc.completedAt)}`
+      `  completed    ${time(doc.completedAt)}`,
+      `  cost         ${formatCost(doc.cost)}`
     )
     if (doc.error !== null) lines.push(`  error        ${oneLine(doc.error, 300)}`)
   }
   lines.push("", `timeline: ${status.timeline.length} stage attempt(s), ${status.archivedEvents} archived event(s)`)
   if (status.timeline.length > 0) {
     lines.push(...table(
-      ["VERSION", "STAGE", "ATTEMPT", "STATUS", "CONSUMER", "STARTED", "DURATION", "ERROR"],
+      ["VERSION", "STAGE", "ATTEMPT", "STATUS", "CONSUMER", "STARTED", "DURATION", "PROVIDER", "COST", "ERROR"],
       status.timeline.map((task) => [
         String(task.version),
         task.stage,
@@ -60,7 +71,9 @@ export const formatStatus = (status: DocumentStatus): Array<string> => {
         task.consumer ?? "-",
         time(task.startedAt ?? task.finishedAt),
         formatDuration(task.durationMs),
-        oneLine(task.error)
+        task.provider ?? "-",
+        formatCost(task.cost),
+        oneLine(task.error ?? (task.fallback === null ? null : `fallback: ${task.fallback}`))
       ])
     ))
   }

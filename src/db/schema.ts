@@ -3,6 +3,7 @@ import {
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -41,7 +42,13 @@ export const documents = pgTable("documents", {
   failureRetryable: boolean("failure_retryable"),
   submittedAt: timestamptz("submitted_at").notNull(),
   updatedAt: timestamptz("updated_at").notNull(),
-  completedAt: timestamptz("completed_at")
+  completedAt: timestamptz("completed_at"),
+  /** Provider cost of the current version: the sums over its completed stage attempts (processing_tasks). */
+  providerCalls: integer("provider_calls").notNull().default(0),
+  billedPages: integer("billed_pages").notNull().default(0),
+  tokensIn: integer("tokens_in").notNull().default(0),
+  tokensOut: integer("tokens_out").notNull().default(0),
+  costUsd: doublePrecision("cost_usd").notNull().default(0)
 }, (t) => [index("documents_project_status").on(t.project, t.status)])
 
 /** The cleaned text of a document at a processing version. */
@@ -133,7 +140,17 @@ export const processingTasks = pgTable("processing_tasks", {
   startedAt: timestamptz("started_at"),
   finishedAt: timestamptz("finished_at").notNull(),
   durationMs: integer("duration_ms"),
-  error: text("error")
+  error: text("error"),
+  /** The provider (and model) that did the work, e.g. `textract:detect-document-text`. */
+  provider: text("provider"),
+  /** Why the stage used its local provider instead of the configured one. */
+  fallback: text("fallback"),
+  /** What this attempt's provider calls cost (0 for local providers and cache hits). */
+  calls: integer("calls").notNull().default(0),
+  pages: integer("pages").notNull().default(0),
+  tokensIn: integer("tokens_in").notNull().default(0),
+  tokensOut: integer("tokens_out").notNull().default(0),
+  costUsd: doublePrecision("cost_usd").notNull().default(0)
 }, (t) => [
   uniqueIndex("processing_tasks_attempt").on(t.inputEntry, t.stage, t.attempt),
   // A stage completes a (document, version) once, however many outputs for it were projected.

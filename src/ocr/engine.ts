@@ -19,14 +19,15 @@ export interface Recognition {
 }
 
 /**
- * The seam for OCR providers: local Tesseract today; Textract or a vision model can be another
- * layer of the same service. `id` names the engine and its model and is part of the OCR cache key,
- * so switching provider or model never reuses another one's results.
+ * A local engine that reads one page image at a time (Tesseract: native CLI or tesseract.js). The
+ * OCR stage's provider (src/ocr/document-ocr.ts) uses it for scanned pages, and the Textract layer
+ * for the pages Textract returned empty. `id` names the engine and its model and is part of the OCR
+ * cache key, so switching engine or model never reuses another one's results.
  */
-export interface OcrProvider {
+export interface PageOcrEngine {
   readonly id: string
   readonly method: TextMethod
   readonly recognize: (image: PageImage) => Effect.Effect<Recognition, ExtractionError>
 }
 
-export class OcrEngine extends Context.Service<OcrEngine, OcrProvider>()("lexstream/OcrEngine") {}
+export class OcrEngine extends Context.Service<OcrEngine, PageOcrEngine>()("lexstream/OcrEngine") {}

@@ -42,7 +42,7 @@ export interface ExtractOptions {
 const pixelLimits = (options: ExtractOptions): PixelLimits =>
   options.pixels ?? { maxImagePixels: defaults.maxImagePixels, ocrMaxPixels: defaults.ocrMaxPixels }
 
-const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+export const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
 const tooManyPages = (pages: number, maxPages: number) =>
   extractionError("too_many_pages", `the document has ${pages} pages, more than the ${maxPages} allowed`)
@@ -79,10 +79,24 @@ const recognizePage = (image: PageImage) =>
     } satisfies PageText
   })
 
+/**
+ * Text a document-level provider (Textract) has for a page that needs OCR, asked before the local
+ * engine renders and reads it; `undefined` (the provider returned the page empty) means read it
+ * locally. Pages with a usable text layer and blank pages never ask.
+ */
+export type ProviderPageText<E, R> = (
+  page: number,
+  document: { readonly mediaType: DocumentMediaType; readonly pageCount: number }
+) => Effect.Effect<PageText | undefined, E, R>
+
+type DocumentMediaType = "application/pdf" | "image/png" | "image/jpeg" | "image/tiff"
+
+const localOnly: ProviderPageText<never, never> = () => Effect.succeed(undefined)
+
 /** A page with nothing on it to read; OCR was skipped. */
 const blankPage = (page: number): PageText => ({ page, text: "", method: "blank", confidence: 1 })
 
-const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
+const pdfPages = <E, R>(bytes: Uint8Array, options: ExtractOptions, providerText: ProviderPageText<E, R>) =>
   Effect.scoped(Effect.gen(function*() {
     const limits = pixelLimits(options)
     const pdf = yield* openPdf(bytes, limits.maxImagePixels)
@@ -103,11 +117,15 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
         yield* imagesChecked
         // A page that draws nothing is blank without rendering it.
         if (!(yield* pdfPage.drawsSomething)) return blankPage(page)
-        const rendered = yield* withBitmapPermit(pdfPage.render(limits.ocrMaxPixels))
-        if (rendered.blank) {
+        const fromProvider = yield* providerText(page, { mediaType: "application/pdf", pageCount: pdf.numPages })
+        const recognized = fromProvider ?? (yield* Effect.gen(function*() {
+          const rendered = yield* withBitmapPermit(pdfPage.render(limits.ocrMaxPixels))
+          if (rendered.blank) return undefined
+          return yield* recognizePage({ bytes: rendered.png, mediaType: "image/png", page, dpi: rendered.dpi })
+        }))
+        if (recognized === undefined) {
           return usable > 0 ? ({ page, text: layer, method: "text-layer", confidence: 1 } satisfies PageText) : blankPage(page)
         }
-        const recognized = yield* recognizePage({ bytes: rendered.png, mediaType: "image/png", page, dpi: rendered.dpi })
         // A sparse text layer that OCR cannot improve on (a nearly blank page) is kept as it is.
         return usableCharacters(recognized.text) >= usable
           ? recognized
@@ -117,26 +135,32 @@ const pdfPages = (bytes: Uint8Array, options: ExtractOptions) =>
 
 /**
  * The text of a document, page by page, from its bytes: PDF text layers where they exist, OCR for
- * scanned pages and images, plain UTF-8 text as is. The media type is detected from the bytes.
+ * scanned pages and images (`providerText` first, then the local engine), plain UTF-8 text as is.
+ * The media type is detected from the bytes.
  */
-export const extractText = (
+export const extractText = <E = never, R = never>(
   bytes: Uint8Array,
-  options: ExtractOptions
-): Effect.Effect<ExtractedText, ExtractionError, OcrEngine | Metrics> =>
+  options: ExtractOptions,
+  providerText: ProviderPageText<E, R> = localOnly as ProviderPageText<E, R>
+): Effect.Effect<ExtractedText, ExtractionError | E, OcrEngine | Metrics | R> =>
   Effect.gen(function*() {
     if (bytes.byteLength === 0) return yield* extractionError("empty", `the document is empty (0 bytes)${declared(options.hints)}`)
     const mediaType = detectMediaType(bytes)
     let pages: ReadonlyArray<PageText>
     switch (mediaType) {
       case "application/pdf":
-        pages = yield* pdfPages(bytes, options)
+        pages = yield* pdfPages(bytes, options, providerText)
         break
       case "image/png":
       case "image/jpeg":
       case "image/tiff": {
         // Multi-page TIFFs: Tesseract reads the first page.
         const prepared = yield* prepareImage(bytes, mediaType, pixelLimits(options))
-        pages = [prepared.blank ? blankPage(1) : yield* recognizePage(prepared.image)]
+        pages = [
+          prepared.blank
+            ? blankPage(1)
+            : (yield* providerText(1, { mediaType, pageCount: 1 })) ?? (yield* recognizePage(prepared.image))
+        ]
         break
       }
       case "text/plain":

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Duration, Effect, Option, Semaphore } from "effect"
-import type { OcrProvider, PageImage, Recognition } from "./engine.ts"
+import type { PageOcrEngine, PageImage, Recognition } from "./engine.ts"
 import { type ExtractionError, extractionError } from "./errors.ts"
 import { detectMediaType } from "./media-type.ts"
 
@@ -139,7 +139,7 @@ const spawnTesseract = (options: NativeTesseractOptions, image: PageImage) =>
   })
 
 /**
- * The native engine as an OcrProvider: at most `workers` pages at once (callers beyond that wait),
+ * The native engine as a PageOcrEngine: at most `workers` pages at once (callers beyond that wait),
  * each in its own single-threaded `tesseract` process that is killed on timeout or interruption.
  */
 export const makeNativeTesseractProvider = (options: NativeTesseractOptions) =>
@@ -155,5 +155,5 @@ export const makeNativeTesseractProvider = (options: NativeTesseractOptions) =>
         }),
         slots.withPermits(1)
       )
-    return { id: nativeEngineId(options), method: "tesseract", recognize } satisfies OcrProvider
+    return { id: nativeEngineId(options), method: "tesseract", recognize } satisfies PageOcrEngine
   })

@@ -2,7 +2,7 @@ import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { Duration, Effect, Pool } from "effect"
 import Tesseract from "tesseract.js"
-import type { OcrProvider, PageImage } from "./engine.ts"
+import type { PageOcrEngine, PageImage } from "./engine.ts"
 import { extractionError } from "./errors.ts"
 
 const require = createRequire(import.meta.url)
@@ -63,7 +63,7 @@ const recognizeWith = (worker: TesseractWorker, image: PageImage) =>
   })
 
 /**
- * Tesseract as an OcrProvider: a pool of at most `workers` threads, started on first use, shut
+ * Tesseract as a PageOcrEngine: a pool of at most `workers` threads, started on first use, shut
  * down when idle and when the scope closes. Callers beyond the pool size wait for a worker, which
  * is what bounds CPU use however many documents are in flight.
  */
@@ -87,5 +87,5 @@ export const makeTesseractProvider = (options: TesseractOptions) =>
           Effect.tapError((error) => error.reason === "engine_failed" ? Pool.invalidate(pool, worker) : Effect.void),
           Effect.onInterrupt(() => Pool.invalidate(pool, worker))
         ))
-    return { id: TESSERACT_ENGINE_ID, method: "tesseract", recognize } satisfies OcrProvider
+    return { id: TESSERACT_ENGINE_ID, method: "tesseract", recognize } satisfies PageOcrEngine
   })

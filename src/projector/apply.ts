@@ -1,4 +1,4 @@
-import { and, eq, type SQL, sql } from "drizzle-orm"
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm"
 import type { Db } from "../db/database.ts"
 import { canonicalEntities, chunks, documents, documentTexts, entityMentions, processingTasks, relationships } from "../db/schema.ts"
 import {
@@ -259,6 +259,24 @@ const writeTasks = async (tx: Db, rows: ReadonlyArray<TaskRow>): Promise<Array<R
   return repeated
 }
 
+/**
+ * The documents' provider cost: the sums over the completed attempts of each one's current version,
+ * recomputed for the documents this batch touched (a new version starts again from its own attempts).
+ */
+const writeDocumentCosts = async (tx: Db, plans: ReadonlyArray<EntryPlan>) => {
+  const ids = [...new Set(plans.flatMap((plan) => [plan.document?.row.id, plan.task?.documentId]).filter((id) => id !== undefined))].sort(byCodePoint)
+  for (const slice of slices(ids, 1)) {
+    const completed = sql`FROM ${processingTasks} t WHERE t.document_id = ${documents.id} AND t.version = ${documents.version} AND t.status = 'completed'`
+    await tx.update(documents).set({
+      providerCalls: sql`(SELECT coalesce(sum(t.calls), 0) ${completed})`,
+      billedPages: sql`(SELECT coalesce(sum(t.pages), 0) ${completed})`,
+      tokensIn: sql`(SELECT coalesce(sum(t.tokens_in), 0) ${completed})`,
+      tokensOut: sql`(SELECT coalesce(sum(t.tokens_out), 0) ${completed})`,
+      costUsd: sql`(SELECT coalesce(sum(t.cost_usd), 0) ${completed})`
+    }).where(inArray(documents.id, slice))
+  }
+}
+
 /** Writes every row of `plans` (in batch order) through `tx`; returns the completions not recorded twice. */
 export const applyPlans = async (tx: Db, plans: ReadonlyArray<EntryPlan>): Promise<Array<RepeatedCompletion>> => {
   await writeDocuments(tx, plans)
@@ -268,5 +286,7 @@ export const applyPlans = async (tx: Db, plans: ReadonlyArray<EntryPlan>): Promi
   await writeMentions(tx, plans.flatMap((plan) => plan.resolvedMentions ?? []), true)
   await writeCanonicals(tx, plans.flatMap((plan) => plan.canonicals ?? []))
   await writeRelationships(tx, plans.flatMap((plan) => plan.relationships ?? []))
-  return writeTasks(tx, plans.flatMap((plan) => (plan.task ? [plan.task] : [])))
+  const repeated = await writeTasks(tx, plans.flatMap((plan) => (plan.task ? [plan.task] : [])))
+  await writeDocumentCosts(tx, plans)
+  return repeated
 }

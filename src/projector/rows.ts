@@ -250,7 +250,14 @@ export const planEntry = (entry: ProjectedEntry, blob: BlobLookup): EntryPlan =>
       startedAt: new Date(task.startedAt),
       finishedAt: new Date(task.finishedAt),
       durationMs: Math.max(0, task.finishedAt - task.startedAt),
-      error: null
+      error: null,
+      provider: task.provider === undefined ? null : pgSafeText(task.provider),
+      fallback: task.fallback === undefined ? null : pgSafeText(task.fallback),
+      calls: task.cost?.calls ?? 0,
+      pages: task.cost?.pages ?? 0,
+      tokensIn: task.cost?.tokensIn ?? 0,
+      tokensOut: task.cost?.tokensOut ?? 0,
+      costUsd: task.cost?.dollars ?? 0
     }
   }
 

@@ -57,3 +57,12 @@ export const noCost = (provider: string, model: string): CallCost => ({
   tokensOut: 0,
   dollars: 0
 })
+
+/** A stage attempt's cost as its task record carries it (`data.task.cost`): the sum of its calls. */
+export const taskCost = (costs: ReadonlyArray<CallCost>) => ({
+  calls: costs.reduce((sum, cost) => sum + cost.calls, 0),
+  pages: costs.reduce((sum, cost) => sum + cost.pages, 0),
+  tokensIn: costs.reduce((sum, cost) => sum + cost.tokensIn, 0),
+  tokensOut: costs.reduce((sum, cost) => sum + cost.tokensOut, 0),
+  dollars: costs.reduce((sum, cost) => sum + cost.dollars, 0)
+})

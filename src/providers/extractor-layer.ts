@@ -1,9 +1,9 @@
 import { Effect, Layer } from "effect"
 import { EntityExtractor } from "./entity-extractor.ts"
 import { withRulesFallback } from "./extractor-fallback.ts"
-import { ProviderGuards } from "./guards/provider-guards.ts"
 import { makeHybridExtractor } from "./hybrid-extractor.ts"
 import { makeOpenAiExtractor } from "./openai/openai-extractor.ts"
+import type { providerServices } from "./provider-services.ts"
 import { makeRulesExtractor, rulesExtractorLayer } from "./rules-extractor.ts"
 import { ProviderSettings } from "./settings.ts"
 
@@ -27,8 +27,6 @@ export const entityExtractorLayer = Layer.unwrap(
   })
 )
 
-/** The chosen extractor with its settings from the environment and the shared guards. */
-export const entityExtractorFromEnv = entityExtractorLayer.pipe(
-  Layer.provide(ProviderGuards.layerAll),
-  Layer.provide(ProviderSettings.layerFromEnv)
-)
+/** The chosen extractor on the given provider services (settings, guards and metrics shared with OCR). */
+export const entityExtractorLayerWith = (providers: ReturnType<typeof providerServices>) =>
+  entityExtractorLayer.pipe(Layer.provide(providers))

@@ -35,8 +35,10 @@ export interface OcrResult {
 }
 
 /**
- * The document-level OCR seam: Textract reads a whole (multi-page) document in one job; Tesseract
- * will sit behind the same service by rendering page images itself.
+ * A cloud OCR provider's seam: it reads a whole (multi-page) document at once, as Textract's jobs
+ * do. The OCR stage reaches it through DocumentOcr (src/ocr/document-ocr.ts, the Textract layer in
+ * textract/textract-document-ocr.ts), which reads text layers and blank pages locally first and
+ * the pages the provider returned empty with the local PageOcrEngine.
  */
 export interface OcrProviderShape {
   readonly id: string

@@ -1,7 +1,7 @@
 import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { defaultPrices, PriceTable } from "./cost.ts"
 
-/** Which OCR engine and entity extractor the stages use (read here; wired into the stages later). */
+/** Which OCR provider (src/providers/ocr-layer.ts) and entity extractor the stages use. */
 export const OCR_CHOICES = ["tesseract", "textract"] as const
 export const EXTRACTOR_CHOICES = ["rules", "openai", "hybrid"] as const
 

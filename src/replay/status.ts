@@ -26,6 +26,16 @@ export interface DocumentState {
   readonly submittedAt: string
   readonly updatedAt: string
   readonly completedAt: string | null
+  /** Provider cost of the current version (sums over its completed stage attempts). */
+  readonly cost: ProviderCost
+}
+
+export interface ProviderCost {
+  readonly calls: number
+  readonly pages: number
+  readonly tokensIn: number
+  readonly tokensOut: number
+  readonly dollars: number
 }
 
 export interface StageAttempt {
@@ -41,6 +51,11 @@ export interface StageAttempt {
   readonly error: string | null
   /** `<stream>/<entry id>` of the input event. */
   readonly inputEntry: string
+  /** The provider (and model) that did the work; null when the stage did not say. */
+  readonly provider: string | null
+  /** Why the stage used its local provider instead of the configured one. */
+  readonly fallback: string | null
+  readonly cost: ProviderCost
 }
 
 export interface DocumentStatus {
@@ -90,7 +105,8 @@ export const documentStatus = (documentId: string) =>
       error: row.error,
       submittedAt: row.submittedAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
-      completedAt: iso(row.completedAt)
+      completedAt: iso(row.completedAt),
+      cost: { calls: row.providerCalls, pages: row.billedPages, tokensIn: row.tokensIn, tokensOut: row.tokensOut, dollars: row.costUsd }
     }
     const timeline = tasks.map((task): StageAttempt => ({
       version: task.version,
@@ -102,7 +118,10 @@ export const documentStatus = (documentId: string) =>
       finishedAt: task.finishedAt.toISOString(),
       durationMs: task.durationMs,
       error: task.error,
-      inputEntry: task.inputEntry
+      inputEntry: task.inputEntry,
+      provider: task.provider,
+      fallback: task.fallback,
+      cost: { calls: task.calls, pages: task.pages, tokensIn: task.tokensIn, tokensOut: task.tokensOut, dollars: task.costUsd }
     }))
     return { documentId, document, timeline, archivedEvents } satisfies DocumentStatus
   })

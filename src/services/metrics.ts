@@ -1,5 +1,6 @@
 import { Context, Layer } from "effect"
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+import { makeProviderMetrics } from "./provider-metric-families.ts"
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
@@ -10,6 +11,8 @@ export const makeMetrics = (options: { readonly defaultMetrics: boolean } = { de
   const registers = [registry]
   return {
     registry,
+    /** Cloud providers: cost by stage, failures, fallbacks, breakers, rate-limit waits. */
+    providers: makeProviderMetrics(registry),
     eventsProcessed: new Counter({
       name: "lexstream_events_processed_total",
       help: "Stream entries settled by a stage, by outcome",

@@ -5,7 +5,8 @@ import {
   type FailedEvent,
   type LexEvent,
   type PipelineData,
-  type PipelineEvent
+  type PipelineEvent,
+  type TaskReport
 } from "../events/event.ts"
 import type { EventType, StreamNames } from "../events/streams.ts"
 import { encodeTaskAttempt } from "../events/task-attempt.ts"
@@ -29,6 +30,8 @@ export interface EventStageOptions<R> {
   readonly names: StreamNames
   readonly work: StageWork<R>
   readonly onEmitted?: (event: PipelineEvent, outputId: string) => void
+  /** What the work reported about its attempt (provider, fallback, cost), once per successful attempt. */
+  readonly onTask?: (task: TaskReport) => void
 }
 
 const encodeOrFail = (event: LexEvent) =>
@@ -85,8 +88,12 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
     process: (event, context) => {
       const startedAt = Date.now()
       return options.work(event, context).pipe(
+        Effect.tap((data) => Effect.sync(() => {
+          if (data.task !== undefined && data.task !== event.data.task) options.onTask?.(data.task)
+        })),
         Effect.flatMap((data) => {
           const finishedAt = Date.now()
+          const report = data.task === event.data.task ? undefined : data.task
           return encodeOrFail({
             type: options.output as PipelineEvent["type"],
             document_id: event.document_id,
@@ -101,7 +108,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
               // provider, fallback and cost come from the work (data.task, unless it is the input's
               // own task carried along by `...event.data`); the rest is the engine's.
               task: {
-                ...(data.task === event.data.task ? undefined : data.task),
+                ...report,
                 stage: options.name,
                 consumer: context.consumer ?? "",
                 attempt: context.deliveries,

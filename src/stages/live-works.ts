@@ -1,8 +1,9 @@
 import { Layer } from "effect"
 import type { AppConfig } from "../config.ts"
-import type { OcrEngine } from "../ocr/engine.ts"
+import type { DocumentOcr } from "../ocr/document-ocr.ts"
 import type { EntityExtractor } from "../providers/entity-extractor.ts"
-import { entityExtractorFromEnv } from "../providers/extractor-layer.ts"
+import { entityExtractorLayerWith } from "../providers/extractor-layer.ts"
+import { providerServices } from "../providers/provider-services.ts"
 import type { BlobStore } from "../services/blob-store.ts"
 import type { Cache } from "../services/cache.ts"
 import type { Locks } from "../services/locks.ts"
@@ -15,7 +16,7 @@ import { chunkWork } from "./works/chunk.ts"
 import { cleanWork } from "./works/clean.ts"
 import { entitiesWork } from "./works/entities.ts"
 import { graphWork } from "./works/graph.ts"
-import { ocrLayer, ocrWork } from "./works/ocr.ts"
+import { ocrLayerWith, ocrWork } from "./works/ocr.ts"
 import { resolveWork } from "./works/resolve.ts"
 
 /** The real work of every stage of the descriptor (a stage without one does not compile), with the default local providers. */
@@ -28,7 +29,11 @@ export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
   graph: graphWork
 }
 
-export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | EntityExtractor | Locks | Metrics | OcrEngine | RedisClient
+export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | DocumentOcr | EntityExtractor | Locks | Metrics | RedisClient
 
-/** Services the stages need beyond the base ones (servicesLayer): sources, the OCR engine, the entity extractor. */
-export const stagesLayer = Layer.mergeAll(ocrLayer, entityExtractorFromEnv)
+/** Services the stages need beyond the base ones (servicesLayer): sources, the OCR provider, the entity extractor. */
+export const stagesLayer = (() => {
+  // One set of provider settings, guards (breakers, limiters) and metrics for both providers.
+  const providers = providerServices()
+  return Layer.mergeAll(ocrLayerWith(providers), entityExtractorLayerWith(providers))
+})()

@@ -5,6 +5,7 @@ import type { AnyStage } from "../engine/stage.ts"
 import type { PipelineEvent } from "../events/event.ts"
 import { WORK_STAGES, type WorkStageName } from "../pipeline/descriptor.ts"
 import type { MetricsShape } from "../services/metrics.ts"
+import { recordTaskCost } from "../providers/provider-metrics.ts"
 import { eventStage, type StageWork } from "./event-stage.ts"
 import { intakeStage } from "./intake.ts"
 
@@ -47,6 +48,7 @@ export const pipelineStages = <R = never>(
       output: flow.output,
       names,
       work: works[name] ?? passThrough,
+      onTask: (task) => recordTaskCost(metrics.providers, name, task),
       ...(flow.output === "document.completed"
         ? {
           onEmitted: (event, outputId) => {

@@ -26,8 +26,8 @@ interface Job {
 
 const LINE_HEIGHT = 0.02
 
-export const pagesOf = (bytes: Buffer): ReadonlyArray<ReadonlyArray<Line>> =>
-  bytes.toString("utf8").split("\f").map((page) =>
+export const pagesOf = (bytes: Buffer, textOf: (bytes: Buffer) => string = (raw) => raw.toString("utf8")): ReadonlyArray<ReadonlyArray<Line>> =>
+  textOf(bytes).split("\f").map((page) =>
     page.split("\n").flatMap((row, index) =>
       row.split(" | ").map((text, column) => ({ text: text.trim(), top: 0.05 + index * 0.03, left: 0.1 + column * 0.45 }))
     ).filter((line) => line.text !== "")
@@ -60,6 +60,8 @@ export const startTextractServer = async (options: {
   readonly readObject: (bucket: string, key: string) => Buffer | undefined
   /** Blocks per GetDocumentTextDetection answer, to force NextToken paging. */
   readonly blocksPerPage?: number
+  /** What the "recognition" reads in a document (pages split on form feeds); default: its bytes as UTF-8. */
+  readonly textOf?: (bytes: Buffer) => string
 }) => {
   const calls: Record<string, number> = {}
   const jobs = new Map<string, Job>()
@@ -84,7 +86,7 @@ export const startTextractServer = async (options: {
   const operations: Record<string, (body: any, res: ServerResponse) => void> = {
     DetectDocumentText: (body, res) => {
       const bytes = Buffer.from(body.Document?.Bytes ?? "", "base64")
-      const pages = pagesOf(bytes)
+      const pages = pagesOf(bytes, options.textOf)
       if (pages.length !== 1) return error(res, "UnsupportedDocumentException", "The document has more than one page")
       pagesBilled += 1
       send(res, 200, { DocumentMetadata: { Pages: 1 }, Blocks: blocksOf(pages, false), DetectDocumentTextModelVersion: "1.0" })
@@ -93,7 +95,7 @@ export const startTextractServer = async (options: {
       const location = body.DocumentLocation?.S3Object ?? {}
       const bytes = options.readObject(location.Bucket, location.Name)
       if (bytes === undefined) return error(res, "InvalidS3ObjectException", `Unable to get object ${location.Bucket}/${location.Name}`)
-      const pages = pagesOf(bytes)
+      const pages = pagesOf(bytes, options.textOf)
       pagesBilled += pages.length
       const jobId = randomUUID().replace(/-/g, "")
       jobs.set(jobId, { pages, pollsLeft: inProgressPolls })

@@ -84,8 +84,8 @@ export class RateLimiter extends Context.Service<RateLimiter, RateLimiterShape>(
         tryAcquire(provider, limit, tokens).pipe(
           Effect.flatMap((waitMs) => {
             if (waitMs <= 0) return Effect.void
-            metrics.rateLimitWaits.inc({ provider })
-            metrics.rateLimitWaitSeconds.inc({ provider }, waitMs / 1000)
+            metrics.rateLimitWaits.inc({ limiter: provider })
+            metrics.rateLimitWaitSeconds.inc({ limiter: provider }, waitMs / 1000)
             // A little jitter so processes woken by the same expiry do not all race for one slot.
             const pause = waitMs + Math.floor(Math.random() * 20)
             return Effect.sleep(`${pause} millis`).pipe(Effect.andThen(acquire(provider, limit, tokens)))

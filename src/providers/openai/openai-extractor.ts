@@ -8,7 +8,7 @@ import { costOf, noCost } from "../cost.ts"
 import { type ChunkContext, type ChunkMentions, EntityExtractor, type ExtractorChunk } from "../entity-extractor.ts"
 import { ProviderError, retryAfterMs } from "../errors.ts"
 import { ProviderGuards } from "../guards/provider-guards.ts"
-import { recordCost, ProviderMetrics } from "../provider-metrics.ts"
+import { ProviderMetrics } from "../provider-metrics.ts"
 import { ChunkAttemptFailed, type RemoteExtractorShape } from "../remote-extractor.ts"
 import { ProviderSettings } from "../settings.ts"
 import { placeMentions } from "./mention-spans.ts"
@@ -131,8 +131,6 @@ export const makeOpenAiExtractor = (client?: OpenAI) =>
         const usage: Usage = { requests: 0, tokensIn: 0, tokensOut: 0 }
         const reply: Effect.Effect<MentionsReply, ProviderError | RedisError> = ask(chunk, context, usage).pipe(
           Effect.retry({ times: settings.openai.invalidReplyRetries, while: (error) => error._tag === "ProviderError" && error.reason === "invalid_reply" }),
-          // Billed even when it fails: the tokens of invalid replies were spent.
-          Effect.ensuring(Effect.sync(() => recordCost(providerMetrics, costOfUsage(usage)))),
           // The guards count outages; a reply still unusable after its retries is counted here.
           Effect.tapError((error) =>
             error._tag === "ProviderError" && error.reason === "invalid_reply"

@@ -15,7 +15,6 @@ import { costOf } from "../cost.ts"
 import { ProviderError } from "../errors.ts"
 import { ProviderGuards } from "../guards/provider-guards.ts"
 import { type OcrDocument, OcrProvider, type OcrResult } from "../ocr-provider.ts"
-import { recordCost, ProviderMetrics } from "../provider-metrics.ts"
 import { ProviderSettings } from "../settings.ts"
 import { TextractJobs } from "./job-store.ts"
 import { pagesFromBlocks } from "./page-text.ts"
@@ -65,7 +64,6 @@ export const textractOcrLayer = (clients: { readonly textract?: TextractClient; 
       const config = yield* AppConfig
       const guards = yield* ProviderGuards
       const jobs = yield* TextractJobs
-      const metrics = yield* ProviderMetrics
       const textract = clients.textract ?? new TextractClient({
         region: settings.textract.region,
         maxAttempts: 1,
@@ -194,7 +192,6 @@ export const textractOcrLayer = (clients: { readonly textract?: TextractClient; 
             tokensIn: 0,
             tokensOut: 0
           })
-          recordCost(metrics, cost)
           return {
             pages,
             emptyPages: pages.filter((page) => page.text.trim() === "").map((page) => page.page),

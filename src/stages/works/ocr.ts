@@ -3,14 +3,13 @@ import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
 import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
-import { OcrEngine } from "../../ocr/engine.ts"
-import { extractTextCached } from "../../ocr/extract.ts"
+import { DocumentOcr } from "../../ocr/document-ocr.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
 import type { ExtractedText, OcrFacts, TextMethod } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
-import { Cache } from "../../services/cache.ts"
-import { Metrics } from "../../services/metrics.ts"
+import { ocrProviderLayer } from "../../providers/ocr-layer.ts"
+import { providerServices } from "../../providers/provider-services.ts"
 import { DocumentSources } from "../../sources/source.ts"
 import type { StageWork } from "../event-stage.ts"
 
@@ -30,19 +29,21 @@ export const ocrFacts = (extracted: ExtractedText): OcrFacts => {
 
 /**
  * The ocr stage: reads the submission's bytes from its source (checking the declared sha256),
- * extracts their text (cached by content, so a replay does not OCR again), stores it as the
- * `extracted` artifact and adds page count, media type, methods and confidence to the facts.
+ * extracts their text through the configured OCR provider (cached by content and provider, so a
+ * replay does not OCR again), stores it as the `extracted` artifact, adds page count, media type,
+ * methods and confidence to the facts and reports the provider, any fallback and the cost.
  * Bad input (unreadable, missing, corrupt, encrypted, unsupported) parks the entry at once; a
  * network, Redis or engine fault is retried.
  */
-export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache | BlobStore | Metrics> = (event) =>
+export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | BlobStore> = (event) =>
   Effect.gen(function*() {
     const { submission } = event.data
     const config = yield* AppConfig
     const sources = yield* DocumentSources
     const blobs = yield* BlobStore
+    const ocr = yield* DocumentOcr
     const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
-    const extracted = yield* extractTextCached(bytes, {
+    const { extracted, task } = yield* ocr.extract(bytes, {
       maxPages: config.maxPages,
       concurrency: config.ocrConcurrency,
       pixels: { maxImagePixels: config.maxImagePixels, ocrMaxPixels: config.ocrMaxPixels },
@@ -52,7 +53,9 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
     return {
       ...event.data,
       artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
-      facts: { ...event.data.facts, ...ocrFacts(extracted) }
+      facts: { ...event.data.facts, ...ocrFacts(extracted) },
+      // The provider, fallback and cost; the stage wrapper adds stage, consumer, attempt and times.
+      task: task as PipelineData["task"]
     } satisfies PipelineData
   }).pipe(
     Effect.mapError((error) =>
@@ -65,7 +68,15 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
 
 /**
  * What ocrWork needs beyond the shared services (AppConfig, Metrics, BlobStore, Cache): document
- * sources, the OCR engine (Tesseract workers, stopped when the worker's scope closes) and the
- * process's bitmap permits (as many as the engine has workers).
+ * sources, the OCR provider chosen by LEXSTREAM_OCR with the local engine it falls back to
+ * (Tesseract workers, stopped when the worker's scope closes), the process's bitmap permits (as
+ * many as the engine has workers) and the provider guards, all on the given provider settings.
  */
-export const ocrLayer = Layer.mergeAll(DocumentSources.layer, TesseractEngine, bitmapPermitsLayer)
+export const ocrLayerWith = (providers: ReturnType<typeof providerServices>) =>
+  ocrProviderLayer.pipe(
+    Layer.provideMerge(Layer.mergeAll(DocumentSources.layer, TesseractEngine, bitmapPermitsLayer)),
+    Layer.provideMerge(providers)
+  )
+
+/** ocrLayerWith provider settings from the environment. */
+export const ocrLayer = ocrLayerWith(providerServices())
