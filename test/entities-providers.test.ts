@@ -2,18 +2,16 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SAMPLES_DIR } from "../src/cli/demo.ts"
 import { extractEntities, EXTRACTOR_VERSION } from "../src/entities/extract.ts"
 import type { TaskInfo } from "../src/events/event.ts"
 import type { Graph, MentionList } from "../src/contracts/index.ts"
-import { entityExtractorLayer } from "../src/providers/extractor-layer.ts"
-import { ProviderGuards } from "../src/providers/guards/provider-guards.ts"
+import { providerServices } from "../src/providers/provider-services.ts"
 import { ProviderSettings, type ProviderSettingsOverrides } from "../src/providers/settings.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
-import { liveWorks } from "../src/stages/live-works.ts"
-import { ocrLayer } from "../src/stages/works/ocr.ts"
+import { liveWorks, stagesLayerWith } from "../src/stages/live-works.ts"
 import { names, readAll, REDIS_URL, type RunningWorker, serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
 import { startOpenAiServer, type OpenAiTestServer } from "./support/openai-server.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
@@ -69,14 +67,11 @@ const contractFile = (sections: number) => {
   return { path, id: `contract-${marker}` }
 }
 
+// One set of provider settings for OCR and the extractor, as in a worker (src/stages/live-works.ts).
 const stagesWith = (settings: ProviderSettingsOverrides) =>
-  Layer.mergeAll(
-    ocrLayer,
-    entityExtractorLayer.pipe(
-      Layer.provide(ProviderGuards.layerAll),
-      Layer.provide(ProviderSettings.layer(fastProviderSettings({ ...settings, openai: { baseUrl: server.baseUrl, model: MODEL, ...settings.openai } })))
-    )
-  )
+  stagesLayerWith(providerServices(
+    ProviderSettings.layer(fastProviderSettings({ ...settings, openai: { baseUrl: server.baseUrl, model: MODEL, ...settings.openai } }))
+  ))
 
 const startLlmWorker = (prefix: string, settings: ProviderSettingsOverrides) =>
   startWorker({ prefix, works: liveWorks, layer: stagesWith(settings), config: { maxDeliveries: 2, sourceRoots: [SAMPLES_DIR, documentsDir] } })

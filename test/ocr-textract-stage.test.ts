@@ -16,8 +16,7 @@ import { replayDocuments } from "../src/replay/replay.ts"
 import { noticeScanText } from "../src/samples/documents.ts"
 import { SAMPLES_DIR } from "../src/samples/files.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
-import { liveWorks } from "../src/stages/live-works.ts"
-import { ocrLayerWith } from "../src/stages/works/ocr.ts"
+import { liveWorks, stagesLayerWith } from "../src/stages/live-works.ts"
 import { names, readAll, REDIS_URL, serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
 import { pageImage, writeLines } from "./support/page-fixtures.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
@@ -71,7 +70,7 @@ const textractWorker = (prefix: string, overrides: ProviderSettingsOverrides = {
   startWorker({
     prefix,
     works: liveWorks,
-    layer: ocrLayerWith(providerServices(settingsFor(overrides))),
+    layer: stagesLayerWith(providerServices(settingsFor(overrides))),
     config: { maxDeliveries: 2, s3Endpoint: s3.endpoint, s3Region: "us-east-1", sourceRoots: [SAMPLES_DIR, workDir] }
   })
 

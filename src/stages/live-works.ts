@@ -31,9 +31,10 @@ export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
 
 export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | DocumentOcr | EntityExtractor | Locks | Metrics | RedisClient
 
-/** Services the stages need beyond the base ones (servicesLayer): sources, the OCR provider, the entity extractor. */
-export const stagesLayer = (() => {
-  // One set of provider settings, guards (breakers, limiters) and metrics for both providers.
-  const providers = providerServices()
-  return Layer.mergeAll(ocrLayerWith(providers), entityExtractorLayerWith(providers))
-})()
+/** Services the stages need beyond the base ones (servicesLayer): sources, the OCR provider and the
+ * entity extractor, on one set of provider settings, guards (breakers, limiters) and metrics. */
+export const stagesLayerWith = (providers: ReturnType<typeof providerServices>) =>
+  Layer.mergeAll(ocrLayerWith(providers), entityExtractorLayerWith(providers))
+
+/** stagesLayerWith provider settings from the environment. */
+export const stagesLayer = stagesLayerWith(providerServices())
