@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SAMPLES_DIR } from "../src/cli/demo.ts"
-import { extractEntities, EXTRACTOR_VERSION } from "../src/entities/extract.ts"
+import { EXTRACTOR_VERSION } from "../src/entities/extract.ts"
 import type { TaskInfo } from "../src/events/event.ts"
 import type { Graph, MentionList } from "../src/contracts/index.ts"
 import { providerServices } from "../src/providers/provider-services.ts"
@@ -15,7 +15,7 @@ import { liveWorks, stagesLayerWith } from "../src/stages/live-works.ts"
 import { names, readAll, REDIS_URL, type RunningWorker, serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
 import { startOpenAiServer, type OpenAiTestServer } from "./support/openai-server.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
-import { fastProviderSettings, metricValue } from "./support/provider-harness.ts"
+import { fastProviderSettings, LLM_CONFIDENCE, metricValue, rulesAsModel } from "./support/provider-harness.ts"
 
 /**
  * The entities stage with LEXSTREAM_EXTRACTOR=openai and hybrid, through the real openai SDK against
@@ -26,21 +26,6 @@ import { fastProviderSettings, metricValue } from "./support/provider-harness.ts
 
 const { redis, newPrefix } = testRedis()
 let server: OpenAiTestServer
-
-/** Marks what the "model" found, so a test can tell its mentions from the rules'. */
-const LLM_CONFIDENCE = 0.77
-/** The test server's "model": the rules themselves, read from the prompt's TEXT, in the reply schema. */
-const rulesAsModel = (user: string) => ({
-  mentions: extractEntities(user.slice(user.indexOf("TEXT:\n") + "TEXT:\n".length)).map((mention) => ({
-    type: mention.type,
-    text: mention.text,
-    role: mention.role ?? null,
-    definedAs: mention.definedAs ?? null,
-    normalized: mention.normalized ?? null,
-    represents: mention.represents ?? null,
-    confidence: LLM_CONFIDENCE
-  }))
-})
 
 beforeAll(async () => {
   server = await startOpenAiServer({ respond: rulesAsModel })

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import { extractEntities } from "../../src/entities/extract.ts"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
 import { servicesLayer } from "../../src/layers.ts"
 import { ProviderGuards } from "../../src/providers/guards/provider-guards.ts"
@@ -92,3 +93,18 @@ export const spawnProviderProcess = async (env: Record<string, string>) => {
   }
   return { child, exited, result, output }
 }
+
+/** Marks what the "model" found, so a test can tell its mentions from the rules'. */
+export const LLM_CONFIDENCE = 0.77
+/** The test server's "model": the rules themselves, read from the prompt's TEXT, in the reply schema. */
+export const rulesAsModel = (user: string) => ({
+  mentions: extractEntities(user.slice(user.indexOf("TEXT:\n") + "TEXT:\n".length)).map((mention) => ({
+    type: mention.type,
+    text: mention.text,
+    role: mention.role ?? null,
+    definedAs: mention.definedAs ?? null,
+    normalized: mention.normalized ?? null,
+    represents: mention.represents ?? null,
+    confidence: LLM_CONFIDENCE
+  }))
+})
