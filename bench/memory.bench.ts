@@ -1,11 +1,11 @@
 // `npm run bench:memory`: Redis memory per completed document in steady state, through the real
 // stages and projector (bench/cost/pipeline.ts), on BENCH_MEMORY_DOCS (default 10,000) small
-// generated documents and then on the corpus (BENCH_CORPUS, default ../shared/corpus; "" skips it).
+// generated documents and then on the corpus (BENCH_CORPUS, default /work/shared/corpus; "" skips it).
 // Steady state: every document completed, the projector caught up and the streams trimmed behind
 // its archive (trim every BENCH_TRIM_SECONDS, default 5; a worker's default is 60).
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { trimStreams } from "../src/projector/trim.ts"
 import { corpusFiles, writeSmallDocuments } from "./cost/documents.ts"
 import { formatKinds, measureMemory, startBenchPipeline, submitFiles, waitForProjector } from "./cost/pipeline.ts"

@@ -1,8 +1,7 @@
-// `npm run bench:replay`: the corpus (BENCH_CORPUS, default ../shared/corpus; BENCH_CORPUS_LIMIT
+// `npm run bench:replay`: the corpus (BENCH_CORPUS, default /work/shared/corpus; BENCH_CORPUS_LIMIT
 // documents) through the real stages and projector (bench/cost/pipeline.ts), then
 // `lexstream replay --project bench-replay` over the same unchanged documents in the same run, and
 // the ratio of the two wall-clock times (submission to the last document.completed).
-import { resolve } from "node:path"
 import { replayDocuments } from "../src/replay/replay.ts"
 import { corpusFiles } from "./cost/documents.ts"
 import { startBenchPipeline, submitFiles, waitForProjector } from "./cost/pipeline.ts"

@@ -80,6 +80,18 @@ const withoutTask = (data: PipelineData): PipelineData => {
   return rest
 }
 
+/**
+ * The submission to run again, declaring the content hash the ocr stage recorded when the producer
+ * declared none: the ocr stage then reuses that extraction without reading the source again (and a
+ * source whose bytes changed since fails the hash check instead of being taken silently).
+ */
+const withContentHash = (data: PipelineData): PipelineData["submission"] => {
+  const known = data.facts.contentSha256
+  return data.submission.sha256 === undefined && typeof known === "string" && /^[0-9a-f]{64}$/.test(known)
+    ? { ...data.submission, sha256: known }
+    : data.submission
+}
+
 /** Identifies one replay run in every event it appends (`causation_id` = `replay/<run id>`). */
 const newRunId = () => `${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomUUID().slice(0, 8)}`
 
@@ -198,7 +210,7 @@ export const replayDocuments = (request: ReplayRequest) =>
         // A replay is a new run: end-to-end latency is measured from when it was started.
         submitted_at: now,
         data: fromStage === "ocr"
-          ? { submission: item.source.data.submission, artifacts: {}, facts: {} }
+          ? { submission: withContentHash(item.source.data), artifacts: {}, facts: {} }
           : withoutTask(item.source.data)
       }
       const fields = encodeEventFields(event)

@@ -1,10 +1,12 @@
-import { Effect, Layer } from "effect"
+import { createHash } from "node:crypto"
+import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
 import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { OcrEngine } from "../../ocr/engine.ts"
-import { extractTextCached } from "../../ocr/extract.ts"
+import { extractText } from "../../ocr/extract.ts"
+import { knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
 import { ARTIFACTS, type ExtractedText, type TextMethod } from "../../pipeline/artifacts.ts"
 import { BlobStore } from "../../services/blob-store.ts"
@@ -29,7 +31,8 @@ export const ocrFacts = (extracted: ExtractedText) => {
 
 /**
  * The ocr stage: reads the submission's bytes from its source (checking the declared sha256),
- * extracts their text (cached by content, so a replay does not OCR again), stores it as the
+ * extracts their text (remembered by content, so a replay does not OCR again, and does not even
+ * read the source when the submission declares a sha256 already extracted), stores it as the
  * `extracted` artifact and adds page count, media type, methods and confidence to the facts.
  * Bad input (unreadable, missing, corrupt, encrypted, unsupported) parks the entry at once; a
  * network, Redis or engine fault is retried.
@@ -40,23 +43,38 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
     const config = yield* AppConfig
     const sources = yield* DocumentSources
     const blobs = yield* BlobStore
+    const engine = yield* OcrEngine
+    const withResult = (ref: string, facts: Record<string, unknown>) =>
+      ({
+        ...event.data,
+        artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
+        facts: { ...event.data.facts, ...facts }
+      }) as PipelineData
+    if (submission.sha256 !== undefined) {
+      const known = yield* knownExtraction(submission.sha256, engine.id)
+      if (Option.isSome(known)) return withResult(known.value.ref, known.value.facts)
+    }
     const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
-    const extracted = yield* extractTextCached(bytes, {
+    const sha256 = createHash("sha256").update(bytes).digest("hex")
+    const known = submission.sha256 === undefined ? yield* knownExtraction(sha256, engine.id) : Option.none()
+    if (Option.isSome(known)) return withResult(known.value.ref, known.value.facts)
+    const extracted = yield* extractText(bytes, {
       maxPages: config.maxPages,
       concurrency: config.ocrConcurrency,
       pixels: { maxImagePixels: config.maxImagePixels, ocrMaxPixels: config.ocrMaxPixels },
       hints: { contentType: submission.contentType, filename: submission.filename }
     })
     const ref = yield* blobs.putJson(extracted)
-    return {
-      ...event.data,
-      artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
-      facts: { ...event.data.facts, ...ocrFacts(extracted) }
-    } satisfies PipelineData
+    // The content hash as a fact: a replay declares it, so the bytes need not be read again.
+    const facts = { ...ocrFacts(extracted), contentSha256: sha256 }
+    yield* rememberExtraction(sha256, engine.id, ref, facts)
+    return withResult(ref, facts)
   }).pipe(
     Effect.mapError((error) =>
       error._tag === "RedisError"
         ? new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
+        : error._tag === "DurableBlobsError"
+        ? new StageFailure({ message: `durable blob tier ${error.operation}: ${error.message}`, retryable: true })
         // SourceError and ExtractionError know whether they can clear by themselves.
         : new StageFailure({ message: error.message, retryable: error.retryable })
     )

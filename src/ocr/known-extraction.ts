@@ -1,0 +1,39 @@
+import { Effect, Option, Schema } from "effect"
+import { type BlobRef, BlobStore } from "../services/blob-store.ts"
+import { Cache } from "../services/cache.ts"
+import { Metrics } from "../services/metrics.ts"
+import { ocrCacheKey } from "./extract.ts"
+
+/**
+ * What the ocr stage made of some bytes, remembered by their sha256, the engine and OCR_VERSION: the
+ * `extracted` artifact's blob reference and the stage's facts. Redis holds only this reference
+ * (~200 bytes); the text itself is a blob, archived to Postgres by the projector like any artifact,
+ * so it may leave Redis and is still found. A replay whose submission names the bytes' sha256 reuses
+ * it without reading the source again; otherwise the source is read and its hash looked up.
+ */
+const KnownExtraction = Schema.Struct({
+  ref: Schema.String,
+  facts: Schema.Record(Schema.String, Schema.Unknown)
+})
+export type KnownExtraction = typeof KnownExtraction.Type
+
+const CACHE = "ocr-ref"
+const decode = Schema.decodeUnknownOption(KnownExtraction)
+
+/** The remembered extraction of these bytes, if its blob is still readable (Redis or the durable tier). */
+export const knownExtraction = (sha256: string, engineId: string) =>
+  Effect.gen(function*() {
+    const cache = yield* Cache
+    const blobs = yield* BlobStore
+    const metrics = yield* Metrics
+    const found = decode(yield* cache.get(CACHE, ocrCacheKey(sha256, engineId)))
+    const usable = Option.isSome(found) && (yield* blobs.has(found.value.ref))
+    metrics.cacheRequests.inc({ cache: "ocr", result: usable ? "hit" : "miss" })
+    return usable ? found : Option.none<KnownExtraction>()
+  })
+
+export const rememberExtraction = (sha256: string, engineId: string, ref: BlobRef, facts: Record<string, unknown>) =>
+  Effect.gen(function*() {
+    const cache = yield* Cache
+    yield* cache.set(CACHE, ocrCacheKey(sha256, engineId), { ref, facts } satisfies KnownExtraction)
+  })
