@@ -69,7 +69,9 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
     ...options.config
   }
   const services = servicesLayer(AppConfig.layer(config), Metrics.layerTest).pipe(Layer.provideMerge(loggerLayer(process.env.BENCH_LOG ?? "error")))
-  const runtime = ManagedRuntime.make(Database.layer.pipe(Layer.provideMerge(stagesLayer), Layer.provideMerge(services)))
+  const runtime = ManagedRuntime.make(
+    BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromDatabase), Layer.provideMerge(Database.layer), Layer.provideMerge(stagesLayer), Layer.provideMerge(services))
+  )
   const databaseService = await runtime.runPromise(Effect.gen(function*() { return yield* Database }))
   const shared = Layer.succeed(Database, databaseService)
 

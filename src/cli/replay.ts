@@ -1,6 +1,9 @@
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import { Layer } from "effect"
 import { Database } from "../db/database.ts"
+import { durableBlobsFromDatabase } from "../db/durable-blobs.ts"
+import { BlobStore } from "../services/blob-store.ts"
 import { REPLAY_STAGES, type ReplayReport, type ReplayTarget, replayDocuments } from "../replay/replay.ts"
 
 const parseTime = (flag: string, value: Option.Option<string>): Effect.Effect<Date | undefined, string> => {
@@ -69,7 +72,10 @@ export const replayCommand = Command.make(
       fromStage: flags.fromStage,
       version: Option.getOrUndefined(flags.version),
       dryRun: flags.dryRun
-    }).pipe(Effect.provide(Database.layer))
+    }).pipe(
+      // Archived blobs leave Redis: a later stage's stored results are checked in Postgres too.
+      Effect.provide(BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromDatabase), Layer.provideMerge(Database.layer)))
+    )
     if (report.replayed.length === 0 && report.skipped.length === 0) {
       return yield* Effect.fail("nothing to replay: no documents match the selection")
     }

@@ -160,8 +160,9 @@ export const replayDocuments = (request: ReplayRequest) =>
     }
 
     // Later stages read the earlier stages' results from the blob store: they must still be there.
+    // (From the start none are reused: only the submission is.)
     const withArtifacts: typeof planned = []
-    for (const item of planned) {
+    for (const item of fromStage === "ocr" ? [] : planned) {
       const missing: Array<string> = []
       for (const [name, ref] of Object.entries(item.source.data.artifacts)) {
         if (!(yield* blobs.has(ref))) missing.push(`${name} (${ref})`)
@@ -176,7 +177,7 @@ export const replayDocuments = (request: ReplayRequest) =>
 
     // Postgres may lag behind Redis (the projector catches up): a version whose done-markers exist
     // has already run, and an event under it would be dropped as a duplicate.
-    let pending = withArtifacts
+    let pending = fromStage === "ocr" ? planned : withArtifacts
     const ready: typeof planned = []
     for (let probe = 0; pending.length > 0; probe++) {
       const used = yield* usedVersionStages(pending.map((item) => ({ documentId: item.source.documentId, version: item.version })))
