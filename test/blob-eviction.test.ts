@@ -10,6 +10,7 @@ import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../src/db/durable
 import { blobs, documents } from "../src/db/schema.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { reconcileDocuments } from "../src/replay/reconcile.ts"
+import { trimStreams } from "../src/projector/trim.ts"
 import { replayDocuments } from "../src/replay/replay.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
@@ -68,6 +69,9 @@ describe("blobs leave Redis once archived", () => {
     await waitFor("the blobs to leave Redis", async () => (await inRedis(refs)).every((n) => n === 0), 30_000, 100)
     const archived = await db.select({ ref: blobs.ref }).from(blobs).where(inArray(blobs.ref, refs))
     expect(archived.map((row) => row.ref).sort()).toEqual([...refs].sort())
+    // The intake stream is trimmed behind its group too (nothing archives it).
+    await runtime.runPromise(trimStreams())
+    expect(await redis.xlen(names(prefix).intake)).toBe(0)
 
     // From a later stage: the earlier stages' results come from Postgres.
     const fromEntities = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "order" }, fromStage: "entities" }))

@@ -14,7 +14,9 @@ import { referencedBlobs } from "./rows.ts"
  * back into Redis until that document completes in turn.
  *
  * Only when the projector writes to PostgreSQL (DATABASE_URL): workers configured the same way read
- * that copy. With embedded PGlite a worker in another process cannot, so nothing is evicted.
+ * that copy. With embedded PGlite a worker in another process cannot, so nothing is evicted. And only
+ * while the projector's group is the sole reader of `document.completed`: another group there (a
+ * second projection, a consumer of your own) may still want the blobs and cannot read our Postgres.
  */
 export const completedDocumentBlobs = (entries: ReadonlyArray<ProjectedEntry>): Array<string> => {
   const refs = new Set<string>()
@@ -36,7 +38,11 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
     if (config.databaseUrl === undefined) return 0
     const redis = yield* RedisClient
     const names = streamNames(config.keyPrefix)
-    const keys = completedDocumentBlobs(entries).filter(archived).flatMap((ref) => {
+    const refs = completedDocumentBlobs(entries)
+    if (refs.length === 0) return 0
+    const groups = (yield* redis.use("blob.evict.readers", (client) => client.call("XINFO", "GROUPS", names.event("document.completed")))) as Array<unknown>
+    if (groups.length !== 1) return 0
+    const keys = refs.filter(archived).flatMap((ref) => {
       const match = REF.exec(ref)
       return match ? [names.blobKey(match[1]!)] : []
     })
