@@ -63,7 +63,11 @@ export const replayCommand = Command.make(
       Flag.withDescription("Processing version to run under (default: highest known + 1 per document)"),
       Flag.optional
     ),
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("List what would be replayed; write nothing"), Flag.withDefault(false))
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("List what would be replayed; write nothing"), Flag.withDefault(false)),
+    rerun: Flag.Boolean("rerun").pipe(
+      Flag.withDescription("Run every stage again, even those whose input and logic version are unchanged (default: they reuse their archived output)"),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn(function*(flags) {
     const target = yield* targetOf(flags)
@@ -71,7 +75,8 @@ export const replayCommand = Command.make(
       target,
       fromStage: flags.fromStage,
       version: Option.getOrUndefined(flags.version),
-      dryRun: flags.dryRun
+      dryRun: flags.dryRun,
+      reuse: !flags.rerun
     }).pipe(
       // Archived blobs leave Redis: a later stage's stored results are checked in Postgres too.
       Effect.provide(BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromDatabase), Layer.provideMerge(Database.layer)))

@@ -16,6 +16,8 @@ import {
   selectDocuments
 } from "./archive.ts"
 import { usedVersionStages, WORK_STAGES } from "./redis-state.ts"
+import { archivedReuseHints } from "./reuse-hints.ts"
+import { REUSE_FACT } from "../stages/works/reuse.ts"
 
 /**
  * Replay: run documents through the pipeline again under a new processing version. The engine's
@@ -42,6 +44,11 @@ export interface ReplayRequest {
   /** Processing version to use instead of (highest known + 1); must be newer than every known one. */
   readonly version?: number | undefined
   readonly dryRun?: boolean | undefined
+  /**
+   * From the start: let stages whose input and logic version are unchanged reuse their archived
+   * output (default true); false runs every stage again.
+   */
+  readonly reuse?: boolean | undefined
 }
 
 export interface ReplayedDocument {
@@ -198,6 +205,9 @@ export const replayDocuments = (request: ReplayRequest) =>
       pending = retry
     }
 
+    const hints = fromStage === "ocr" && request.reuse !== false
+      ? yield* archivedReuseHints(ready.map((item) => item.source.documentId))
+      : new Map<string, unknown>()
     const now = Date.now()
     const encoded: Array<{ readonly item: (typeof planned)[number]; readonly fields: Array<string> }> = []
     for (const item of ready) {
@@ -211,7 +221,11 @@ export const replayDocuments = (request: ReplayRequest) =>
         // A replay is a new run: end-to-end latency is measured from when it was started.
         submitted_at: now,
         data: fromStage === "ocr"
-          ? { submission: withContentHash(item.source.data), artifacts: {}, facts: {} }
+          ? {
+            submission: withContentHash(item.source.data),
+            artifacts: {},
+            facts: hints.has(item.source.documentId) ? { [REUSE_FACT]: hints.get(item.source.documentId) as never } : {}
+          }
           : withoutTask(item.source.data)
       }
       const fields = encodeEventFields(event)

@@ -13,15 +13,17 @@ import { entitiesWork } from "./works/entities.ts"
 import { graphWork } from "./works/graph.ts"
 import { ocrLayer, ocrWork } from "./works/ocr.ts"
 import { resolveWork } from "./works/resolve.ts"
+import { reusing } from "./works/reuse.ts"
 
 /** The real work of every stage, with the default local providers (no keys, no network). */
 export const liveWorks: StageWorks<LiveWorkServices> = {
   ocr: ocrWork,
-  clean: cleanWork,
-  chunk: chunkWork,
-  entities: entitiesWork,
+  // On a replay, unchanged input and logic version: the archived output is reused (works/reuse.ts).
+  clean: reusing("clean", cleanWork),
+  chunk: reusing("chunk", chunkWork),
+  entities: reusing("entities", entitiesWork),
   resolve: resolveWork,
-  graph: graphWork
+  graph: reusing("graph", graphWork)
 }
 
 export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | Locks | Metrics | OcrEngine | RedisClient
