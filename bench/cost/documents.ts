@@ -19,9 +19,13 @@ export const writeSmallDocuments = (folder: string, count: number): Array<string
     const company = COMPANIES[i % COMPANIES.length]!
     const other = COMPANIES[(i + 1) % COMPANIES.length]!
     const day = (i % 28) + 1
-    const text = `NOTICE OF DELIVERY ${i}\n\nMarch ${day}, 2025\n\n${person}\n${company}\n100 Main Street, Springfield, IL 62701\n\n` +
-      `Dear ${person.split(" ")[0]}:\n\nThis letter confirms that ${other} delivered order number ${10_000 + i} under the Supply ` +
-      `Agreement dated January ${day}, 2024 between ${company} and ${other}. The invoice of $${(1_000 + i * 7).toLocaleString("en-US")}.00 ` +
+    // Order numbers and amounts from small pools too: the registry holds what the project knows,
+    // which must not grow with every document here.
+    const order = 10_000 + (i % 50)
+    const amount = (1_000 + (i % 40) * 7).toLocaleString("en-US")
+    const text = `NOTICE OF DELIVERY\n\nMarch ${day}, 2025\n\n${person}\n${company}\n100 Main Street, Springfield, IL 62701\n\n` +
+      `Dear ${person.split(" ")[0]}:\n\nThis letter confirms that ${other} delivered order number ${order} under the Supply ` +
+      `Agreement dated January ${day}, 2024 between ${company} and ${other}. The invoice of $${amount}.00 ` +
       `is payable within thirty days.\n\nSincerely,\n\n${FIRST[(i + 3) % FIRST.length]} ${LAST[(i + 5) % LAST.length]}\n${other}\n`
     const file = join(folder, `notice-${i}.txt`)
     writeFileSync(file, text)
