@@ -163,7 +163,7 @@ const kindOf = (prefix: string, key: string, type: string) => {
   const rest = key.slice(prefix.length)
   if (type === "stream") return "stream"
   const [first, second] = rest.split(":")
-  return first === "cache" || first === "done" || first === "lock" ? `${first}:${second}` : first!
+  return first === "cache" || first === "lock" ? `${first}:${second}` : first!
 }
 
 /** Redis `used_memory` and the bytes under the prefix, by kind. */

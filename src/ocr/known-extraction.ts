@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Effect, Option, Schema } from "effect"
 import { type BlobRef, BlobStore } from "../services/blob-store.ts"
 import { Cache } from "../services/cache.ts"
@@ -20,13 +21,16 @@ export type KnownExtraction = typeof KnownExtraction.Type
 const CACHE = "ocr-ref"
 const decode = Schema.decodeUnknownOption(KnownExtraction)
 
+/** The cache key, hashed short: one of these stays in Redis per distinct document. */
+const keyOf = (sha256: string, engineId: string) => createHash("sha256").update(ocrCacheKey(sha256, engineId)).digest("base64url")
+
 /** The remembered extraction of these bytes, if its blob is still readable (Redis or the durable tier). */
 export const knownExtraction = (sha256: string, engineId: string) =>
   Effect.gen(function*() {
     const cache = yield* Cache
     const blobs = yield* BlobStore
     const metrics = yield* Metrics
-    const found = decode(yield* cache.get(CACHE, ocrCacheKey(sha256, engineId)))
+    const found = decode(yield* cache.get(CACHE, keyOf(sha256, engineId)))
     const usable = Option.isSome(found) && (yield* blobs.has(found.value.ref))
     metrics.cacheRequests.inc({ cache: "ocr", result: usable ? "hit" : "miss" })
     return usable ? found : Option.none<KnownExtraction>()
@@ -35,5 +39,5 @@ export const knownExtraction = (sha256: string, engineId: string) =>
 export const rememberExtraction = (sha256: string, engineId: string, ref: BlobRef, facts: Record<string, unknown>) =>
   Effect.gen(function*() {
     const cache = yield* Cache
-    yield* cache.set(CACHE, ocrCacheKey(sha256, engineId), { ref, facts } satisfies KnownExtraction)
+    yield* cache.set(CACHE, keyOf(sha256, engineId), { ref, facts } satisfies KnownExtraction)
   })

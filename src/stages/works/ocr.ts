@@ -52,12 +52,12 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
       }) as PipelineData
     if (submission.sha256 !== undefined) {
       const known = yield* knownExtraction(submission.sha256, engine.id)
-      if (Option.isSome(known)) return withResult(known.value.ref, known.value.facts)
+      if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: submission.sha256 })
     }
     const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
     const sha256 = createHash("sha256").update(bytes).digest("hex")
     const known = submission.sha256 === undefined ? yield* knownExtraction(sha256, engine.id) : Option.none()
-    if (Option.isSome(known)) return withResult(known.value.ref, known.value.facts)
+    if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: sha256 })
     const extracted = yield* extractText(bytes, {
       maxPages: config.maxPages,
       concurrency: config.ocrConcurrency,
@@ -65,10 +65,10 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
       hints: { contentType: submission.contentType, filename: submission.filename }
     })
     const ref = yield* blobs.putJson(extracted)
-    // The content hash as a fact: a replay declares it, so the bytes need not be read again.
-    const facts = { ...ocrFacts(extracted), contentSha256: sha256 }
+    const facts = ocrFacts(extracted)
     yield* rememberExtraction(sha256, engine.id, ref, facts)
-    return withResult(ref, facts)
+    // The content hash as a fact: a replay declares it, so the bytes need not be read again.
+    return withResult(ref, { ...facts, contentSha256: sha256 })
   }).pipe(
     Effect.mapError((error) =>
       error._tag === "RedisError"
