@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { Effect, Option, Schema } from "effect"
-import { type BlobRef, BlobStore } from "../services/blob-store.ts"
+import type { BlobRef } from "../services/blob-store.ts"
 import { Cache } from "../services/cache.ts"
 import { Metrics } from "../services/metrics.ts"
 import { ocrCacheKey } from "./extract.ts"
@@ -24,16 +24,18 @@ const decode = Schema.decodeUnknownOption(KnownExtraction)
 /** The cache key, hashed short: one of these stays in Redis per distinct document. */
 const keyOf = (sha256: string, engineId: string) => createHash("sha256").update(ocrCacheKey(sha256, engineId)).digest("base64url")
 
-/** The remembered extraction of these bytes, if its blob is still readable (Redis or the durable tier). */
+/**
+ * The remembered extraction of these bytes. Its blob is not looked up: the entry is written after
+ * the blob, in the same Redis, and a blob leaves Redis only once Postgres holds it (evict.ts), so
+ * while the entry exists the blob is readable from one of the two.
+ */
 export const knownExtraction = (sha256: string, engineId: string) =>
   Effect.gen(function*() {
     const cache = yield* Cache
-    const blobs = yield* BlobStore
     const metrics = yield* Metrics
     const found = decode(yield* cache.get(CACHE, keyOf(sha256, engineId)))
-    const usable = Option.isSome(found) && (yield* blobs.has(found.value.ref))
-    metrics.cacheRequests.inc({ cache: "ocr", result: usable ? "hit" : "miss" })
-    return usable ? found : Option.none<KnownExtraction>()
+    metrics.cacheRequests.inc({ cache: "ocr", result: Option.isSome(found) ? "hit" : "miss" })
+    return found
   })
 
 export const rememberExtraction = (sha256: string, engineId: string, ref: BlobRef, facts: Record<string, unknown>) =>

@@ -68,3 +68,25 @@ export const storeProjectEntities = (keyPrefix: string, project: string, entitie
     yield* use("entities.store", (redis) =>
       redis.multi().hset(entityRegistryKey(keyPrefix, project), fields).incr(entityRegistryRevisionKey(keyPrefix, project)).exec())
   })
+
+/** The registries this process loaded last, by key prefix and project, with the revision they were read at. */
+const snapshots = new Map<string, { readonly revision: string; readonly entities: ReadonlyArray<CanonicalEntity> }>()
+const SNAPSHOT_PROJECTS = 64
+
+/**
+ * The project's canonicals at `revision` (read just before): the copy this process loaded at that
+ * revision, else loaded now. Every write bumps the revision in the same MULTI, so an unchanged
+ * revision means an unchanged registry, and a document resolved against an unchanged registry (a
+ * replay) costs one GET instead of loading the whole hash. A load that raced a write is kept under
+ * the revision read before it; at worst the next document loads again.
+ */
+export const registrySnapshot = (keyPrefix: string, project: string, revision: string) =>
+  Effect.gen(function*() {
+    const key = `${keyPrefix}\u0000${project}`
+    const cached = snapshots.get(key)
+    if (cached !== undefined && cached.revision === revision && revision !== "0") return cached.entities
+    const entities = yield* loadProjectEntities(keyPrefix, project)
+    if (snapshots.size >= SNAPSHOT_PROJECTS && !snapshots.has(key)) snapshots.delete(snapshots.keys().next().value!)
+    snapshots.set(key, { revision, entities })
+    return entities
+  })

@@ -73,8 +73,6 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | OcrEngine | Cache 
     Effect.mapError((error) =>
       error._tag === "RedisError"
         ? new StageFailure({ message: `redis ${error.operation}: ${error.message}`, retryable: true })
-        : error._tag === "DurableBlobsError"
-        ? new StageFailure({ message: `durable blob tier ${error.operation}: ${error.message}`, retryable: true })
         // SourceError and ExtractionError know whether they can clear by themselves.
         : new StageFailure({ message: error.message, retryable: error.retryable })
     )

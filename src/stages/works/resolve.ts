@@ -4,7 +4,7 @@ import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
 import { ARTIFACTS } from "../../pipeline/artifacts.ts"
 import { MentionListSchema } from "../../resolution/artifact-schemas.ts"
-import { loadProjectEntities, projectRevision, storeProjectEntities } from "../../resolution/entity-registry.ts"
+import { projectRevision, registrySnapshot, storeProjectEntities } from "../../resolution/entity-registry.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Locks } from "../../services/locks.ts"
@@ -50,7 +50,7 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     // document, a document naming only known entities as they are stored): done, no lock taken.
     const resolveAt = Effect.gen(function*() {
       const revision = yield* projectRevision(config.keyPrefix, project)
-      const known = yield* loadProjectEntities(config.keyPrefix, project)
+      const known = yield* registrySnapshot(config.keyPrefix, project, revision)
       return { revision, ...resolveEntities({ project, mentions, known }) }
     })
     const first = yield* resolveAt.pipe(Effect.mapError((error) => registryFailure(error)))
