@@ -60,9 +60,9 @@ try {
     const versions = new Map(report.replayed.map((doc) => [doc.documentId, doc.version]))
     console.log(`  mean per stage: ${await stageTimes(pipeline.redis, pipeline.prefix, (id) => versions.get(id) ?? -1)}`)
   }
-  const best = Math.min(...replays)
-  const ratio = first / best
-  console.log(`\nreplay / first pass speed-up (best replay): ${ratio.toFixed(1)}x (target >= ${TARGET}x) ${ratio >= TARGET ? "met" : "MISSED"}`)
+  // The first replay is the one the target is about; later ones find the registry and Redis warm.
+  const ratio = first / replays[0]!
+  console.log(`\nreplay / first pass speed-up (first replay): ${ratio.toFixed(1)}x (target >= ${TARGET}x) ${ratio >= TARGET ? "met" : "MISSED"}; best replay ${(first / Math.min(...replays)).toFixed(1)}x`)
 } finally {
   await pipeline.stop()
 }
