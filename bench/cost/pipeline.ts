@@ -6,12 +6,12 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { createServer } from "node:net"
-import { Deferred, Effect, Fiber, Layer, ManagedRuntime } from "effect"
+import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
 import { Database } from "../../src/db/database.ts"
-import { durableBlobsFromDatabase } from "../../src/db/durable-blobs.ts"
+import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../../src/db/durable-blobs.ts"
 import { runWorker } from "../../src/engine/worker.ts"
 import { STAGE_NAMES, streamNames } from "../../src/events/streams.ts"
 import { servicesLayer } from "../../src/layers.ts"
@@ -83,7 +83,8 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
     stop,
     http: false,
     onCompleted: (event) => void completed.add(`${event.document_id}:${event.version}`)
-  }).pipe(Effect.provide(BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromDatabase), Layer.provide(shared))))
+    // As `lexstream worker --projector` with DATABASE_URL: the stages' durable tier is a pool of its own.
+  }).pipe(Effect.provide(BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromUrl(Redacted.make(databaseUrl))))))
   const projector = runProjectorProcess({ stop, http: false, trimIntervalMs: options.trimIntervalMs ?? 60_000 }, shared)
   const fiber = runtime.runFork(Effect.all([stages, projector], { concurrency: "unbounded", discard: true }))
 
