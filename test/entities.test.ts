@@ -588,7 +588,13 @@ describe("entitiesWork (stage work on the real Redis)", () => {
     expect(dated.charStart).toBe(clean.text.indexOf("March 4, 2021"))
 
     // The artifact is added, the others kept; facts merged.
-    expect(first.data.artifacts).toEqual({ text: "sha256:" + "1".repeat(64), chunks: first.chunksRef, mentions: first.data.artifacts.mentions })
+    expect(first.data.artifacts).toEqual({
+      text: "sha256:" + "1".repeat(64),
+      chunks: first.chunksRef,
+      mentions: first.data.artifacts.mentions,
+      // Each chunk's mentions, which the per-chunk cache entries point into.
+      chunkMentions: first.data.artifacts.chunkMentions
+    })
     const counts: Record<string, number> = {}
     for (const m of mentions) counts[m.type] = (counts[m.type] ?? 0) + 1
     expect(first.data.facts).toEqual({ category: "court_opinion_or_order", chunks: 0, mentions: mentions.length, entityTypes: counts })

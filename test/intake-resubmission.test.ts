@@ -58,8 +58,8 @@ describe("the submission record", () => {
 
   it("skips a version some stage has already run (a replay took it)", async () => {
     expect(await record("r5", "1-0", undefined)).toEqual({ kind: "version", version: 1 })
-    await redis.set(names(prefix).doneKey("ocr", "r5:2"), "x", "EX", 60)
-    await redis.set(names(prefix).doneKey("graph", "r5:3"), "x", "EX", 60)
+    await redis.hset(names(prefix).doneKey("ocr", "r5:2"), "ocr", "x")
+    await redis.hset(names(prefix).doneKey("graph", "r5:3"), "graph", "x")
     expect(await record("r5", "2-0", SHA_B)).toEqual({ kind: "version", version: 4 })
   })
 })

@@ -163,6 +163,13 @@ describe("projector on PostgreSQL", () => {
   })
 })
 
+/**
+ * The reference projection reads the streams after the first one finished: its group exists from
+ * the start, so the first projector keeps completed documents' blobs in Redis for it.
+ */
+const readerOfCompleted = (prefix: string, group: string) =>
+  redis.xgroup("CREATE", streamNames(prefix).event("document.completed"), group, "0", "MKSTREAM")
+
 describe("projector killed mid-batch (SIGKILL), then restarted", () => {
   let url: string
   let referenceUrl: string
@@ -177,6 +184,7 @@ describe("projector killed mid-batch (SIGKILL), then restarted", () => {
     const prefix = newPrefix("proj-kill")
     const ids = Array.from({ length: 200 }, (_, i) => `k-${String(i).padStart(3, "0")}`)
     for (const id of ids) await writeDocumentEvents(redis, prefix, id)
+    await readerOfCompleted(prefix, "reference")
     const total = await streamLength(prefix)
     const env = {
       LEXSTREAM_PREFIX: prefix,
@@ -299,6 +307,7 @@ describe("two projectors in one group at once", () => {
     const reference = databaseClient(referenceUrl)
     const prefix = newPrefix("proj-compete")
     const config = { batchSize: 3 }
+    await readerOfCompleted(prefix, "reference")
     const a = startProjector({ prefix, databaseUrl: url, config })
     const b = startProjector({ prefix, databaseUrl: url, config })
     try {

@@ -103,7 +103,7 @@ describe("lexstream reconcile", () => {
 
   it("leaves alone documents Redis still tracks: a done-marker of their version, or their latest entry still in its stream", async () => {
     await insertDocument(db, { id: "rc-marked", status: "processing", version: 2 })
-    await redis.set(names.doneKey("clean", "rc-marked:2"), "1-1")
+    await redis.hset(names.doneKey("clean", "rc-marked:2"), "clean", "1-1")
     await insertDocument(db, { id: "rc-pending", status: "submitted" })
     const liveId = await redis.xadd(names.event("document.submitted"), "*", ...submittedFields("rc-pending")) as string
     await archiveEvent(db, prefix, pipelineEvent({ type: "document.submitted", document_id: "rc-pending" }), liveId)

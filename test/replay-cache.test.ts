@@ -1,7 +1,9 @@
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { eq } from "drizzle-orm"
-import { Effect } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { durableBlobsFromUrl } from "../src/db/durable-blobs.ts"
+import { BlobStore } from "../src/services/blob-store.ts"
 import { afterAll, describe, expect, it } from "vitest"
 import { SAMPLES_DIR } from "../src/cli/demo.ts"
 import { Database } from "../src/db/database.ts"
@@ -34,7 +36,9 @@ describe("replay of unchanged bytes", () => {
 
   it("hits the OCR cache (the engine is not called again) and the per-chunk entity cache", async () => {
     const databaseUrl = await freshDatabase()
-    const worker = await startWorker({ prefix, works: liveWorks, layer: stagesLayer, config: { maxDeliveries: 2 } })
+    // As `lexstream worker` with DATABASE_URL: the projector evicts archived blobs, read from Postgres.
+    const tiered = Layer.mergeAll(stagesLayer, BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromUrl(Redacted.make(databaseUrl)))))
+    const worker = await startWorker({ prefix, works: liveWorks, layer: tiered, config: { maxDeliveries: 2 } })
     stops.push(worker.stop)
     const projector = startProjector({ prefix, databaseUrl })
     stops.push(projector.stop)
@@ -62,7 +66,8 @@ describe("replay of unchanged bytes", () => {
       return row?.status === "completed"
     }, 30_000, 100)
 
-    const report = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "notice" } }))
+    // Every stage runs again (no reuse of archived outputs): the caches are what saves the work.
+    const report = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "notice" }, reuse: false }))
     expect(report.replayed.map((r) => r.version)).toEqual([2])
     await completedVersion(2)
 

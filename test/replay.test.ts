@@ -145,7 +145,7 @@ describe("lexstream replay", () => {
   it("never reuses a version that already ran: skips Redis done-markers, refuses an old --version", async () => {
     await processedDocument("rp-ver")
     // v2 ran in Redis but the projector has not archived it yet.
-    await redis.set(names.doneKey("ocr", "rp-ver:2"), "1-1")
+    await redis.hset(names.doneKey("ocr", "rp-ver:2"), "ocr", "1-1")
     const bumped = await replay({ target: { _tag: "document", documentId: "rp-ver" }, dryRun: true })
     expect(bumped.replayed[0]!.version).toBe(3)
 

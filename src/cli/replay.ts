@@ -1,6 +1,9 @@
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import { Layer } from "effect"
 import { Database } from "../db/database.ts"
+import { durableBlobsFromDatabase } from "../db/durable-blobs.ts"
+import { BlobStore } from "../services/blob-store.ts"
 import { REPLAY_STAGES, type ReplayReport, type ReplayTarget, replayDocuments } from "../replay/replay.ts"
 
 const parseTime = (flag: string, value: Option.Option<string>): Effect.Effect<Date | undefined, string> => {
@@ -60,7 +63,11 @@ export const replayCommand = Command.make(
       Flag.withDescription("Processing version to run under (default: highest known + 1 per document)"),
       Flag.optional
     ),
-    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("List what would be replayed; write nothing"), Flag.withDefault(false))
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("List what would be replayed; write nothing"), Flag.withDefault(false)),
+    rerun: Flag.Boolean("rerun").pipe(
+      Flag.withDescription("Run every stage again, even those whose input and logic version are unchanged (default: they reuse their archived output)"),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn(function*(flags) {
     const target = yield* targetOf(flags)
@@ -68,8 +75,12 @@ export const replayCommand = Command.make(
       target,
       fromStage: flags.fromStage,
       version: Option.getOrUndefined(flags.version),
-      dryRun: flags.dryRun
-    }).pipe(Effect.provide(Database.layer))
+      dryRun: flags.dryRun,
+      reuse: !flags.rerun
+    }).pipe(
+      // Archived blobs leave Redis: a later stage's stored results are checked in Postgres too.
+      Effect.provide(BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromDatabase), Layer.provideMerge(Database.layer)))
+    )
     if (report.replayed.length === 0 && report.skipped.length === 0) {
       return yield* Effect.fail("nothing to replay: no documents match the selection")
     }

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm"
+import { eq, inArray } from "drizzle-orm"
 import { drizzle } from "drizzle-orm/node-postgres"
 import { Effect, Layer, Option, Redacted } from "effect"
 import pg from "pg"
@@ -18,20 +18,61 @@ const toError = (operation: string) => (error: unknown) => {
   return new DurableBlobsError({ operation, message: String((cause instanceof Error ? cause : (error as Error))?.message ?? error).split("\n")[0]! })
 }
 
-const overDb = (db: Db, name: string) =>
-  DurableBlobs.of({
+/** Most refs read in one query (they can be large: a batch is a few documents' artifacts). */
+const BATCH = 32
+
+/**
+ * Reads that arrive together become one query: a replay reads many documents' evicted artifacts at
+ * once, and a small pool would otherwise serve them one round trip at a time.
+ */
+const batchedReader = (db: Db) => {
+  let pending = new Map<string, Array<{ resolve: (bytes: Buffer | undefined) => void; reject: (error: unknown) => void }>>()
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const waiting = pending
+    pending = new Map()
+    const refs = [...waiting.keys()]
+    for (let i = 0; i < refs.length; i += BATCH) {
+      const slice = refs.slice(i, i + BATCH)
+      db.select({ ref: blobs.ref, bytes: blobs.bytes }).from(blobs).where(inArray(blobs.ref, slice)).then(
+        (rows) => {
+          const found = new Map(rows.map((row) => [row.ref, Buffer.from(row.bytes)]))
+          for (const ref of slice) for (const waiter of waiting.get(ref)!) waiter.resolve(found.get(ref))
+        },
+        (error: unknown) => {
+          for (const ref of slice) for (const waiter of waiting.get(ref)!) waiter.reject(error)
+        }
+      )
+    }
+  }
+  return (ref: string) =>
+    new Promise<Buffer | undefined>((resolve, reject) => {
+      const waiters = pending.get(ref)
+      if (waiters) waiters.push({ resolve, reject })
+      else pending.set(ref, [{ resolve, reject }])
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    })
+}
+
+const overDb = (db: Db, name: string) => {
+  const readBatched = batchedReader(db)
+  return DurableBlobs.of({
     name,
     read: (ref) =>
-      Effect.tryPromise({
-        try: () => db.select({ bytes: blobs.bytes }).from(blobs).where(eq(blobs.ref, ref)).limit(1),
-        catch: toError("blobs.read")
-      }).pipe(Effect.map(([row]) => (row === undefined ? Option.none() : Option.some(Buffer.from(row.bytes))))),
+      Effect.tryPromise({ try: () => readBatched(ref), catch: toError("blobs.read") }).pipe(
+        Effect.map((bytes) => (bytes === undefined ? Option.none() : Option.some(bytes)))
+      ),
     has: (ref) =>
       Effect.tryPromise({
         try: () => db.select({ ref: blobs.ref }).from(blobs).where(eq(blobs.ref, ref)).limit(1),
         catch: toError("blobs.has")
       }).pipe(Effect.map((rows) => rows.length > 0))
   })
+}
 
 /**
  * Through a database this process already has open: with embedded PGlite, which allows one

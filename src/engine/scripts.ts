@@ -6,7 +6,8 @@ import type { Redis } from "ioredis"
  */
 
 /**
- * Before work: for each entry, is its unit of work already done (return `D<output id>`), is the
+ * Before work: for each entry, is its unit of work already done (its done-marker: field <group> of
+ * the work key's done hash; return `D<output id>`), is the
  * entry gone from the group (`GONE`: Redis lost its data since it was read — a call that waited in
  * the client's queue across a restart must not take a lock in the emptied Redis), can we take its
  * lock (`OK`), or does another worker hold it (`BUSY`)? Waiting for a lock is not an attempt, so a
@@ -21,7 +22,7 @@ local ttl, prefix, group, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local out = {}
 for i = 1, (#KEYS - 1) / 2 do
   local entryId = ARGV[i + 4]
-  local done = redis.call('GET', KEYS[2 * i])
+  local done = redis.call('HGET', KEYS[2 * i], group)
   if done then
     out[i] = 'D' .. done
   else
@@ -88,7 +89,7 @@ for i = 1, (#KEYS - 3) / 3 do
   a = a + 4 + n1 + n2
   local holder = redis.call('GET', lockKey)
   local ours = (holder == token)
-  local done = redis.call('GET', doneKey)
+  local done = redis.call('HGET', doneKey, group)
   if done then
     redis.call('XACK', input, group, entryId)
     if ours then redis.call('DEL', lockKey) end
@@ -106,7 +107,8 @@ for i = 1, (#KEYS - 3) / 3 do
   else
     local id = redis.call('XADD', outStream, '*', unpack(f1))
     if op == 'emit' then
-      redis.call('SET', doneKey, id, 'EX', doneTtl)
+      redis.call('HSET', doneKey, group, id)
+      redis.call('EXPIRE', doneKey, doneTtl)
       out[i] = 'E' .. id
     else
       if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(f2)) end

@@ -34,7 +34,8 @@ export const streamNames = (prefix: string): StreamNames => ({
   deadLetter: `${prefix}dead-letter`,
   taskFailed: `${prefix}task.failed`,
   event: (type) => `${prefix}${type}`,
-  doneKey: (stage, workKey) => `${prefix}done:${stage}:${workKey}`,
+  // One hash per unit of work, a field per stage (its output id): ~4x smaller than a key per stage.
+  doneKey: (_stage, workKey) => `${prefix}done:${workKey}`,
   lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,
   errorsKey: (stage) => `${prefix}errors:${stage}`,
   blobKey: (sha256) => `${prefix}blob:${sha256}`

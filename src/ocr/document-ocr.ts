@@ -1,12 +1,11 @@
 import { Context, Effect, Layer } from "effect"
 import type { TaskReport } from "../events/event.ts"
 import type { ExtractedText } from "../contracts/index.ts"
-import { Cache } from "../services/cache.ts"
 import { Metrics } from "../services/metrics.ts"
 import type { RedisError } from "../services/redis.ts"
 import { OcrEngine } from "./engine.ts"
 import type { ExtractionError } from "./errors.ts"
-import { type ExtractOptions, extractTextCached } from "./extract.ts"
+import { type ExtractOptions, extractText } from "./extract.ts"
 
 export interface DocumentOcrResult {
   readonly extracted: ExtractedText
@@ -22,6 +21,8 @@ export interface DocumentOcrResult {
  */
 export interface DocumentOcrShape {
   readonly id: string
+  /** What its readings are remembered under (with the bytes' sha256): the provider and the local engine it completes pages with. */
+  readonly cacheId: string
   readonly extract: (bytes: Uint8Array, options: ExtractOptions) => Effect.Effect<DocumentOcrResult, ExtractionError | RedisError>
 }
 
@@ -31,13 +32,13 @@ export class DocumentOcr extends Context.Service<DocumentOcr, DocumentOcrShape>(
 export const makeLocalDocumentOcr = Effect.gen(function*() {
   const engine = yield* OcrEngine
   // The page engine, metrics, cache and bitmap permits of the process, captured once.
-  const context = yield* Effect.context<OcrEngine | Metrics | Cache>()
+  const context = yield* Effect.context<OcrEngine | Metrics>()
   const extract = (bytes: Uint8Array, options: ExtractOptions) =>
-    extractTextCached(bytes, options).pipe(
+    extractText(bytes, options).pipe(
       Effect.map((extracted): DocumentOcrResult => ({ extracted, task: { provider: engine.id } })),
       Effect.provideContext(context)
     )
-  return DocumentOcr.of({ id: engine.id, extract })
+  return DocumentOcr.of({ id: engine.id, cacheId: engine.id, extract })
 })
 
 /** LEXSTREAM_OCR=tesseract: no keys, no network, no cost. */

@@ -3,6 +3,7 @@ import { Database } from "../db/database.ts"
 import { applyPlans, type RepeatedCompletion } from "./apply.ts"
 import { archiveEntries, entryKey } from "./archive.ts"
 import { copyBlobs, loadBatchBlobs } from "./blobs.ts"
+import { evictArchivedBlobs } from "./evict.ts"
 import type { ProjectedEntry } from "./entry.ts"
 import { planEntry } from "./rows.ts"
 import { inTransaction } from "./transaction.ts"
@@ -44,6 +45,11 @@ export const projectBatch = (entries: ReadonlyArray<ProjectedEntry>) =>
         const repeatedCompletions = await applyPlans(tx, plans.filter(({ entry }) => fresh.has(entryKey(entry.stream, entry.entryId))).map(({ plan }) => plan))
         return { fresh, repeatedCompletions }
       }))
+    // Committed: completed documents' blobs now live in Postgres and leave Redis (a failure here only
+    // leaves them in Redis a while longer; the next completion or redelivery evicts them).
+    yield* evictArchivedBlobs(ordered, blobs.archived).pipe(
+      Effect.catchCause((cause) => Effect.logWarning("could not evict archived blobs from Redis", cause))
+    )
     const isFresh = (entry: ProjectedEntry) => fresh.has(entryKey(entry.stream, entry.entryId))
     return {
       projected: ordered.filter(isFresh),

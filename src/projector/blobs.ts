@@ -15,6 +15,8 @@ export interface BatchBlobs {
   readonly lookup: BlobLookup
   /** Read from Redis, not yet in Postgres. */
   readonly toCopy: ReadonlyArray<{ readonly ref: string; readonly bytes: Buffer }>
+  /** Whether Postgres holds the referenced blob once the batch has committed (held before, or copied by it). */
+  readonly archived: (ref: string) => boolean
 }
 
 const SLICE = 1_000
@@ -54,7 +56,7 @@ export const loadBatchBlobs = (entries: ReadonlyArray<ProjectedEntry>) =>
     const store = yield* BlobStore
     const referenced = unique(entries.flatMap(referencedBlobs))
     const needed = unique(entries.flatMap(neededBlobs))
-    if (referenced.length === 0) return { lookup: () => undefined, toCopy: [] } satisfies BatchBlobs
+    if (referenced.length === 0) return { lookup: () => undefined, toCopy: [], archived: () => false } satisfies BatchBlobs
     const present = yield* database.use("blobs.present", (db) => presentIn(db, referenced))
     const missing = new Map<string, string>()
     const toCopy: Array<{ ref: string; bytes: Buffer }> = []
@@ -67,7 +69,12 @@ export const loadBatchBlobs = (entries: ReadonlyArray<ProjectedEntry>) =>
       ), { concurrency: 8, discard: true })
     const fromDatabase = yield* database.use("blobs.read", (db) => blobsFromDatabase(db, needed.filter((ref) => present.has(ref))))
     for (const { ref, bytes } of toCopy) fromDatabase.set(ref, bytes)
-    return { lookup: lookupOver(fromDatabase, missing), toCopy } satisfies BatchBlobs
+    const copied = new Set(toCopy.map(({ ref }) => ref))
+    return {
+      lookup: lookupOver(fromDatabase, missing),
+      toCopy,
+      archived: (ref) => present.has(ref) || copied.has(ref)
+    } satisfies BatchBlobs
   })
 
 /** For rebuild: Postgres only (Redis may have lost everything). */

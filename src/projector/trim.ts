@@ -54,6 +54,9 @@ end
 return {redis.call('XTRIM', KEYS[1], 'MINID', bound), bound}
 `
 
+/** An archive bound past any real entry id: the groups alone bound the trim. */
+const UNBOUNDED = "99999999999999-0"
+
 export interface TrimResult {
   readonly stream: string
   readonly removed: number
@@ -67,18 +70,25 @@ const trimCommand = (client: Redis) => {
 }
 
 /**
- * Trims every stream the projector reads, behind what it has archived and every group has acked.
- * Older events stay readable in the Postgres archive.
+ * Trims every stream the projector reads, behind what it has archived and every group has acked,
+ * and the intake stream behind the intake group. Older events stay readable in the Postgres archive.
  */
 export const trimStreams = (group = PROJECTOR_GROUP) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const redis = yield* RedisClient
     const database = yield* Database
-    const streams = projectedStreams(streamNames(config.keyPrefix), group)
+    const names = streamNames(config.keyPrefix)
+    const streams = projectedStreams(names, group)
     const archived = yield* database.use("archive.positions", (db) => archivedPositions(db, streams.map((s) => s.stream)))
     const trim = trimCommand(redis.client)
-    return yield* Effect.forEach(streams, (source) => {
+    // Intake entries are not archived: one the intake group has acked became a submitted or
+    // rejected event, so intake is trimmed behind its group alone.
+    const intake = names.intake
+    const intakeTrim = redis.use("trim", () => trim(intake, UNBOUNDED, "intake")).pipe(
+      Effect.map(([removed, minId]): TrimResult => ({ stream: intake, removed: Number(removed), minId: String(minId) }))
+    )
+    const projected = yield* Effect.forEach(streams, (source) => {
       const position = archived.get(source.stream)
       if (position === undefined || !/^\d+-\d+$/.test(position)) {
         return Effect.succeed<TrimResult>({ stream: source.stream, removed: 0, minId: "" })
@@ -87,4 +97,5 @@ export const trimStreams = (group = PROJECTOR_GROUP) =>
         Effect.map(([removed, minId]): TrimResult => ({ stream: source.stream, removed: Number(removed), minId: String(minId) }))
       )
     })
+    return [...projected, yield* intakeTrim]
   })

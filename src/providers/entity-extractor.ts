@@ -33,6 +33,11 @@ export interface ChunkMentions {
  */
 export interface EntityExtractorShape {
   readonly id: string
+  /**
+   * The key of a chunk's result in the stage's cache: the chunk's text hash and everything else the
+   * answer depends on (rules version; model, prompt version, reply schema and document context).
+   */
+  readonly cacheKey: (chunk: ExtractorChunk, context: ChunkContext) => string
   readonly extract: (chunk: ExtractorChunk, context: ChunkContext) => Effect.Effect<ChunkMentions, ProviderError | RedisError>
 }
 

@@ -18,6 +18,7 @@ export const fallenBack = (chunk: ExtractorChunk, local: ChunkMentions, failed: 
 /** The remote extractor for every chunk, the rules for the chunks it fails on. */
 export const withRulesFallback = (remote: RemoteExtractorShape, rules: EntityExtractorShape): EntityExtractorShape => ({
   id: remote.id,
+  cacheKey: remote.cacheKey,
   extract: (chunk, context) =>
     remote.attempt(chunk, context).pipe(
       Effect.catchTag("ChunkAttemptFailed", (failed) =>

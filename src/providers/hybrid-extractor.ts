@@ -54,6 +54,9 @@ export const mergePartyMentions = (rules: ReadonlyArray<Mention>, llm: ReadonlyA
  */
 export const makeHybridExtractor = (rules: EntityExtractorShape, remote: RemoteExtractorShape): EntityExtractorShape => ({
   id: `hybrid:${remote.id}+${rules.id}`,
+  // A chunk the LLM does not read gets exactly the rules' answer, under the rules' key.
+  cacheKey: (chunk, context) =>
+    isPartyPassage(chunk, context) ? `hybrid:${remote.cacheKey(chunk, context)}+${rules.cacheKey(chunk, context)}` : rules.cacheKey(chunk, context),
   extract: (chunk, context) =>
     Effect.gen(function*() {
       const local = yield* rules.extract(chunk, context)

@@ -6,7 +6,8 @@ import { RedisClient } from "../services/redis.ts"
 
 /**
  * What Redis still knows about a document at a processing version. The engine keys a stage's
- * done-marker by `done:<stage>:<document>:<version>`, the same work key replay and reconcile use.
+ * done-marker as field <stage> of the hash `done:<document>:<version>`, the same work key replay and
+ * reconcile use.
  */
 
 /** The stages that read pipeline events, in order. */
@@ -27,7 +28,7 @@ export const usedVersionStages = (items: ReadonlyArray<DocumentVersion>) =>
     const replies = yield* redis.use("replay.done-markers", (client) => {
       const pipeline = client.pipeline()
       for (const item of items) {
-        for (const stage of WORK_STAGES) pipeline.exists(names.doneKey(stage, `${item.documentId}:${item.version}`))
+        for (const stage of WORK_STAGES) pipeline.hexists(names.doneKey(stage, `${item.documentId}:${item.version}`), stage)
       }
       return pipeline.exec()
     })

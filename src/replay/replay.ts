@@ -16,6 +16,8 @@ import {
   selectDocuments
 } from "./archive.ts"
 import { usedVersionStages, WORK_STAGES } from "./redis-state.ts"
+import { archivedReuseHints } from "./reuse-hints.ts"
+import { REUSE_FACT } from "../stages/works/reuse.ts"
 
 /**
  * Replay: run documents through the pipeline again under a new processing version. The engine's
@@ -42,6 +44,11 @@ export interface ReplayRequest {
   /** Processing version to use instead of (highest known + 1); must be newer than every known one. */
   readonly version?: number | undefined
   readonly dryRun?: boolean | undefined
+  /**
+   * From the start: let stages whose input and logic version are unchanged reuse their archived
+   * output (default true); false runs every stage again.
+   */
+  readonly reuse?: boolean | undefined
 }
 
 export interface ReplayedDocument {
@@ -78,6 +85,18 @@ export interface ReplayReport {
 const withoutTask = (data: PipelineData): PipelineData => {
   const { task: _task, ...rest } = data as PipelineData & { readonly task?: unknown }
   return rest
+}
+
+/**
+ * The submission to run again, declaring the content hash the ocr stage recorded when the producer
+ * declared none: the ocr stage then reuses that extraction without reading the source again (and a
+ * source whose bytes changed since fails the hash check instead of being taken silently).
+ */
+const withContentHash = (data: PipelineData): PipelineData["submission"] => {
+  const known = data.facts.contentSha256
+  return data.submission.sha256 === undefined && typeof known === "string" && /^[0-9a-f]{64}$/.test(known)
+    ? { ...data.submission, sha256: known }
+    : data.submission
 }
 
 /** Identifies one replay run in every event it appends (`causation_id` = `replay/<run id>`). */
@@ -148,8 +167,9 @@ export const replayDocuments = (request: ReplayRequest) =>
     }
 
     // Later stages read the earlier stages' results from the blob store: they must still be there.
+    // (From the start none are reused: only the submission is.)
     const withArtifacts: typeof planned = []
-    for (const item of planned) {
+    for (const item of fromStage === "ocr" ? [] : planned) {
       const missing: Array<string> = []
       for (const [name, ref] of Object.entries(item.source.data.artifacts)) {
         if (!(yield* blobs.has(ref))) missing.push(`${name} (${ref})`)
@@ -164,7 +184,7 @@ export const replayDocuments = (request: ReplayRequest) =>
 
     // Postgres may lag behind Redis (the projector catches up): a version whose done-markers exist
     // has already run, and an event under it would be dropped as a duplicate.
-    let pending = withArtifacts
+    let pending = fromStage === "ocr" ? planned : withArtifacts
     const ready: typeof planned = []
     for (let probe = 0; pending.length > 0; probe++) {
       const used = yield* usedVersionStages(pending.map((item) => ({ documentId: item.source.documentId, version: item.version })))
@@ -185,6 +205,9 @@ export const replayDocuments = (request: ReplayRequest) =>
       pending = retry
     }
 
+    const hints = fromStage === "ocr" && request.reuse !== false
+      ? yield* archivedReuseHints(ready.map((item) => item.source.documentId))
+      : new Map<string, unknown>()
     const now = Date.now()
     const encoded: Array<{ readonly item: (typeof planned)[number]; readonly fields: Array<string> }> = []
     for (const item of ready) {
@@ -198,7 +221,11 @@ export const replayDocuments = (request: ReplayRequest) =>
         // A replay is a new run: end-to-end latency is measured from when it was started.
         submitted_at: now,
         data: fromStage === "ocr"
-          ? { submission: item.source.data.submission, artifacts: {}, facts: {} }
+          ? {
+            submission: withContentHash(item.source.data),
+            artifacts: {},
+            facts: hints.has(item.source.documentId) ? { [REUSE_FACT]: hints.get(item.source.documentId) as never } : {}
+          }
           : withoutTask(item.source.data)
       }
       const fields = encodeEventFields(event)

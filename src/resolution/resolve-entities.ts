@@ -77,6 +77,25 @@ const sameCanonical = (a: CanonicalEntity, b: CanonicalEntity) =>
   a.roles.join("\u0000") === b.roles.join("\u0000")
 
 /**
+ * The forms of a stored canonical's name and of its aliases that are variants of it. The registry
+ * hands out the same decoded object while the stored entity is unchanged, so they are computed once
+ * per process, not once per document (forms are never modified).
+ */
+const formsByFamily = new WeakMap<object, WeakMap<CanonicalEntity, { readonly name: NameForm; readonly variants: ReadonlyArray<NameForm> }>>()
+const storedForms = <F extends NameForm>(family: NameFamily<F>, entity: CanonicalEntity): { readonly name: F; readonly variants: ReadonlyArray<F> } => {
+  let byEntity = formsByFamily.get(family)
+  if (byEntity === undefined) formsByFamily.set(family, byEntity = new WeakMap())
+  let forms = byEntity.get(entity)
+  if (forms === undefined) {
+    const type = entity.type as EntityType
+    const name = family.form(entity.name, type)
+    forms = { name, variants: entity.aliases.map((alias) => family.form(alias, type)).filter((alias) => family.isVariant(alias, name)) }
+    byEntity.set(entity, forms)
+  }
+  return forms as { readonly name: F; readonly variants: ReadonlyArray<F> }
+}
+
+/**
  * Resolves the mentions of one family of types (people and judges, organisations, courts, or one
  * identifier type) against each other and the project's known canonicals of those types.
  *
@@ -98,9 +117,7 @@ const resolvePool = <F extends NameForm>(
   const clusters: Array<Cluster<F>> = []
   const knownById = new Map<string, Cluster<F>>()
   for (const entity of [...known].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-    const type = entity.type as EntityType
-    const name = family.form(entity.name, type)
-    const variants = entity.aliases.map((alias) => family.form(alias, type)).filter((alias) => family.isVariant(alias, name))
+    const { name, variants } = storedForms(family, entity)
     const cluster: Cluster<F> = {
       known: entity,
       keys: new Set([name.key, ...variants.map((variant) => variant.key)]),

@@ -1,7 +1,7 @@
 import { Layer } from "effect"
 import type { AppConfig } from "../config.ts"
 import type { DocumentOcr } from "../ocr/document-ocr.ts"
-import type { EntityExtractor } from "../providers/entity-extractor.ts"
+import { EntityExtractor } from "../providers/entity-extractor.ts"
 import { entityExtractorLayerWith } from "../providers/extractor-layer.ts"
 import { providerServices } from "../providers/provider-services.ts"
 import type { BlobStore } from "../services/blob-store.ts"
@@ -18,15 +18,18 @@ import { entitiesWork } from "./works/entities.ts"
 import { graphWork } from "./works/graph.ts"
 import { ocrLayerWith, ocrWork } from "./works/ocr.ts"
 import { resolveWork } from "./works/resolve.ts"
+import { reusing } from "./works/reuse.ts"
 
 /** The real work of every stage of the descriptor (a stage without one does not compile), with the default local providers. */
 export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
   ocr: ocrWork,
-  clean: cleanWork,
-  chunk: chunkWork,
-  entities: entitiesWork,
+  // On a replay, unchanged input and logic version: the archived output is reused (works/reuse.ts).
+  clean: reusing("clean", cleanWork),
+  chunk: reusing("chunk", chunkWork),
+  // Reused only under the same extractor (provider, model), never from a fallback's output.
+  entities: reusing("entities", entitiesWork, EntityExtractor.useSync((extractor) => extractor.id)),
   resolve: resolveWork,
-  graph: graphWork
+  graph: reusing("graph", graphWork)
 }
 
 export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | DocumentOcr | EntityExtractor | Locks | Metrics | RedisClient

@@ -47,7 +47,7 @@ local function record(key, entry, sha, lowest, ttl, prefix, doc)
     for _ = 1, 100 do
       local used = false
       for s = 1, nStages do
-        if redis.call('EXISTS', prefix .. 'done:' .. stages[s] .. ':' .. doc .. ':' .. next) == 1 then used = true break end
+        if redis.call('HEXISTS', prefix .. 'done:' .. doc .. ':' .. next, stages[s]) == 1 then used = true break end
       end
       if not used then break end
       next = next + 1

@@ -153,7 +153,7 @@ export const makeOpenAiExtractor = (client?: OpenAI) =>
     const extract = (chunk: ExtractorChunk, context: ChunkContext): Effect.Effect<ChunkMentions, ProviderError | RedisError> =>
       attempt(chunk, context).pipe(Effect.mapError((failed) => (failed._tag === "ChunkAttemptFailed" ? failed.error : failed)))
 
-    return { id, extract, attempt } satisfies RemoteExtractorShape
+    return { id, cacheKey: (chunk, context) => `${id}:${cacheKey(chunk, context)}`, extract, attempt } satisfies RemoteExtractorShape
   })
 
 /** The OpenAI extractor alone (no fallback): a failed chunk fails with its ProviderError. */

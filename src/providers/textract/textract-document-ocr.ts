@@ -1,9 +1,8 @@
 import { Effect, Layer } from "effect"
 import { DocumentOcr, type DocumentOcrResult, makeLocalDocumentOcr } from "../../ocr/document-ocr.ts"
 import { OcrEngine } from "../../ocr/engine.ts"
-import { type ExtractOptions, extractText, ocrCacheKey, type ProviderPageText, sha256Hex } from "../../ocr/extract.ts"
+import { type ExtractOptions, extractText, type ProviderPageText, sha256Hex } from "../../ocr/extract.ts"
 import type { PageText } from "../../contracts/index.ts"
-import { Cache } from "../../services/cache.ts"
 import { Metrics } from "../../services/metrics.ts"
 import type { RedisError } from "../../services/redis.ts"
 import { type CallCost, taskCost } from "../cost.ts"
@@ -19,17 +18,16 @@ const MAX_REASON = 500
  * locally as always (free and exact); the first page that needs OCR sends the whole document to
  * Textract once (OcrProvider: DetectDocumentText, or an S3 job for a multi-page PDF), and every
  * page that needs OCR takes Textract's text; pages Textract returned empty are read by the local
- * engine. The result is cached by content hash + provider ids (Textract's and the local engine's),
+ * engine. The ocr stage remembers the result by content hash + provider ids (Textract's and the local engine's),
  * so a replay calls nothing. When Textract cannot be used (breaker open, outage after retries,
- * refused input), the document is read by the local provider instead, under the local provider's
- * own cache key, and the task says why (task.fallback, lexstream_provider_fallbacks_total).
+ * refused input), the document is read by the local provider instead (not remembered, so a replay asks Textract again),
+ * and the task says why (task.fallback, lexstream_provider_fallbacks_total).
  */
 export const textractDocumentOcr = Layer.effect(
   DocumentOcr,
   Effect.gen(function*() {
     const textract = yield* OcrProvider
     const engine = yield* OcrEngine
-    const cache = yield* Cache
     const metrics = yield* ProviderMetrics
     const local = yield* makeLocalDocumentOcr
     const context = yield* Effect.context<OcrEngine | Metrics>()
@@ -55,11 +53,7 @@ export const textractDocumentOcr = Layer.effect(
             if (found === undefined || found.text.trim() === "") return undefined // read locally
             return { page, text: found.text, method: "textract", confidence: found.confidence } satisfies PageText
           })
-        const extracted = yield* cache.getOrCompute(
-          "ocr",
-          ocrCacheKey(sha256, cacheId),
-          extractText(bytes, options, providerText).pipe(Effect.provideContext(context))
-        )
+        const extracted = yield* extractText(bytes, options, providerText).pipe(Effect.provideContext(context))
         return { extracted, task: { provider: textract.id, cost: taskCost(costs) } } satisfies DocumentOcrResult
       })
 
@@ -75,6 +69,6 @@ export const textractDocumentOcr = Layer.effect(
           }))
       )
 
-    return DocumentOcr.of({ id: textract.id, extract })
+    return DocumentOcr.of({ id: textract.id, cacheId, extract })
   })
 )

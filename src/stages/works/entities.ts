@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto"
 import { Effect, Schema } from "effect"
 import { countByType, documentMentions, documentText } from "../../entities/document-mentions.ts"
-import type { ChunkMention } from "../../entities/types.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData, PipelineEvent } from "../../events/event.ts"
 import { ChunkListForExtraction, isCategory, type MentionList } from "../../contracts/index.ts"
@@ -9,7 +8,10 @@ import { documentTitle } from "../../graph/document-title.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { factsOf } from "../../pipeline/facts.ts"
 import { type ChunkContext, EntityExtractor, type ExtractorChunk } from "../../providers/entity-extractor.ts"
-import type { BlobStore } from "../../services/blob-store.ts"
+import { BlobStore } from "../../services/blob-store.ts"
+import type { Cache } from "../../services/cache.ts"
+import type { Metrics } from "../../services/metrics.ts"
+import { cachedChunkMentions, CHUNK_MENTIONS_ARTIFACT, storedChunkMentions } from "./chunk-mention-cache.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
 import { extractionTask } from "./extraction-task.ts"
@@ -35,13 +37,15 @@ const documentContext = (event: PipelineEvent, chunks: ReadonlyArray<ExtractorCh
  * The entities stage: artifact `chunks` (ChunkList) → artifact `mentions` (MentionList), with
  * `{ mentions: n, entityTypes: { TYPE: count } }` as facts.
  *
- * Each chunk goes through the EntityExtractor the settings chose (rules, openai, hybrid), which
- * caches by content and extractor id, so a replay of unchanged chunks neither runs the rules nor
- * calls an API again. The artifact's `chunks` says which extractor produced each chunk, and the
+ * Each chunk goes through the EntityExtractor the settings chose (rules, openai, hybrid). Results
+ * are cached per chunk under the extractor's key for it (text, rules version or model, prompt and
+ * context) as pointers into the document's `chunkMentions` artifact (chunk-mention-cache.ts), so a
+ * replay of unchanged chunks neither runs the rules nor calls an API again, and Redis holds ~100
+ * bytes per chunk. The artifact's `chunks` says which extractor produced each chunk, and the
  * event's task the extractor, what its calls cost and any fallback to the rules. The chunk's hash
  * is checked against its text first: a wrong hash would file one text's mentions under another's key.
  */
-export const entitiesWork: StageWork<BlobStore | EntityExtractor> = (event) =>
+export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metrics> = (event) =>
   Effect.gen(function*() {
     const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListForExtraction)
     const extractor = yield* EntityExtractor
@@ -51,8 +55,9 @@ export const entitiesWork: StageWork<BlobStore | EntityExtractor> = (event) =>
       }
     }
     const context = documentContext(event, chunks)
-    const results = yield* Effect.forEach(
+    const { results, remember } = yield* cachedChunkMentions(
       chunks,
+      (chunk) => extractor.cacheKey(chunk, context),
       (chunk) =>
         extractor.extract(chunk, context).pipe(
           Effect.mapError((error) =>
@@ -66,12 +71,13 @@ export const entitiesWork: StageWork<BlobStore | EntityExtractor> = (event) =>
             Effect.fail(new StageFailure({ message: `entities failed: ${String((defect as Error)?.message ?? defect).slice(0, 500)}`, retryable: false }))
           )
         ),
-      { concurrency: CHUNK_CONCURRENCY }
+      CHUNK_CONCURRENCY
     )
-    const perChunk = results.map((result, position): Array<ChunkMention> => {
-      const { charStart } = chunks[position]!
-      return result.mentions.map(({ chunkIndex: _, ...mention }) => ({ ...mention, charStart: mention.charStart - charStart, charEnd: mention.charEnd - charStart }))
-    })
+    const stored = results.map((result, position) => storedChunkMentions(chunks[position]!, result))
+    const blobs = yield* BlobStore
+    const storedRef = yield* blobs.putJson(stored).pipe(Effect.mapError(redisFailure))
+    yield* remember(storedRef)
+    const perChunk = stored.map((chunk) => chunk.mentions)
     const list: MentionList = {
       mentions: documentMentions(chunks, perChunk),
       chunks: chunks.map((chunk, position) => ({ index: chunk.index, extractor: results[position]!.extractorId }))
@@ -81,5 +87,9 @@ export const entitiesWork: StageWork<BlobStore | EntityExtractor> = (event) =>
       entityTypes: countByType(list.mentions)
     })
     // The engine completes the task record (stage, consumer, attempt, times) around what the work reports.
-    return { ...data, task: extractionTask(extractor.id, results) as PipelineData["task"] }
+    return {
+      ...data,
+      artifacts: { ...data.artifacts, [CHUNK_MENTIONS_ARTIFACT]: storedRef },
+      task: extractionTask(extractor.id, results) as PipelineData["task"]
+    }
   }).pipe(Effect.withSpan("stage.entities"))

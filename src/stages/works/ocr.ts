@@ -1,13 +1,17 @@
-import { Effect, Layer } from "effect"
+import { createHash } from "node:crypto"
+import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
 import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { DocumentOcr } from "../../ocr/document-ocr.ts"
+import { knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
 import type { ExtractedText, OcrFacts, TextMethod } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
+import type { Cache } from "../../services/cache.ts"
+import type { Metrics } from "../../services/metrics.ts"
 import { ocrProviderLayer } from "../../providers/ocr-layer.ts"
 import { providerServices } from "../../providers/provider-services.ts"
 import { DocumentSources } from "../../sources/source.ts"
@@ -29,20 +33,40 @@ export const ocrFacts = (extracted: ExtractedText): OcrFacts => {
 
 /**
  * The ocr stage: reads the submission's bytes from its source (checking the declared sha256),
- * extracts their text through the configured OCR provider (cached by content and provider, so a
- * replay does not OCR again), stores it as the `extracted` artifact, adds page count, media type,
- * methods and confidence to the facts and reports the provider, any fallback and the cost.
+ * extracts their text through the configured OCR provider, stores it as the `extracted` artifact,
+ * adds page count, media type, methods, confidence and the content's sha256 to the facts and
+ * reports the provider, any fallback and the cost. What it made of some bytes is remembered by
+ * their sha256 and the provider (known-extraction.ts: a small reference in Redis, the text itself a
+ * blob), so a replay does not OCR again, and does not even read the source when the submission
+ * declares a sha256 already extracted (a replay declares the recorded one).
  * Bad input (unreadable, missing, corrupt, encrypted, unsupported) parks the entry at once; a
  * network, Redis or engine fault is retried.
  */
-export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | BlobStore> = (event) =>
+export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | BlobStore | Cache | Metrics> = (event) =>
   Effect.gen(function*() {
     const { submission } = event.data
     const config = yield* AppConfig
     const sources = yield* DocumentSources
     const blobs = yield* BlobStore
     const ocr = yield* DocumentOcr
+    const withResult = (ref: string, facts: Record<string, unknown>, task: PipelineData["task"]) =>
+      ({
+        ...event.data,
+        artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
+        facts: { ...event.data.facts, ...facts },
+        // The provider, fallback and cost; the stage wrapper adds stage, consumer, attempt and times.
+        task
+      }) as PipelineData
+    // A remembered extraction cost nothing this time.
+    const reused = { provider: ocr.id } as PipelineData["task"]
+    if (submission.sha256 !== undefined) {
+      const known = yield* knownExtraction(submission.sha256, ocr.cacheId)
+      if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: submission.sha256 }, reused)
+    }
     const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
+    const sha256 = createHash("sha256").update(bytes).digest("hex")
+    const known = submission.sha256 === undefined ? yield* knownExtraction(sha256, ocr.cacheId) : Option.none()
+    if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: sha256 }, reused)
     const { extracted, task } = yield* ocr.extract(bytes, {
       maxPages: config.maxPages,
       concurrency: config.ocrConcurrency,
@@ -50,13 +74,11 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
       hints: { contentType: submission.contentType, filename: submission.filename }
     })
     const ref = yield* blobs.putJson(extracted)
-    return {
-      ...event.data,
-      artifacts: { ...event.data.artifacts, [ARTIFACTS.extracted]: ref },
-      facts: { ...event.data.facts, ...ocrFacts(extracted) },
-      // The provider, fallback and cost; the stage wrapper adds stage, consumer, attempt and times.
-      task: task as PipelineData["task"]
-    } satisfies PipelineData
+    const facts = ocrFacts(extracted)
+    // A fallback's reading is not remembered under the configured provider: a replay asks it again.
+    if (task.fallback === undefined) yield* rememberExtraction(sha256, ocr.cacheId, ref, facts)
+    // The content hash as a fact: a replay declares it, so the bytes need not be read again.
+    return withResult(ref, { ...facts, contentSha256: sha256 }, task as PipelineData["task"])
   }).pipe(
     Effect.mapError((error) =>
       error._tag === "RedisError"

@@ -4,11 +4,12 @@ import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
 import { MentionList } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
-import { loadProjectEntities, storeProjectEntities } from "../../resolution/entity-registry.ts"
+import { projectRevision, registrySnapshot, storeProjectEntities } from "../../resolution/entity-registry.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Locks } from "../../services/locks.ts"
-import type { RedisClient } from "../../services/redis.ts"
+import type { RedisClient, RedisError } from "../../services/redis.ts"
+import type { RegistryCorrupt } from "../../resolution/entity-registry.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
 
@@ -27,10 +28,15 @@ export const projectLockKey = (keyPrefix: string, project: string): string =>
  */
 const lockWait = Schedule.spaced("20 millis").pipe(Schedule.jittered)
 
+const registryFailure = (error: RedisError | RegistryCorrupt) =>
+  error._tag === "RedisError"
+    ? redisFailure(error)
+    : new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
+
 /**
  * The resolve stage: reads the `mentions` artifact, resolves them against the project's known
- * canonicals (the registry in Redis) while holding the project's lock, so two documents of one
- * project cannot both create the same entity, stores new and updated canonicals, and writes the
+ * canonicals (the registry in Redis), stores new and updated canonicals holding the project's lock
+ * (so two documents of one project cannot both create the same entity), and writes the
  * Resolution as the `entities` artifact. Facts: `{ canonicals: n }`.
  */
 export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig> = (event) =>
@@ -40,26 +46,33 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionList)
     const project = event.data.submission.project
 
+    // Resolved against the registry as read, without a lock. Nothing new (a replay of an unchanged
+    // document, a document naming only known entities as they are stored): done, no lock taken.
+    const resolveAt = Effect.gen(function*() {
+      const revision = yield* projectRevision(config.keyPrefix, project)
+      const known = yield* registrySnapshot(config.keyPrefix, project, revision)
+      return { revision, ...resolveEntities({ project, mentions, known }) }
+    })
+    const first = yield* resolveAt.pipe(Effect.mapError((error) => registryFailure(error)))
+    if (first.changed.length === 0) {
+      return yield* writeArtifact(event, ARTIFACTS.entities, first.resolution, { canonicals: first.resolution.canonicals.length })
+    }
+    // Something to write: under the project lock, so two documents cannot both create one entity. If
+    // another write moved the registry since it was read, resolve again against the new one.
     const resolution = yield* locks.withLock(
       projectLockKey(config.keyPrefix, project),
       Effect.gen(function*() {
-        const known = yield* loadProjectEntities(config.keyPrefix, project)
-        const { resolution, changed } = resolveEntities({ project, mentions, known })
-        yield* storeProjectEntities(config.keyPrefix, project, changed)
-        return resolution
+        const current = (yield* projectRevision(config.keyPrefix, project)) === first.revision ? first : yield* resolveAt
+        yield* storeProjectEntities(config.keyPrefix, project, current.changed)
+        return current.resolution
       })
     ).pipe(
       Effect.retry({ while: (error) => error._tag === "LockBusy", schedule: lockWait.pipe(Schedule.upTo({ duration: 2 * config.lockTtlMs + 1_000 })) }),
-      Effect.mapError((error) => {
-        switch (error._tag) {
-          case "LockBusy":
-            return new StageFailure({ message: `project ${project} stayed locked by another resolution`, retryable: true })
-          case "RedisError":
-            return redisFailure(error)
-          case "RegistryCorrupt":
-            return new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
-        }
-      })
+      Effect.mapError((error) =>
+        error._tag === "LockBusy"
+          ? new StageFailure({ message: `project ${project} stayed locked by another resolution`, retryable: true })
+          : registryFailure(error)
+      )
     )
 
     return yield* writeArtifact(event, ARTIFACTS.entities, resolution, { canonicals: resolution.canonicals.length })
