@@ -150,7 +150,8 @@ describe("entities through OpenAI and hybrid, end to end", () => {
     expect(server.requests.length - replayFrom.requests).toBe(0)
     for (const doc of replayed) expect(doc.task.cost).toEqual({ calls: 0, pages: 0, tokensIn: 0, tokensOut: 0, dollars: 0 })
     expect(new Set(chunkExtractors(replayed))).toEqual(new Set([OPENAI_ID]))
-    expect(await metricValue(worker.metrics, "lexstream_cache_requests_total", { cache: "llm", result: "hit" })).toBe(extractors.length)
+    // Served by the stage's per-chunk cache (pointers into the first version's chunkMentions artifact).
+    expect(await metricValue(worker.metrics, "lexstream_cache_requests_total", { cache: "entities", result: "hit" })).toBe(extractors.length)
   }, 240_000)
 
   it("hybrid: the rules everywhere and the LLM only on preambles and captions, far fewer calls than openai", async () => {

@@ -66,9 +66,10 @@ const settingsFor = (overrides: ProviderSettingsOverrides = {}) =>
     textract: { endpoint: textract.endpoint, bucket: BUCKET, ...overrides.textract }
   }))
 
-const textractWorker = (prefix: string, overrides: ProviderSettingsOverrides = {}) =>
+const textractWorker = (prefix: string, overrides: ProviderSettingsOverrides = {}, databaseUrl?: string) =>
   startWorker({
     prefix,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
     works: liveWorks,
     layer: stagesLayerWith(providerServices(settingsFor(overrides))),
     config: { maxDeliveries: 2, s3Endpoint: s3.endpoint, s3Region: "us-east-1", sourceRoots: [SAMPLES_DIR, workDir] }
@@ -117,7 +118,7 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
   it("runs the samples end to end, records what Textract billed, and a replay calls Textract zero times", async () => {
     const prefix = newPrefix("tx-samples")
     const databaseUrl = await freshDatabase()
-    const worker = await textractWorker(prefix)
+    const worker = await textractWorker(prefix, {}, databaseUrl)
     const projector = startProjector({ prefix, databaseUrl })
     const services = serviceRunner("tx-samples", { keyPrefix: prefix })
     try {

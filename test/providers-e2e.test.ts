@@ -87,6 +87,7 @@ describe.each(EXTRACTOR_CHOICES.filter((choice) => choice !== "rules"))("LEXSTRE
     }))
     const worker = await startWorker({
       prefix,
+      databaseUrl,
       works: liveWorks,
       layer: stagesLayerWith(providerServices(settings)),
       config: { maxDeliveries: 2, s3Endpoint: s3.endpoint, s3Region: "us-east-1", sourceRoots: [SAMPLES_DIR] }

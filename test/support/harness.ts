@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto"
-import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { afterAll } from "vitest"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
 import { STAGE_NAMES, type StageName, streamNames } from "../../src/events/streams.ts"
 import { runWorker } from "../../src/engine/worker.ts"
+import { durableBlobsFromUrl } from "../../src/db/durable-blobs.ts"
 import { servicesLayer } from "../../src/layers.ts"
+import { BlobStore } from "../../src/services/blob-store.ts"
 import { loggerLayer } from "../../src/services/logger.ts"
 import { makeMetrics, Metrics, type MetricsShape } from "../../src/services/metrics.ts"
 import type { StageWorks } from "../../src/stages/pipeline.ts"
@@ -49,6 +51,11 @@ export const startWorker = async <R = never>(options: {
   readonly redisUrl?: string
   /** Services the stage works need beyond the base ones (e.g. stagesLayer). */
   readonly layer?: Layer.Layer<any, any, any>
+  /**
+   * The PostgreSQL a projector of this test writes to: the worker reads blobs from it once they left
+   * Redis, as `lexstream worker` does with DATABASE_URL (a PostgreSQL projector evicts archived blobs).
+   */
+  readonly databaseUrl?: string
 }): Promise<RunningWorker> => {
   const config = testConfig(options.prefix, options.config)
   const stop = Deferred.makeUnsafe<void>()
@@ -57,7 +64,10 @@ export const startWorker = async <R = never>(options: {
     AppConfig.layer({ ...config, redisUrl: options.redisUrl ?? REDIS_URL }),
     Layer.succeed(Metrics, metrics)
   )
-  const layer = (options.layer ?? Layer.empty).pipe(
+  const durableTier = options.databaseUrl === undefined
+    ? Layer.empty
+    : BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromUrl(Redacted.make(options.databaseUrl))))
+  const layer = Layer.mergeAll(options.layer ?? Layer.empty, durableTier).pipe(
     Layer.provideMerge(base),
     Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error"))
   )
