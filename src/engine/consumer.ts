@@ -189,19 +189,46 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     }
 
     const workTimeout = Duration.millis(config.workTimeoutMs)
-    const timedOut = () =>
-      Effect.fail(new StageFailure({ message: `the work took longer than ${Duration.format(workTimeout)} and was abandoned`, retryable: true }))
+    const timedOut = new StageFailure({ message: `the work took longer than ${Duration.format(workTimeout)} and was abandoned`, retryable: true })
+
+    // One watchdog per stage instead of a timer and two race fibers per attempt: attempts run in a
+    // fiber of their own, and the watchdog interrupts those past their deadline (a hung parser or
+    // engine becomes a retryable failure instead of holding its lock for ever).
+    const attempts = new Map<WorkItem, Fiber.Fiber<Emission, StageFailure>>()
+    const abandoned = new WeakSet<WorkItem>()
+    const watchdog = Effect.suspend(() => {
+      const deadline = performance.now() - config.workTimeoutMs
+      const overdue: Array<Fiber.Fiber<Emission, StageFailure>> = []
+      for (const [item, fiber] of attempts) {
+        if (item.startedAt <= deadline) {
+          abandoned.add(item)
+          overdue.push(fiber)
+        }
+      }
+      return overdue.length === 0 ? Effect.void : Effect.forEach(overdue, Fiber.interrupt, { discard: true })
+    })
+    yield* watchdog.pipe(
+      Effect.delay(Duration.millis(Math.min(1_000, Math.max(10, Math.floor(config.workTimeoutMs / 10))))),
+      Effect.forever,
+      Effect.forkScoped
+    )
 
     const attempt = (item: WorkItem, deliveries: number) =>
       Effect.suspend(() => {
         const started = performance.now()
         item.startedAt = started
-        return stage.process(item.input, { entryId: item.entry.id, deliveries, consumer }).pipe(
-          // A hung parser or engine becomes a retryable failure instead of holding its lock for ever.
-          Effect.timeoutOrElse({ duration: workTimeout, orElse: timedOut }),
+        abandoned.delete(item)
+        return Effect.forkChild(stage.process(item.input, { entryId: item.entry.id, deliveries, consumer }), { startImmediately: true }).pipe(
+          Effect.flatMap((fiber) => {
+            attempts.set(item, fiber)
+            return Fiber.await(fiber).pipe(Effect.ensuring(Effect.sync(() => attempts.delete(item))))
+          }),
+          Effect.map((exit): Exit.Exit<Emission, StageFailure> =>
+            Exit.isFailure(exit) && abandoned.has(item) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(timedOut) : exit
+          ),
           Effect.ensuring(Effect.sync(() => workDuration.observe((performance.now() - started) / 1000)))
         )
-      }).pipe(Effect.exit)
+      })
 
     /**
      * The slow path of one failed entry: back off, count the delivery in Redis (RETRYCOUNT, so a crash
@@ -360,6 +387,8 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         const settleFinished = Effect.suspend(() => {
           if (handingOff) return Effect.void
           handingOff = true
+          // All done (always, for a batch of one): no gather wait, so no timer and no race fibers.
+          if (running === 0) return handOffFinished
           return Effect.race(Deferred.await(allFinished), Effect.sleep(HANDOFF_GATHER)).pipe(
             Effect.andThen(handOffFinished),
             Effect.onInterrupt(() => Effect.sync(() => (handingOff = false)))
