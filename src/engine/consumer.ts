@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Latch, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Latch, Option, Result, Schedule } from "effect"
 import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
@@ -7,7 +7,7 @@ import { Metrics } from "../services/metrics.ts"
 import { RedisClient, RedisError } from "../services/redis.ts"
 import { deadLetterEmission } from "./dead-letter.ts"
 import { makeHandoff, redisRetry, type SettleItem } from "./handoff.ts"
-import { MAX_SCRIPT_FIELDS, registerScripts } from "./scripts.ts"
+import { decodeSettleReply, MAX_SCRIPT_FIELDS, registerScripts, type SettleReply } from "./scripts.ts"
 import { type AnyStage, type Emission, type RawEntry, StageFailure } from "./stage.ts"
 import { ensureGroup, isNoGroupError, parseEntries, pendingDeliveries } from "./streams-io.ts"
 
@@ -24,12 +24,14 @@ interface WorkItem {
   startedAt: number
 }
 
+/** Why an attempt failed, as a StageFailure: defects and interruptions are retryable. */
 const failureMessage = (cause: Cause.Cause<StageFailure>): StageFailure => {
-  const reason = cause.reasons[0]
-  if (reason?._tag === "Fail") return reason.error
-  if (reason?._tag === "Die") {
-    const defect = reason.defect as Error
-    return new StageFailure({ message: `unexpected error: ${String(defect?.message ?? defect)}`, retryable: true })
+  const error = Cause.findErrorOption(cause)
+  if (Option.isSome(error)) return error.value
+  const defect = Cause.findDefect(cause)
+  if (Result.isSuccess(defect)) {
+    const value = defect.success as Error
+    return new StageFailure({ message: `unexpected error: ${String(value?.message ?? value)}`, retryable: true })
   }
   return new StageFailure({ message: "interrupted", retryable: true })
 }
@@ -125,9 +127,9 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const settleGuarded = (
       items: ReadonlyArray<SettleItem>,
       lookup: (entryId: string) => readonly [RawEntry, WorkItem | undefined]
-    ): Effect.Effect<Array<string>> =>
+    ): Effect.Effect<Array<SettleReply>> =>
       handoff.settle(items).pipe(
-        Effect.catchTag("ScriptRejected", (rejected): Effect.Effect<Array<string>> => {
+        Effect.catchTag("ScriptRejected", (rejected): Effect.Effect<Array<SettleReply>> => {
           if (items.length > 1) return Effect.map(Effect.forEach(items, (one) => settleGuarded([one], lookup)), (replies) => replies.flat())
           const [entry, item] = lookup(items[0]!.entryId)
           const park = parkItem(entry, item, `the hand-off was refused by Redis: ${rejected.message.slice(0, 500)}`, item?.deliveries ?? 1)
@@ -135,30 +137,30 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             log,
             Effect.andThen(handoff.settle([park])),
             // Even the dead letter was refused: leave the entry pending rather than block the batch.
-            Effect.catchTag("ScriptRejected", () => Effect.succeed(["LOST"]))
+            Effect.catchTag("ScriptRejected", () => Effect.succeed([decodeSettleReply(undefined)]))
           )
         })
       )
     const keysOf = (item: WorkItem) => ({ doneKey: item.doneKey, lockKey: item.lockKey })
 
     /** Applies settlement replies to metrics and callbacks. */
-    const account = (items: ReadonlyArray<SettleItem>, replies: ReadonlyArray<string>, work: ReadonlyMap<string, WorkItem>) =>
+    const account = (items: ReadonlyArray<SettleItem>, replies: ReadonlyArray<SettleReply>, work: ReadonlyMap<string, WorkItem>) =>
       Effect.gen(function*() {
         for (let i = 0; i < items.length; i++) {
           const item = items[i]!
-          const reply = replies[i] ?? "LOST"
-          if (reply.startsWith("E")) {
+          const reply = replies[i] ?? decodeSettleReply(undefined)
+          if (reply._tag === "Emitted") {
             count("ok")
             const done = work.get(item.entryId)
-            if (done && stage.onEmitted) stage.onEmitted(done.input, reply.slice(1))
-          } else if (reply.startsWith("P")) {
+            if (done && stage.onEmitted) stage.onEmitted(done.input, reply.outputId)
+          } else if (reply._tag === "Parked") {
             count("dead_lettered")
             metrics.deadLettered.inc({ stage: stage.name })
             yield* Effect.logWarning("entry parked in the dead-letter stream", {
               entryId: item.entryId,
               reason: item.reason
             }).pipe(log)
-          } else if (reply.startsWith("D") || reply === "A") {
+          } else if (reply._tag === "Duplicate" || reply._tag === "Acked") {
             count("duplicate")
           } else {
             // The lock was taken over, or Redis lost it with its data: the output is not written;

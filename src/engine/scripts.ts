@@ -48,6 +48,15 @@ return out
 `
 
 /**
+ * Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), locked elsewhere
+ * (`Busy`), or no longer pending in the group (`Gone`: Redis lost its data since the entry was read).
+ */
+export type BeginResult = "Ok" | "Done" | "Busy" | "Gone"
+
+export const decodeBeginReply = (reply: string): BeginResult =>
+  reply === "OK" ? "Ok" : reply.charCodeAt(0) === 68 /* D */ ? "Done" : reply === "GONE" ? "Gone" : "Busy"
+
+/**
  * After work, atomically per entry: append the output, set the done-marker, ack the input, release
  * the lock, forget the entry's retry error. An entry whose done-marker exists is only acked (a
  * redelivery). An entry is left alone (`LOST`) when another worker now holds its lock, or when its
@@ -62,6 +71,35 @@ return out
  *   The entry's lock token is `<tokenPrefix>/<entryId>`.
  * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
  */
+export type SettleReply =
+  | { readonly _tag: "Emitted"; readonly outputId: string }
+  | { readonly _tag: "Parked"; readonly deadLetterId: string }
+  /** Done before (a redelivery): only acked. */
+  | { readonly _tag: "Duplicate"; readonly outputId: string }
+  /** Needed no output (begin found it done): acked. */
+  | { readonly _tag: "Acked" }
+  /** Not settled: the lock was taken over, or Redis lost the entry; its output was not written. */
+  | { readonly _tag: "Lost" }
+
+const LOST: SettleReply = { _tag: "Lost" }
+const ACKED: SettleReply = { _tag: "Acked" }
+
+/** One SETTLE reply; anything else (a missing reply included) counts as `Lost`. */
+export const decodeSettleReply = (reply: string | undefined): SettleReply => {
+  switch (reply?.[0]) {
+    case "E":
+      return { _tag: "Emitted", outputId: reply.slice(1) }
+    case "P":
+      return { _tag: "Parked", deadLetterId: reply.slice(1) }
+    case "D":
+      return { _tag: "Duplicate", outputId: reply.slice(1) }
+    case "A":
+      return ACKED
+    default:
+      return LOST
+  }
+}
+
 const SETTLE = `
 local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
 local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
