@@ -2,7 +2,7 @@
 // producer XADDing plain intake entries. A document is done when its document.completed is appended.
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
-import { runWorker } from "../src/engine/worker.ts"
+import { runWorker } from "../src/worker-root.ts"
 import { streamNames } from "../src/events/streams.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"

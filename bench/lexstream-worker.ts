@@ -2,7 +2,7 @@
 // stages on the given prefix until SIGTERM. Prints READY once its consumer groups exist.
 import { Deferred, Effect, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
-import { runWorker } from "../src/engine/worker.ts"
+import { runWorker } from "../src/worker-root.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto"
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberSet, Latch, Option, Result, Schedule } from "effect"
-import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
 import { Metrics } from "../services/metrics.ts"
-import { RedisClient, RedisError } from "../services/redis.ts"
+import { RedisClient } from "../services/redis.ts"
 import { deadLetterEmission } from "./dead-letter.ts"
-import { makeHandoff, redisRetry, type SettleItem } from "./handoff.ts"
+import { makeHandoff, type SettleItem } from "./handoff.ts"
 import { decodeSettleReply, MAX_SCRIPT_FIELDS, registerScripts, type SettleReply } from "./scripts.ts"
 import { type AnyStage, type Emission, type RawEntry, StageFailure } from "./stage.ts"
-import { ensureGroup, isNoGroupError, parseEntries, pendingDeliveries } from "./streams-io.ts"
+import { compareIds, pendingDeliveries } from "./streams-io.ts"
+import { makeSubscriber } from "./subscriber.ts"
 
 /** One entry on its way through a stage, with the keys of its unit of work. */
 interface WorkItem {
@@ -84,8 +84,17 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const errorsKey = names.errorsKey(stage.name)
     const tokenPrefix = `${consumer}/${randomUUID().slice(0, 8)}`
     const handoff = makeHandoff(scripts, stage, names, config, tokenPrefix)
-    const reader: Redis = yield* redis.dedicated(`read:${stage.name}`)
     const log = Effect.annotateLogs({ stage: stage.name })
+    const subscriber = makeSubscriber({
+      redis,
+      reader: yield* redis.dedicated(`read:${stage.name}`),
+      scripts,
+      group,
+      consumer,
+      streams: [stage.inputStream],
+      binary: stage.binary,
+      log
+    })
     const count = (outcome: string, n = 1) => {
       if (n > 0) metrics.eventsProcessed.inc({ stage: stage.name, outcome }, n)
     }
@@ -426,73 +435,36 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       return FiberSet.run(items)(processBatch(entries, deliveries))
     }
 
-    const read = (startId: string, count: number, block: number | undefined) =>
-      Effect.tryPromise({
-        try: () => {
-          const args: Array<string | number> = ["GROUP", group, consumer, "COUNT", count]
-          if (block !== undefined) args.push("BLOCK", block)
-          args.push("STREAMS", stage.inputStream, startId)
-          return stage.binary ? reader.callBuffer("XREADGROUP", ...args) : reader.call("XREADGROUP", ...args)
-        },
-        catch: (error) => new RedisError({ operation: "read", message: String((error as Error)?.message ?? error) })
-      }).pipe(
-        Effect.map(parseEntries),
-        // A restarted Redis has no groups: recreate ours and carry on.
-        Effect.tapError((error) =>
-          isNoGroupError(error)
-            ? ensureGroup(redis, stage.inputStream, group).pipe(Effect.ignore)
-            : Effect.logWarning("read failed; retrying", error.message).pipe(log)
-        ),
-        Effect.retry(redisRetry)
-      )
-
-    /** Entries whose stream data was trimmed away while pending: nothing to process; forget them. */
-    const ackDeleted = (ids: ReadonlyArray<string>) =>
-      ids.length === 0
-        ? Effect.void
-        : redis.use("ack.deleted", (client) => client.xack(stage.inputStream, group, ...ids)).pipe(Effect.ignore)
-
-    yield* ensureGroup(redis, stage.inputStream, group).pipe(Effect.retry(redisRetry))
+    yield* subscriber.ensureGroups
 
     // 1. Our own pending entries (a previous run of this consumer died holding them).
     let cursor = "0"
     while (true) {
-      const { entries, deletedIds } = yield* read(cursor, config.batchSize, undefined)
-      yield* ackDeleted(deletedIds)
-      if (entries.length === 0 && deletedIds.length === 0) break
+      const { entries, deleted } = yield* subscriber.read(cursor, config.batchSize, undefined)
+      yield* subscriber.ack(deleted)
+      if (entries.length === 0 && deleted.length === 0) break
       const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, entries.map((entry) => entry.id))
       yield* dispatch(entries, counts)
-      cursor = [...entries.map((entry) => entry.id), ...deletedIds].at(-1)!
+      cursor = [...entries, ...deleted].map((entry) => entry.id).sort(compareIds).at(-1)!
       yield* capacity.await
     }
 
     // 2. Reclaim idle entries of dead consumers, in the background.
     const reclaimOnce = Effect.gen(function*() {
-      let start = "0-0"
-      do {
-        yield* capacity.await
-        const reply = yield* redis.use("reclaim", (client) =>
-          stage.binary
-            ? client.callBuffer("XAUTOCLAIM", stage.inputStream, group, consumer, config.claimIdleMs, start, "COUNT", config.batchSize)
-            : client.call("XAUTOCLAIM", stage.inputStream, group, consumer, config.claimIdleMs, start, "COUNT", config.batchSize)
-        )
-        const [next, claimed, deleted] = reply as [unknown, Array<[unknown, Array<unknown> | null]>, Array<unknown>]
-        start = String(next)
-        const { entries } = parseEntries([["", claimed ?? []]])
-        yield* ackDeleted((deleted ?? []).map(String))
-        // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.
-        const orphans = entries.filter((entry) => !inFlight.has(entry.id))
-        if (orphans.length > 0) {
-          metrics.reclaimed.inc({ stage: stage.name }, orphans.length)
-          yield* Effect.logInfo("reclaimed idle entries", { count: orphans.length }).pipe(log)
-          const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, orphans.map((entry) => entry.id))
-          yield* dispatch(orphans, counts)
-        }
-      } while (start !== "0-0")
-    }).pipe(
-      Effect.catch((error) => (isNoGroupError(error) ? ensureGroup(redis, stage.inputStream, group) : Effect.fail(error))),
-      Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log))
-    )
+      yield* capacity.await
+      yield* subscriber.reclaim(config.claimIdleMs, config.batchSize, false, (claimed) =>
+        Effect.gen(function*() {
+          // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.
+          const orphans = claimed.filter((entry) => !inFlight.has(entry.id))
+          if (orphans.length > 0) {
+            metrics.reclaimed.inc({ stage: stage.name }, orphans.length)
+            yield* Effect.logInfo("reclaimed idle entries", { count: orphans.length }).pipe(log)
+            const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, orphans.map((entry) => entry.id))
+            yield* dispatch(orphans, counts)
+          }
+          yield* capacity.await
+        }))
+    }).pipe(Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log)))
     const reclaimer = yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
 
     // 3. Heartbeat: extend the locks of in-flight work and reset its idle time, so a slow document is
@@ -502,9 +474,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       const held = [...inFlight.values()]
       return Effect.all([
         redis.use("lock.extend", () => scripts.extend(held.map((i) => i.lockKey), [config.lockTtlMs, ...held.map((i) => i.token)])),
-        redis.use("touch", (client) =>
-          client.call("XCLAIM", stage.inputStream, group, consumer, 0, ...held.map((i) => i.entry.id), "JUSTID")
-        )
+        subscriber.touch(held.map((i) => ({ stream: stage.inputStream, id: i.entry.id })))
       ]).pipe(Effect.ignore)
     })
     yield* heartbeat.pipe(
@@ -520,7 +490,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       yield* capacity.await
       if (yield* Deferred.isDone(stop)) break
       const free = Math.max(1, Math.min(config.batchSize, config.maxInFlight - active))
-      const { entries } = yield* read(">", free, config.blockMs)
+      const { entries } = yield* subscriber.read(">", free, config.blockMs)
       if (entries.length > 0) {
         metrics.batchSize.observe({ stage: stage.name }, entries.length)
         yield* dispatch(entries, undefined)
@@ -536,8 +506,6 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     }
     // Leave the group if nothing is pending for us, so dead consumer names do not pile up.
     yield* Fiber.interrupt(reclaimer)
-    const retired = yield* redis.use("retire", () => scripts.retire([stage.inputStream], [group, consumer])).pipe(
-      Effect.orElseSucceed(() => 0)
-    )
-    yield* Effect.logInfo("stage stopped", { leftGroup: retired === 1 }).pipe(log)
+    const retired = yield* subscriber.retire
+    yield* Effect.logInfo("stage stopped", { leftGroup: retired }).pipe(log)
   }).pipe(Effect.scoped)

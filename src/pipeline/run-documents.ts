@@ -1,7 +1,7 @@
 import { Deferred, Effect, Fiber } from "effect"
 import { AppConfig } from "../config.ts"
 import { ingestFiles } from "../cli/ingest.ts"
-import { runWorker } from "../engine/worker.ts"
+import { runWorker } from "../worker-root.ts"
 import { flatRecord } from "../events/flat-record.ts"
 import { derivedDocumentId } from "../events/intake.ts"
 import { EVENT_TYPES, type EventType, STAGE_NAMES, streamNames } from "../events/streams.ts"
