@@ -4,7 +4,6 @@ import { Database, DatabaseError } from "../db/database.ts"
 import { registerScripts } from "../engine/scripts.ts"
 import { makeSubscriber } from "../engine/subscriber.ts"
 import { streamNames } from "../events/streams.ts"
-import { serveHttp } from "../http/server.ts"
 import { Metrics } from "../services/metrics.ts"
 import { RedisClient } from "../services/redis.ts"
 import { type BatchOutcome, projectBatch } from "./batch.ts"
@@ -15,7 +14,10 @@ import { trimStreams } from "./trim.ts"
 export interface ProjectorOptions {
   /** Completing it stops the projector after the batch in progress. */
   readonly stop: Deferred.Deferred<void>
-  /** Serve /metrics, /healthz, /readyz (off when a worker in the same process already does). */
+  /**
+   * Serve /metrics, /healthz, /readyz (off when a worker in the same process already does). Served
+   * by the process around the projector (process.ts), not by the projector itself.
+   */
   readonly http?: boolean
   /** How often to trim the streams behind the archive (ms); 0 turns trimming off. */
   readonly trimIntervalMs?: number
@@ -57,11 +59,6 @@ export const runProjector = (options: ProjectorOptions) =>
       binary: false,
       log
     })
-
-    if (options.http !== false && config.httpPort > 0) {
-      yield* serveHttp(config.httpPort, metrics.registry, redis.client)
-      yield* Effect.logInfo("serving /metrics, /healthz, /readyz", { port: config.httpPort })
-    }
 
     let stopping = false
     yield* Deferred.await(options.stop).pipe(Effect.andThen(Effect.sync(() => (stopping = true))), Effect.forkScoped)
