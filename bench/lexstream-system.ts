@@ -2,19 +2,19 @@
 // producer XADDing plain intake entries. A document is done when its document.completed is appended.
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
-import { runWorker } from "../src/engine/worker.ts"
+import { runWorker } from "../src/worker-root.ts"
 import { STAGE_NAMES, streamNames } from "../src/events/streams.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"
-import { LatencyRecorder, PAYLOAD, cleanup, completionTimeoutMs, docId, openRedis, produceAt } from "./harness.ts"
+import { LatencyRecorder, PAYLOAD, cleanup, completionTimeoutMs, docId, openRedis, produceAt, sentDocuments } from "./harness.ts"
 import type { BenchOptions, BenchResult, BenchSystem, ScheduledDoc } from "./harness.ts"
 
 const SYSTEM = "lexstream"
 
 export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResult> => {
   const control = await openRedis(options.redisUrl)
-  const recorder = new LatencyRecorder(options.documents)
+  const recorder = new LatencyRecorder(options.documents, options.warmup)
   const intake = streamNames(options.prefix).intake
   const stop = Deferred.makeUnsafe<void>()
   await cleanup(control, options.prefix)
@@ -29,7 +29,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const metadata = JSON.stringify({ note: PAYLOAD })
   try {
     await new Promise((resolve) => setTimeout(resolve, 200)) // groups created, reads blocking
-    const producing = produceAt(options.ratePerSecond, options.documents, async (batch: ScheduledDoc[]) => {
+    const producing = produceAt(options.ratePerSecond, sentDocuments(options), async (batch: ScheduledDoc[]) => {
       const pipeline = control.pipeline()
       for (const { index, dueAtMs } of batch) {
         const doc = docId(index)

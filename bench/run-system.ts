@@ -5,7 +5,9 @@ const [system, json] = process.argv.slice(2)
 const systems: Record<string, () => Promise<{ run: BenchSystem }>> = {
   lexstream: () => import("./lexstream-system.ts"),
   "minimal-streams": () => import("./baselines/minimal-streams.ts"),
-  "bullmq-chain": () => import("./baselines/bullmq-chain.ts")
+  "bullmq-chain": () => import("./baselines/bullmq-chain.ts"),
+  "lexstream-1proc": async () => ({ run: (options) => (import("./lexstream-processes.ts")).then((m) => m.runProcesses(options, 1)) }),
+  "lexstream-2proc": async () => ({ run: (options) => (import("./lexstream-processes.ts")).then((m) => m.runProcesses(options, 2)) })
 }
 const load = systems[system ?? ""]
 if (!load || !json) {

@@ -11,6 +11,7 @@ import {
   docId,
   openRedis,
   produceAt,
+  sentDocuments,
 } from "../harness.ts";
 import type { BenchOptions, BenchResult, BenchSystem, Hop, ScheduledDoc } from "../harness.ts";
 
@@ -33,7 +34,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const bullPrefix = options.prefix.endsWith(":") ? options.prefix.slice(0, -1) : options.prefix;
   const connection = { url: options.redisUrl };
   const control = await openRedis(options.redisUrl); // cleanup only; BullMQ opens its own connections
-  const recorder = new LatencyRecorder(options.documents);
+  const recorder = new LatencyRecorder(options.documents, options.warmup);
   const queues: Queue<DocData>[] = [];
   const workers: Worker<DocData>[] = [];
   const stop = { requested: false };
@@ -78,7 +79,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     await Promise.all([...queues, ...workers].map((q) => q.waitUntilReady()));
 
     const intake = queues[0]!;
-    producing = produceAt(options.ratePerSecond, options.documents, async (batch: ScheduledDoc[]) => {
+    producing = produceAt(options.ratePerSecond, sentDocuments(options), async (batch: ScheduledDoc[]) => {
       if (stop.requested) throw new Error("stopped before all documents were sent");
       const jobs = batch.map(({ index, dueAtMs }) => {
         const doc = docId(index);

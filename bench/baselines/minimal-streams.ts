@@ -11,6 +11,7 @@ import {
   docId,
   openRedis,
   produceAt,
+  sentDocuments,
 } from "../harness.ts";
 import type { BenchOptions, BenchResult, BenchSystem, Hop, ScheduledDoc } from "../harness.ts";
 
@@ -28,7 +29,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const consumers: Redis[] = [];
   const loops: Promise<void>[] = [];
   const stop = { requested: false };
-  const recorder = new LatencyRecorder(options.documents);
+  const recorder = new LatencyRecorder(options.documents, options.warmup);
   let producing: Promise<void> = Promise.resolve();
 
   try {
@@ -50,7 +51,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     }
 
     const intakeKey = streamKey("intake");
-    producing = produceAt(options.ratePerSecond, options.documents, async (batch: ScheduledDoc[]) => {
+    producing = produceAt(options.ratePerSecond, sentDocuments(options), async (batch: ScheduledDoc[]) => {
       if (stop.requested) throw new Error("stopped before all documents were sent");
       const pipeline = control.pipeline();
       for (const { index, dueAtMs } of batch) {

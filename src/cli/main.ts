@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect, Exit, Fiber, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -158,9 +159,7 @@ installSignalHandlers(() => {
 })
 fiber.addObserver((exit) => {
   if (Exit.isFailure(exit) && !Exit.hasInterrupts(exit)) {
-    const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-    const message = failure && "error" in failure ? failure.error : exit.cause
-    process.stderr.write(`lexstream: ${typeof message === "string" ? message : String((message as Error)?.message ?? message)}\n`)
+    process.stderr.write(`lexstream: ${failureMessage(exit.cause, String(exit.cause))}\n`)
     process.exitCode = 1
   }
 })

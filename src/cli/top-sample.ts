@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
+import { flatRecord } from "../events/flat-record.ts"
 import { STAGE_NAMES, type StageName, streamNames } from "../events/streams.ts"
 import { projectedStreams, PROJECTOR_GROUP } from "../projector/streams.ts"
 import { RedisClient } from "../services/redis.ts"
@@ -42,11 +43,7 @@ export interface TopSample {
 /** Past this many entries an undelivered backlog is reported as this number (counting is bounded). */
 export const LAG_COUNT_LIMIT = 10_000
 
-const toRecord = (flat: ReadonlyArray<unknown>): Record<string, unknown> => {
-  const record: Record<string, unknown> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1]
-  return record
-}
+const toRecord = flatRecord<unknown>
 
 const groupsOf = async (client: Redis, stream: string): Promise<Array<Record<string, unknown>>> => {
   const groups = (await client.call("XINFO", "GROUPS", stream).catch(() => [])) as Array<Array<unknown>>

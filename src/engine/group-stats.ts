@@ -1,4 +1,5 @@
 import { Duration, Effect } from "effect"
+import { flatRecord } from "../events/flat-record.ts"
 import type { AnyStage } from "./stage.ts"
 import type { MetricsShape } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
@@ -13,12 +14,6 @@ export interface GroupStats {
   readonly lag: number | null
 }
 
-const toRecord = (flat: ReadonlyArray<unknown>): Record<string, unknown> => {
-  const record: Record<string, unknown> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = flat[i + 1]
-  return record
-}
-
 export const readGroupStats = (redis: RedisClient["Service"], stages: ReadonlyArray<AnyStage<unknown>>) =>
   Effect.forEach(stages, (stage) =>
     redis.use("stats", async (client) => {
@@ -26,7 +21,7 @@ export const readGroupStats = (redis: RedisClient["Service"], stages: ReadonlyAr
         client.xlen(stage.inputStream),
         client.call("XINFO", "GROUPS", stage.inputStream).catch(() => []) as Promise<Array<Array<unknown>>>
       ])
-      const group = groups.map(toRecord).find((g) => g.name === stage.name)
+      const group = groups.map(flatRecord).find((g) => g.name === stage.name)
       return {
         stage: stage.name,
         stream: stage.inputStream,

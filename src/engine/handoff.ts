@@ -2,14 +2,10 @@ import { Effect, Schedule, Schema } from "effect"
 import type { AppConfigShape } from "../config.ts"
 import type { StreamNames } from "../events/streams.ts"
 import { RedisError } from "../services/redis.ts"
-import type { Scripts } from "./scripts.ts"
+import { type BeginResult, decodeBeginReply, decodeSettleReply, type Scripts, type SettleReply } from "./scripts.ts"
 import type { AnyStage, Emission } from "./stage.ts"
 
-/**
- * Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), locked elsewhere
- * (`Busy`), or no longer pending in the group (`Gone`: Redis lost its data since the entry was read).
- */
-export type BeginResult = "Ok" | "Done" | "Busy" | "Gone"
+export type { BeginResult } from "./scripts.ts"
 
 export interface BeginItem {
   readonly entryId: string
@@ -66,16 +62,15 @@ export const makeHandoff = (
       args.push(item.entryId)
     }
     return Effect.tryPromise({ try: () => scripts.begin(keys, args), catch: redisError("begin") }).pipe(
-      Effect.map((replies) =>
-        replies.map((reply): BeginResult => (reply === "OK" ? "Ok" : reply.startsWith("D") ? "Done" : reply === "GONE" ? "Gone" : "Busy"))
-      ),
+      Effect.map((replies) => replies.map(decodeBeginReply)),
       Effect.tapError((error) => Effect.logWarning("begin failed; retrying", error.message)),
       Effect.retry(redisRetry),
       Effect.orDie
     )
   }
 
-  const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<string>, ScriptRejected> => {
+  /** One reply per item, in order. */
+  const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<SettleReply>, ScriptRejected> => {
     if (items.length === 0) return Effect.succeed([])
     const keys: Array<string> = [stage.inputStream, errorsKey, failedStream]
     const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix]
@@ -89,7 +84,7 @@ export const makeHandoff = (
       for (const f of f2) args.push(f)
     }
     return Effect.tryPromise({
-      try: () => scripts.settle(keys, args),
+      try: () => scripts.settle(keys, args).then((replies) => items.map((_, i) => decodeSettleReply(replies[i]))),
       catch: (error) => (isScriptError(error) ? new ScriptRejected({ message: (error as Error).message }) : redisError("settle")(error))
     }).pipe(
       Effect.tapError((error) => (error._tag === "RedisError" ? Effect.logWarning("hand-off failed; retrying", error.message) : Effect.void)),

@@ -49,6 +49,15 @@ return out
 `
 
 /**
+ * Whether an entry's unit of work may start: free (`Ok`), already emitted (`Done`), locked elsewhere
+ * (`Busy`), or no longer pending in the group (`Gone`: Redis lost its data since the entry was read).
+ */
+export type BeginResult = "Ok" | "Done" | "Busy" | "Gone"
+
+export const decodeBeginReply = (reply: string): BeginResult =>
+  reply === "OK" ? "Ok" : reply.charCodeAt(0) === 68 /* D */ ? "Done" : reply === "GONE" ? "Gone" : "Busy"
+
+/**
  * After work, atomically per entry: append the output, set the done-marker, ack the input, release
  * the lock, forget the entry's retry error. An entry whose done-marker exists is only acked (a
  * redelivery). An entry is left alone (`LOST`) when another worker now holds its lock, or when its
@@ -63,6 +72,35 @@ return out
  *   The entry's lock token is `<tokenPrefix>/<entryId>`.
  * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
  */
+export type SettleReply =
+  | { readonly _tag: "Emitted"; readonly outputId: string }
+  | { readonly _tag: "Parked"; readonly deadLetterId: string }
+  /** Done before (a redelivery): only acked. */
+  | { readonly _tag: "Duplicate"; readonly outputId: string }
+  /** Needed no output (begin found it done): acked. */
+  | { readonly _tag: "Acked" }
+  /** Not settled: the lock was taken over, or Redis lost the entry; its output was not written. */
+  | { readonly _tag: "Lost" }
+
+const LOST: SettleReply = { _tag: "Lost" }
+const ACKED: SettleReply = { _tag: "Acked" }
+
+/** One SETTLE reply; anything else (a missing reply included) counts as `Lost`. */
+export const decodeSettleReply = (reply: string | undefined): SettleReply => {
+  switch (reply?.[0]) {
+    case "E":
+      return { _tag: "Emitted", outputId: reply.slice(1) }
+    case "P":
+      return { _tag: "Parked", deadLetterId: reply.slice(1) }
+    case "D":
+      return { _tag: "Duplicate", outputId: reply.slice(1) }
+    case "A":
+      return ACKED
+    default:
+      return LOST
+  }
+}
+
 const SETTLE = `
 local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
 local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
@@ -72,20 +110,16 @@ local function stillPending(entryId)
   local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
   return ok and #rows > 0
 end
-local function fields(from, n)
-  local f = {}
-  for j = 1, n do f[j] = ARGV[from + j - 1] end
-  return f
-end
 for i = 1, (#KEYS - 3) / 3 do
   local k = 3 + (i - 1) * 3
   local doneKey, lockKey, outStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local op, entryId = ARGV[a], ARGV[a + 1]
   local token = prefix .. '/' .. entryId
+  -- Fields are appended straight from ARGV (unpack of a range): no table copied per entry.
   local n1 = tonumber(ARGV[a + 2])
-  local f1 = fields(a + 3, n1)
+  local f1 = a + 3
   local n2 = tonumber(ARGV[a + 3 + n1])
-  local f2 = fields(a + 4 + n1, n2)
+  local f2 = a + 4 + n1
   a = a + 4 + n1 + n2
   local holder = redis.call('GET', lockKey)
   local ours = (holder == token)
@@ -105,13 +139,13 @@ for i = 1, (#KEYS - 3) / 3 do
     redis.call('HDEL', errors, entryId)
     out[i] = 'A'
   else
-    local id = redis.call('XADD', outStream, '*', unpack(f1))
+    local id = redis.call('XADD', outStream, '*', unpack(ARGV, f1, f1 + n1 - 1))
     if op == 'emit' then
       redis.call('HSET', doneKey, group, id)
       redis.call('EXPIRE', doneKey, doneTtl)
       out[i] = 'E' .. id
     else
-      if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(f2)) end
+      if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(ARGV, f2, f2 + n2 - 1)) end
       out[i] = 'P' .. id
     end
     redis.call('XACK', input, group, entryId)

@@ -1,24 +1,5 @@
 import { Effect } from "effect"
 import type { RedisClient, RedisError } from "../services/redis.ts"
-import type { RawEntry } from "./stage.ts"
-
-type Reply = ReadonlyArray<readonly [unknown, ReadonlyArray<readonly [unknown, ReadonlyArray<string | Buffer> | null]>]> | null
-
-/**
- * Flattens an XREADGROUP/XAUTOCLAIM reply. Entries whose data is gone (trimmed while pending) come
- * back with null fields and are reported separately so the caller can ack them.
- */
-export const parseEntries = (reply: unknown): { entries: Array<RawEntry>; deletedIds: Array<string> } => {
-  const entries: Array<RawEntry> = []
-  const deletedIds: Array<string> = []
-  for (const [, items] of (reply as Reply) ?? []) {
-    for (const [id, fields] of items) {
-      if (fields === null) deletedIds.push(String(id))
-      else entries.push({ id: String(id), fields: fields as ReadonlyArray<string> | ReadonlyArray<Buffer> })
-    }
-  }
-  return { entries, deletedIds }
-}
 
 export const isNoGroupError = (error: { readonly message: string }) => error.message.includes("NOGROUP")
 
@@ -44,4 +25,11 @@ export const pendingDeliveries = (
     Effect.map((rows) => new Map((rows as Array<[string, string, number, number]>).map(([id, , , count]) => [id, Number(count)]))),
     Effect.orElseSucceed(() => new Map<string, number>())
   )
+}
+
+/** Orders stream entry ids (`<ms>-<seq>`) as Redis does. */
+export const compareIds = (a: string, b: string): number => {
+  const [aMs, aSeq] = a.split("-").map(BigInt) as [bigint, bigint]
+  const [bMs, bSeq] = b.split("-").map(BigInt) as [bigint, bigint]
+  return aMs === bMs ? (aSeq < bSeq ? -1 : aSeq > bSeq ? 1 : 0) : aMs < bMs ? -1 : 1
 }

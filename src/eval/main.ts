@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { Effect, Exit, Fiber } from "effect"
@@ -81,9 +82,7 @@ const fiber = Effect.runFork(args.corpus === undefined ? samples : corpus(args.c
 process.once("SIGINT", () => Effect.runFork(Fiber.interrupt(fiber)))
 fiber.addObserver((exit) => {
   if (Exit.isFailure(exit)) {
-    const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
-    const message = reason && "error" in reason ? reason.error : exit.cause
-    process.stderr.write(`eval: ${typeof message === "string" ? message : String((message as Error)?.message ?? message)}\n`)
+    process.stderr.write(`eval: ${failureMessage(exit.cause, String(exit.cause))}\n`)
     process.exitCode = 1
   }
 })

@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { createHash } from "node:crypto"
 import { Exit, Schema } from "effect"
 import { DocumentId, ProjectId, type Submission } from "./event.ts"
@@ -178,8 +179,7 @@ const validateFields = (entryId: string, fields: ReadonlyArray<Buffer>, limits: 
 
   const decoded = decodeIntakeFields(record)
   if (Exit.isFailure(decoded)) {
-    const error = decoded.cause.reasons.find((reason) => reason._tag === "Fail")
-    const message = error && "error" in error ? String((error.error as Error).message) : "invalid fields"
+    const message = failureMessage(decoded.cause, "invalid fields")
     if (record.metadata !== undefined && /\["metadata"\]/.test(message)) {
       return reject("invalid_field", `field 'metadata' must be a JSON object: ${message.replace(/\s+/g, " ")}`)
     }

@@ -1,6 +1,7 @@
 import { Deferred, Effect, Fiber, Schema } from "effect"
 import { AppConfig } from "../config.ts"
-import { runWorker } from "../engine/worker.ts"
+import { runWorker } from "../worker-root.ts"
+import { flatRecord } from "../events/flat-record.ts"
 import { derivedDocumentId } from "../events/intake.ts"
 import { EVENT_TYPES, type EventType, STAGE_NAMES, streamNames } from "../events/streams.ts"
 import { BlobStore } from "../services/blob-store.ts"
@@ -57,11 +58,7 @@ const FINAL_EVENTS: ReadonlyArray<EventType> = ["document.completed", "document.
 const PIPELINE_ORDER: ReadonlyArray<EventType> = EVENT_TYPES.filter((type) => type !== "document.failed")
 const flat = (message: string) => message.replace(/\s+/g, " ").slice(0, 300)
 
-const fieldsRecord = (fields: ReadonlyArray<string>): Record<string, string> => {
-  const record: Record<string, string> = {}
-  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!
-  return record
-}
+const fieldsRecord = flatRecord<string>
 
 const parseData = (raw: string | undefined): SeenEvent["data"] => {
   try {

@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { Exit, Schema } from "effect"
 import { decodeEventFields, fieldsToRecord, LexEvent } from "../events/event.ts"
 import { decodeTaskAttempt, TaskAttempt } from "../events/task-attempt.ts"
@@ -94,8 +95,7 @@ const fromRecord = (stream: string, entryId: string, record: ProjectedRecord, ra
 
 const reasonOf = (exit: Exit.Exit<unknown, { readonly message: string }>) => {
   if (Exit.isSuccess(exit)) return ""
-  const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")
-  return failure && "error" in failure ? (failure.error as { message: string }).message.replace(/\s+/g, " ") : "invalid entry"
+  return failureMessage(exit.cause, "invalid entry").replace(/\s+/g, " ")
 }
 
 /** Decodes an entry read from one of the projector's streams. Never fails: bad input is `invalid`. */

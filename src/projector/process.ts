@@ -1,6 +1,9 @@
 import { Deferred, Effect, type Layer, Schedule } from "effect"
-import type { AppConfig } from "../config.ts"
+import { AppConfig } from "../config.ts"
 import { Database, DatabaseError } from "../db/database.ts"
+import { serveHttp } from "../http/server.ts"
+import { Metrics } from "../services/metrics.ts"
+import { RedisClient } from "../services/redis.ts"
 import { type ProjectorOptions, runProjector } from "./projector-stage.ts"
 
 /** While the database cannot be opened: quick at first, then every few seconds. */
@@ -13,6 +16,19 @@ const startupRetry = Schedule.min([Schedule.exponential("200 millis"), Schedule.
  * `database`: an already open one to share (embedded PGlite allows one instance per folder).
  */
 export const runProjectorProcess = (options: ProjectorOptions, database: Layer.Layer<Database, DatabaseError, AppConfig> = Database.layer) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    if (options.http !== false && config.httpPort > 0) {
+      // Served from the start, while the database may still be unreachable: /readyz says so.
+      const metrics = yield* Metrics
+      const redis = yield* RedisClient
+      yield* serveHttp(config.httpPort, metrics.registry, redis.client)
+      yield* Effect.logInfo("serving /metrics, /healthz, /readyz", { port: config.httpPort })
+    }
+    yield* projectUntilStopped(options, database)
+  }).pipe(Effect.scoped, Effect.annotateLogs({ role: "projector" }))
+
+const projectUntilStopped = (options: ProjectorOptions, database: Layer.Layer<Database, DatabaseError, AppConfig>) =>
   runProjector(options).pipe(
     Effect.provide(database),
     Effect.tapError((error) =>
@@ -25,6 +41,5 @@ export const runProjectorProcess = (options: ProjectorOptions, database: Layer.L
       while: (error) => error instanceof DatabaseError && !Deferred.isDoneUnsafe(options.stop)
     }),
     // Asked to stop while still waiting for the database: a clean stop, nothing was taken.
-    Effect.catchIf((error) => error instanceof DatabaseError && Deferred.isDoneUnsafe(options.stop), () => Effect.void),
-    Effect.annotateLogs({ role: "projector" })
+    Effect.catchIf((error) => error instanceof DatabaseError && Deferred.isDoneUnsafe(options.stop), () => Effect.void)
   )

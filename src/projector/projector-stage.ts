@@ -1,23 +1,23 @@
 import { Deferred, Duration, Effect, Schedule } from "effect"
-import type { Redis } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { Database, DatabaseError } from "../db/database.ts"
-import { redisRetry } from "../engine/handoff.ts"
 import { registerScripts } from "../engine/scripts.ts"
-import { ensureGroup, isNoGroupError } from "../engine/streams-io.ts"
+import { makeSubscriber } from "../engine/subscriber.ts"
 import { streamNames } from "../events/streams.ts"
-import { serveHttp } from "../http/server.ts"
 import { Metrics } from "../services/metrics.ts"
-import { RedisClient, RedisError } from "../services/redis.ts"
+import { RedisClient } from "../services/redis.ts"
 import { type BatchOutcome, projectBatch } from "./batch.ts"
 import { decodeEntry, type ProjectedEntry } from "./entry.ts"
-import { PROJECTOR_GROUP, type ProjectedStream, projectedStreams } from "./streams.ts"
+import { PROJECTOR_GROUP, projectedStreams } from "./streams.ts"
 import { trimStreams } from "./trim.ts"
 
 export interface ProjectorOptions {
   /** Completing it stops the projector after the batch in progress. */
   readonly stop: Deferred.Deferred<void>
-  /** Serve /metrics, /healthz, /readyz (off when a worker in the same process already does). */
+  /**
+   * Serve /metrics, /healthz, /readyz (off when a worker in the same process already does). Served
+   * by the process around the projector (process.ts), not by the projector itself.
+   */
   readonly http?: boolean
   /** How often to trim the streams behind the archive (ms); 0 turns trimming off. */
   readonly trimIntervalMs?: number
@@ -26,14 +26,6 @@ export interface ProjectorOptions {
 }
 
 export const DEFAULT_TRIM_INTERVAL_MS = 60_000
-
-type StreamsReply = Array<[string, Array<[string, Array<string> | null]>]> | null
-
-interface ReadResult {
-  readonly entries: Array<ProjectedEntry>
-  /** Pending entries whose data was trimmed away: nothing to project, only to ack. */
-  readonly gone: Array<{ readonly stream: string; readonly id: string }>
-}
 
 /** Waits through a database outage: quick at first, then every few seconds, for as long as it takes. */
 const outageRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("5 seconds")]).pipe(Schedule.jittered)
@@ -56,14 +48,17 @@ export const runProjector = (options: ProjectorOptions) =>
     const sources = projectedStreams(streamNames(config.keyPrefix), group)
     const byStream = new Map(sources.map((source) => [source.stream, source]))
     const streamKeys = sources.map((source) => source.stream)
-    const reader: Redis = yield* redis.dedicated("read:projector")
-    const scripts = registerScripts(redis.client)
     const log = Effect.annotateLogs({ role: "projector", group })
-
-    if (options.http !== false && config.httpPort > 0) {
-      yield* serveHttp(config.httpPort, metrics.registry, redis.client)
-      yield* Effect.logInfo("serving /metrics, /healthz, /readyz", { port: config.httpPort })
-    }
+    const subscriber = makeSubscriber({
+      redis,
+      reader: yield* redis.dedicated("read:projector"),
+      scripts: registerScripts(redis.client),
+      group,
+      consumer,
+      streams: streamKeys,
+      binary: false,
+      log
+    })
 
     let stopping = false
     yield* Deferred.await(options.stop).pipe(Effect.andThen(Effect.sync(() => (stopping = true))), Effect.forkScoped)
@@ -78,61 +73,19 @@ export const runProjector = (options: ProjectorOptions) =>
       if (waitingFrom !== undefined) lagFrom(lastProjectedAt ?? waitingFrom)
     }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
 
-    const ensureGroups = Effect.forEach(streamKeys, (stream) => ensureGroup(redis, stream, group), { discard: true })
-    yield* ensureGroups.pipe(Effect.retry(redisRetry))
+    yield* subscriber.ensureGroups
 
     const read = (startId: "0" | ">", block: number | undefined) =>
-      Effect.tryPromise({
-        try: () => {
-          const args: Array<string | number> = ["GROUP", group, consumer, "COUNT", config.batchSize]
-          if (block !== undefined) args.push("BLOCK", block)
-          args.push("STREAMS", ...streamKeys, ...streamKeys.map(() => startId))
-          return reader.call("XREADGROUP", ...args) as Promise<StreamsReply>
-        },
-        catch: (error) => new RedisError({ operation: "projector.read", message: String((error as Error)?.message ?? error) })
-      }).pipe(
-        Effect.map((reply): ReadResult => {
-          const entries: Array<ProjectedEntry> = []
-          const gone: Array<{ stream: string; id: string }> = []
-          for (const [stream, items] of reply ?? []) {
-            const source = byStream.get(String(stream)) as ProjectedStream
-            for (const [id, fields] of items) {
-              if (fields === null) gone.push({ stream: source.stream, id: String(id) })
-              else entries.push(decodeEntry(source, String(id), fields))
-            }
-          }
-          return { entries, gone }
-        }),
-        // A restarted Redis has no groups: recreate ours and carry on.
-        Effect.tapError((error) =>
-          isNoGroupError(error) ? ensureGroups.pipe(Effect.ignore) : Effect.logWarning("read failed; retrying", error.message).pipe(log)
-        ),
-        Effect.retry(redisRetry)
+      subscriber.read(startId, config.batchSize, block).pipe(
+        Effect.map(({ entries, deleted }) => ({
+          entries: entries.map((entry) => decodeEntry(byStream.get(entry.stream)!, entry.id, entry.fields as Array<string>)),
+          gone: deleted
+        }))
       )
-
-    const ack = (items: ReadonlyArray<{ readonly stream: string; readonly id: string }>) => {
-      if (items.length === 0) return Effect.void
-      const perStream = new Map<string, Array<string>>()
-      for (const item of items) {
-        const ids = perStream.get(item.stream)
-        if (ids) ids.push(item.id)
-        else perStream.set(item.stream, [item.id])
-      }
-      return redis.use("projector.ack", (client) => {
-        const pipeline = client.pipeline()
-        for (const [stream, ids] of perStream) pipeline.xack(stream, group, ...ids)
-        return pipeline.exec()
-      }).pipe(Effect.retry(redisRetry), Effect.asVoid)
-    }
 
     /** Keeps a batch that waits for Postgres from looking abandoned to other projectors. */
     const touch = (entries: ReadonlyArray<ProjectedEntry>) =>
-      Effect.forEach(streamKeys, (stream) => {
-        const ids = entries.filter((entry) => entry.stream === stream).map((entry) => entry.entryId)
-        return ids.length === 0
-          ? Effect.void
-          : redis.use("projector.touch", (client) => client.call("XCLAIM", stream, group, consumer, 0, ...ids, "JUSTID"))
-      }, { discard: true }).pipe(Effect.ignore)
+      subscriber.touch(entries.map((entry) => ({ stream: entry.stream, id: entry.entryId }))).pipe(Effect.ignore)
 
     const account = (outcome: BatchOutcome, seconds: number) =>
       Effect.gen(function*() {
@@ -184,31 +137,20 @@ export const runProjector = (options: ProjectorOptions) =>
         waitingFrom = undefined
         yield* account(outcome.value, (performance.now() - started) / 1000)
         lagFrom(lastProjectedAt)
-        yield* ack(entries.map((entry) => ({ stream: entry.stream, id: entry.entryId })))
+        yield* subscriber.ack(entries.map((entry) => ({ stream: entry.stream, id: entry.entryId })))
         return true
       })
 
     // Entries of dead consumers: claimed into our own pending list, which the loop below drains.
     let drainOwn = true
     let claims = 0 // bumped by each reclaim that took something; a drain that started before it is not the last
-    const reclaimOnce = Effect.forEach(streamKeys, (stream) =>
-      Effect.gen(function*() {
-        let start = "0-0"
-        do {
-          const reply = yield* redis.use("projector.reclaim", (client) =>
-            client.call("XAUTOCLAIM", stream, group, consumer, config.claimIdleMs, start, "COUNT", config.batchSize, "JUSTID")
-          ) as Effect.Effect<[string, Array<string>, Array<string>], RedisError>
-          start = String(reply[0])
-          if ((reply[1]?.length ?? 0) > 0) {
-            drainOwn = true
-            claims++
-            metrics.reclaimed.inc({ stage: group }, reply[1]!.length)
-          }
-        } while (start !== "0-0")
-      }), { discard: true }).pipe(
-      Effect.catch((error) => (isNoGroupError(error) ? ensureGroups : Effect.fail(error))),
-      Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log))
-    )
+    const reclaimOnce = subscriber.reclaim(config.claimIdleMs, config.batchSize, true, (claimed) =>
+      Effect.sync(() => {
+        drainOwn = true
+        claims++
+        metrics.reclaimed.inc({ stage: group }, claimed.length)
+      })
+    ).pipe(Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log)))
     yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
 
     const trimInterval = options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS
@@ -230,7 +172,7 @@ export const runProjector = (options: ProjectorOptions) =>
       const own = drainOwn
       const claimsBefore = claims
       const { entries, gone } = yield* read(own ? "0" : ">", own ? undefined : config.blockMs)
-      yield* ack(gone)
+      yield* subscriber.ack(gone)
       // Our own pending list is drained until a read of it comes back empty.
       if (own && entries.length === 0 && gone.length === 0 && claims === claimsBefore) drainOwn = false
       if (entries.length === 0) {
@@ -240,8 +182,6 @@ export const runProjector = (options: ProjectorOptions) =>
       if (!(yield* project(entries))) break
     }
 
-    const retired = yield* Effect.forEach(streamKeys, (stream) =>
-      redis.use("projector.retire", () => scripts.retire([stream], [group, consumer])).pipe(Effect.orElseSucceed(() => 0))
-    )
-    yield* Effect.logInfo("projector stopped", { leftGroups: retired.every((r) => r === 1) }).pipe(log)
+    const retired = yield* subscriber.retire
+    yield* Effect.logInfo("projector stopped", { leftGroups: retired }).pipe(log)
   }).pipe(Effect.scoped)

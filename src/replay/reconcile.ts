@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import { AppConfig } from "../config.ts"
 import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
@@ -99,8 +99,7 @@ const submissionFromRow = (row: DocumentRow, runId: string): Submission => ({
 
 const failureMessage = <E>(exit: Exit.Exit<unknown, E>, describe: (error: E) => string) => {
   if (Exit.isSuccess(exit)) return ""
-  const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return reason && "error" in reason ? describe(reason.error) : "invalid"
+  return Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "invalid", onSome: describe })
 }
 
 const leftFailedReason = (row: DocumentRow) =>

@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { randomUUID } from "node:crypto"
 import { Effect, Exit, Schema } from "effect"
 import { AppConfig } from "../config.ts"
@@ -230,10 +231,9 @@ export const replayDocuments = (request: ReplayRequest) =>
       }
       const fields = encodeEventFields(event)
       if (Exit.isFailure(fields)) {
-        const reason = fields.cause.reasons.find((r) => r._tag === "Fail")
         skipped.push({
           documentId: item.source.documentId,
-          reason: `the archived event does not make a valid ${eventType} event: ${reason && "error" in reason ? (reason.error as Error).message : "invalid"}`
+          reason: `the archived event does not make a valid ${eventType} event: ${failureMessage(fields.cause, "invalid")}`
         })
       } else encoded.push({ item, fields: fields.value })
     }

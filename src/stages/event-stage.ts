@@ -1,3 +1,4 @@
+import { failureMessage } from "../failure-message.ts"
 import { Effect, Exit } from "effect"
 import {
   decodeEventFields,
@@ -38,8 +39,7 @@ const encodeOrFail = (event: LexEvent) =>
   Exit.match(encodeEventFields(event), {
     onSuccess: (fields) => Effect.succeed(fields),
     onFailure: (cause) => {
-      const reason = cause.reasons.find((r) => r._tag === "Fail")
-      const message = reason && "error" in reason ? (reason.error as Error).message : "cannot encode event"
+      const message = failureMessage(cause, "cannot encode event")
       // An output that breaks its schema is a bug in the stage, not a passing fault.
       return Effect.fail(new StageFailure({ message: `invalid output event: ${message}`, retryable: false }))
     }
@@ -74,8 +74,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
     decode: (entry) => {
       const decoded = decodeEventFields(entry.fields as ReadonlyArray<string>)
       if (Exit.isFailure(decoded)) {
-        const reason = decoded.cause.reasons.find((r) => r._tag === "Fail")
-        const message = reason && "error" in reason ? (reason.error as Error).message : "invalid event"
+        const message = failureMessage(decoded.cause, "invalid event")
         return Exit.fail(new StageFailure({ message: message.replace(/\s+/g, " "), retryable: false }))
       }
       const event = decoded.value

@@ -1,4 +1,4 @@
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import { encodeEventFields } from "../events/event.ts"
 import { type AcceptedIntake, type Rejection, validateIntake } from "../events/intake.ts"
 import { rejectedEntryFields, type RejectionHeader } from "../events/rejected-entry.ts"
@@ -60,10 +60,10 @@ export const intakeStage = (
       Effect.suspend(() => {
         const accepted = validateIntake(entryId, fields, { maxMetadataBytes: options.maxMetadataBytes })
         if (Exit.isFailure(accepted)) {
-          const reason = accepted.cause.reasons.find((r) => r._tag === "Fail")
-          const { code, message }: Rejection = reason && "error" in reason
-            ? reason.error
-            : { code: "invalid_field", message: "invalid entry" }
+          const { code, message }: Rejection = Option.getOrElse(
+            Cause.findErrorOption(accepted.cause),
+            () => ({ code: "invalid_field", message: "invalid entry" })
+          )
           return Effect.succeed(rejected(fields, { code, message, intakeId: entryId }))
         }
         const { documentId, submission } = accepted.value

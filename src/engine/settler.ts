@@ -1,0 +1,142 @@
+import { Effect, Latch, Queue } from "effect"
+import type { StreamNames } from "../events/streams.ts"
+import { deadLetterEmission } from "./dead-letter.ts"
+import type { SettleItem, makeHandoff } from "./handoff.ts"
+import { decodeSettleReply, MAX_SCRIPT_FIELDS, type SettleReply } from "./scripts.ts"
+import type { AnyStage, Emission, RawEntry } from "./stage.ts"
+import type { WorkItem } from "./work-item.ts"
+
+/** An entry ready to settle, with what a refused hand-off needs to park it instead. */
+export interface Settlement {
+  readonly item: SettleItem
+  readonly entry: RawEntry
+  readonly work: WorkItem | undefined
+}
+
+export interface SettlerOptions {
+  readonly stage: AnyStage<unknown>
+  readonly names: StreamNames
+  readonly consumer: string
+  readonly handoff: ReturnType<typeof makeHandoff>
+  readonly count: (outcome: string, n?: number) => void
+  readonly deadLettered: () => void
+  readonly log: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** After each hand-off, with the entries it settled (in-flight bookkeeping, capacity). */
+  readonly onSettled: (settled: ReadonlyArray<Settlement>) => void
+}
+
+/**
+ * The one place a stage's entries are settled. Whatever finished is offered to a queue; one fiber
+ * hands off everything queued in one script call, then takes whatever finished meanwhile. So a
+ * slow document never holds back the rest of its batch, fast stages still hand off many entries per
+ * call, and no timer waits for a batch to gather.
+ */
+export const makeSettler = (options: SettlerOptions) =>
+  Effect.gen(function*() {
+    const { stage, names, consumer, handoff, log } = options
+    const queue = yield* Queue.unbounded<Settlement>()
+    let queued = 0
+    const idle = Latch.makeUnsafe(true)
+
+    const park = (entry: RawEntry, work: WorkItem | undefined, reason: string, deliveries: number): Settlement => {
+      const workKey = work?.workKey ?? `entry:${entry.id}`
+      const info = { reason, deliveries, consumer }
+      const item: SettleItem = {
+        op: "park",
+        entryId: entry.id,
+        doneKey: names.doneKey(stage.name, workKey),
+        lockKey: names.lockKey(stage.name, workKey),
+        reason,
+        output: deadLetterEmission(names.deadLetter, stage, entry, info, workKey),
+        failed: stage.failureEvent(work?.input, entry, info)
+      }
+      return { item, entry, work }
+    }
+    const emit = (work: WorkItem, output: Emission): Settlement =>
+      output.fields.length > MAX_SCRIPT_FIELDS
+        ? park(work.entry, work, `the output has ${output.fields.length / 2} fields; a hand-off appends at most ${MAX_SCRIPT_FIELDS / 2}`, work.deliveries)
+        : { item: { op: "emit", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output }, entry: work.entry, work }
+    const ack = (work: WorkItem): Settlement => ({
+      item: { op: "ack", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey },
+      entry: work.entry,
+      work
+    })
+
+    const offer = (settlement: Settlement) => {
+      queued++
+      idle.closeUnsafe()
+      Queue.offerUnsafe(queue, settlement)
+    }
+
+    /**
+     * Settles in one script call. If Redis refuses the script (an entry's output it cannot append),
+     * each entry is settled alone and the one refused is parked with the reason, so no input can
+     * hold the others back.
+     */
+    const settleGuarded = (batch: ReadonlyArray<Settlement>): Effect.Effect<Array<SettleReply>> =>
+      handoff.settle(batch.map((s) => s.item)).pipe(
+        Effect.catchTag("ScriptRejected", (rejected): Effect.Effect<Array<SettleReply>> => {
+          if (batch.length > 1) return Effect.map(Effect.forEach(batch, (one) => settleGuarded([one])), (replies) => replies.flat())
+          const { entry, work } = batch[0]!
+          const parked = park(entry, work, `the hand-off was refused by Redis: ${rejected.message.slice(0, 500)}`, work?.deliveries ?? 1)
+          return Effect.logError("hand-off refused; parking the entry", { entryId: entry.id, error: rejected.message }).pipe(
+            log,
+            Effect.andThen(handoff.settle([parked.item])),
+            // Even the dead letter was refused: leave the entry pending rather than block the others.
+            Effect.catchTag("ScriptRejected", () => Effect.succeed([decodeSettleReply(undefined)]))
+          )
+        })
+      )
+
+    /** Settlement replies to metrics and callbacks. */
+    const account = (batch: ReadonlyArray<Settlement>, replies: ReadonlyArray<SettleReply>) =>
+      Effect.forEach(batch, ({ item, work }, i) => {
+        const reply = replies[i] ?? decodeSettleReply(undefined)
+        switch (reply._tag) {
+          case "Emitted":
+            options.count("ok")
+            if (work && stage.onEmitted) stage.onEmitted(work.input, reply.outputId)
+            return Effect.void
+          case "Parked":
+            options.count("dead_lettered")
+            options.deadLettered()
+            return Effect.logWarning("entry parked in the dead-letter stream", { entryId: item.entryId, reason: item.reason }).pipe(log)
+          case "Duplicate":
+          case "Acked":
+            options.count("duplicate")
+            return Effect.void
+          case "Lost":
+            // The lock was taken over, or Redis lost it with its data: the output is not written;
+            // the entry (if it still exists) is reclaimed and done again.
+            options.count("lost")
+            return Effect.logWarning("lock lost before hand-off; output discarded", { entryId: item.entryId }).pipe(log)
+        }
+      }, { discard: true })
+
+    const run = Queue.takeAll(queue).pipe(
+      Effect.flatMap((batch) =>
+        settleGuarded(batch).pipe(
+          Effect.flatMap((replies) => account(batch, replies)),
+          Effect.catchCause((cause) => Effect.logError("hand-off failed", cause).pipe(log)),
+          Effect.ensuring(Effect.sync(() => {
+            options.onSettled(batch)
+            queued -= batch.length
+            if (queued === 0) idle.openUnsafe()
+          }))
+        )
+      ),
+      Effect.forever
+    )
+    yield* Effect.forkScoped(run)
+
+    return {
+      park,
+      emit,
+      ack,
+      offer,
+      /** Completes once everything offered so far is settled. */
+      awaitIdle: idle.await
+    }
+  })
+
+export type Settler = Effect.Success<ReturnType<typeof makeSettler>>
