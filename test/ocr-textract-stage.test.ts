@@ -120,7 +120,7 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
     const databaseUrl = await freshDatabase()
     const worker = await textractWorker(prefix, {}, databaseUrl)
     const projector = startProjector({ prefix, databaseUrl })
-    const services = serviceRunner("tx-samples", { keyPrefix: prefix })
+    const services = serviceRunner("tx-samples", { keyPrefix: prefix }, { databaseUrl })
     try {
       // The scanned notice's page 1 is an image: Textract reads it (page 2 has a text layer).
       const notice = readFileSync(join(SAMPLES_DIR, "scanned-notice.pdf"))

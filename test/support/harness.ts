@@ -43,6 +43,15 @@ export interface RunningWorker {
 }
 
 /** Starts a worker inside the test process, on the real Redis at `redisUrl`. */
+/**
+ * With the PostgreSQL a projector of the test writes to: a BlobStore that reads blobs the projector
+ * evicted from Redis from there (as `lexstream worker` with DATABASE_URL); without, Redis only.
+ */
+const durableTierLayer = (databaseUrl: string | undefined) =>
+  databaseUrl === undefined
+    ? BlobStore.layer
+    : BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromUrl(Redacted.make(databaseUrl))))
+
 export const startWorker = async <R = never>(options: {
   readonly prefix: string
   readonly stages?: ReadonlyArray<StageName>
@@ -64,10 +73,7 @@ export const startWorker = async <R = never>(options: {
     AppConfig.layer({ ...config, redisUrl: options.redisUrl ?? REDIS_URL }),
     Layer.succeed(Metrics, metrics)
   )
-  const durableTier = options.databaseUrl === undefined
-    ? Layer.empty
-    : BlobStore.layerWithDurableTier.pipe(Layer.provide(durableBlobsFromUrl(Redacted.make(options.databaseUrl))))
-  const layer = Layer.mergeAll(options.layer ?? Layer.empty, durableTier).pipe(
+  const layer = (options.layer ?? Layer.empty).pipe(
     Layer.provideMerge(base),
     Layer.provideMerge(loggerLayer(process.env.LEXSTREAM_TEST_LOG ?? "error"))
   )
@@ -76,7 +82,11 @@ export const startWorker = async <R = never>(options: {
     ...(options.works ? { works: options.works } : {}),
     stop,
     http: false
-  }).pipe(Effect.provide(layer)) as Effect.Effect<void>
+  }).pipe(
+    // Only when asked: a test may bring its own tiered BlobStore in `layer`.
+    (worker) => (options.databaseUrl === undefined ? worker : Effect.provide(worker, durableTierLayer(options.databaseUrl))),
+    Effect.provide(layer)
+  ) as Effect.Effect<void>
   const fiber = Effect.runFork(program)
   // Give the stages a moment to create their groups and start reading.
   await new Promise((resolve) => setTimeout(resolve, 100))
@@ -144,12 +154,19 @@ export const names = streamNames
  * The Effect services (Redis, Locks, BlobStore, …) on the real Redis under a fresh prefix, with
  * runners for effects that need them. The prefix is returned so the test can clean it up.
  */
-export const serviceRunner = (label: string, overrides: AppConfigOverrides = {}) => {
+/**
+ * The shared services on a test prefix. With `databaseUrl` (the PostgreSQL a projector of the test
+ * writes to), blobs the projector evicted from Redis are read from there, as a worker does.
+ */
+export const serviceRunner = (label: string, overrides: AppConfigOverrides = {}, options: { readonly databaseUrl?: string } = {}) => {
   const prefix = overrides.keyPrefix ?? uniquePrefix(label)
   const layer = servicesLayer(AppConfig.layer({ ...overrides, keyPrefix: prefix, redisUrl: REDIS_URL }), Metrics.layerTest)
   type Services = Layer.Success<typeof layer>
-  const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provide(effect, layer))
-  const runExit = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromiseExit(Effect.provide(effect, layer))
+  // Provided inside the shared services, so this BlobStore is the one the effect sees.
+  const tiered = <A, E>(effect: Effect.Effect<A, E, Services>) =>
+    effect.pipe(Effect.provide(durableTierLayer(options.databaseUrl))) as Effect.Effect<A, E, Services>
+  const run = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromise(Effect.provide(tiered(effect), layer))
+  const runExit = <A, E>(effect: Effect.Effect<A, E, Services>) => Effect.runPromiseExit(Effect.provide(tiered(effect), layer))
   return { prefix, run, runExit }
 }
 
