@@ -196,6 +196,8 @@ describe.skipIf(!prometheusInstalled())("dashboards under a real Prometheus", ()
           if (cloudWorker.child.exitCode !== null) throw new Error(`cloud worker exited:\n${cloudWorker.output()}`)
           return cloudCompleted(round.documents)
         }, 90_000, 250),
+      breakerOpened: () =>
+        waitFor("the OpenAI breaker to open", async () => (await redis.hget(`${cloudPrefix}breaker:openai`, "state")) === "open", 60_000, 100),
       settle: () => new Promise((resolve) => setTimeout(resolve, 2_000))
     })
     // Awaited after the first pass; a failure meanwhile must not go unhandled.

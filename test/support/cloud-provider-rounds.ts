@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { COMPLAINT, LETTER, MOTION } from "./legal-samples.ts"
+import { AGREEMENT, COMPLAINT, LETTER, MOTION } from "./legal-samples.ts"
 import { type OpenAiTestServer, startOpenAiServer } from "./openai-server.ts"
 import { pageImage, writeLines } from "./page-fixtures.ts"
 import { rulesAsModel } from "./provider-harness.ts"
@@ -11,12 +11,13 @@ import { startTextractServer, type TextractTestServer } from "./textract-server.
  * A worker on the cloud providers (LEXSTREAM_OCR=textract, LEXSTREAM_EXTRACTOR=openai) against the
  * wire-protocol servers, driven through every provider guard in three rounds of one scan and one
  * text each: healthy (billed pages, tokens and dollars; a one-request-per-second limit makes chunks
- * wait), an outage of both providers (failures, breakers opening, documents falling back to the
- * local engine and the rules), and recovery after the cool-down (the trial call closes the breakers,
- * billed again, so the cost counters grow after their series exist).
+ * wait), an outage of both providers (failures, the OpenAI breaker opening, then a document whose
+ * chunks it refuses; documents falling back to the local engine and the rules), and recovery after
+ * the cool-down (the trial call closes the breaker; billed again, so the cost counters grow after
+ * their series exist).
  */
 
-export const BREAKER_COOLDOWN_MS = 2_000
+export const BREAKER_COOLDOWN_MS = 3_000
 
 /** The worker's environment (besides prefix, port and the scenario's common settings). */
 const providerEnv = (textract: TextractTestServer, openai: OpenAiTestServer): Record<string, string> => ({
@@ -45,6 +46,8 @@ export interface ProviderRound {
   readonly documents: ReadonlyArray<string>
 }
 
+type Entry = Record<string, string> & { readonly document_id: string }
+
 export const startCloudProviders = async (dir: string) => {
   const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
   /** What the test Textract "recognizes" in each scan, by content hash. */
@@ -54,13 +57,13 @@ export const startCloudProviders = async (dir: string) => {
   const files = join(dir, "cloud")
   mkdirSync(files, { recursive: true })
 
-  const scan = (name: string, lines: ReadonlyArray<string>) => {
+  const scan = (name: string, lines: ReadonlyArray<string>): Entry => {
     const png = pageImage(1_200, 500, writeLines(lines, 56))
     recognizable.set(sha256(png), lines.join("\n"))
     writeFileSync(join(files, `${name}.png`), png)
     return { source: `file://${join(files, `${name}.png`)}`, document_id: name, project: "cloud", content_type: "image/png" }
   }
-  const text = (name: string, body: string) => {
+  const text = (name: string, body: string): Entry => {
     writeFileSync(join(files, `${name}.txt`), body)
     return { source: `file://${join(files, `${name}.txt`)}`, document_id: name, project: "cloud" }
   }
@@ -68,6 +71,8 @@ export const startCloudProviders = async (dir: string) => {
   const rounds = [
     { name: "healthy", entries: [scan("cloud-scan-1", ["NOTICE OF HEARING", "The motion will be heard", "on May 5, 2025."]), text("cloud-text-1", COMPLAINT)] },
     { name: "outage", entries: [scan("cloud-scan-2", ["EXHIBIT C", "Schedule of deliveries"]), text("cloud-text-2", MOTION)] },
+    // Sent once the breaker is open: its chunks are refused at once (or one is the failing trial).
+    { name: "breaker open", entries: [text("cloud-text-open", AGREEMENT)] },
     { name: "recovery", entries: [scan("cloud-scan-3", ["PROOF OF SERVICE", "Served by mail on June 2, 2025."]), text("cloud-text-3", LETTER)] }
   ]
 
@@ -77,11 +82,12 @@ export const startCloudProviders = async (dir: string) => {
     env: providerEnv(textract, openai),
     /**
      * Runs the rounds: `submitAll` sends a round's entries, `completed` waits for its documents,
-     * `settle` lets Prometheus scrape between rounds.
+     * `breakerOpened` for the OpenAI breaker to open, `settle` lets Prometheus scrape between rounds.
      */
     run: async (options: {
-      readonly submitAll: (entries: ReadonlyArray<Record<string, string>>) => Promise<void>
+      readonly submitAll: (entries: ReadonlyArray<Entry>) => Promise<void>
       readonly completed: (round: ProviderRound) => Promise<unknown>
+      readonly breakerOpened: () => Promise<unknown>
       readonly settle: () => Promise<void>
     }) => {
       for (const round of rounds) {
@@ -89,9 +95,11 @@ export const startCloudProviders = async (dir: string) => {
           textract.failAll("InternalServerError")
           openai.failAll({ kind: "server-error" })
         }
+        if (round.name === "breaker open") await options.breakerOpened()
         await options.submitAll(round.entries)
         await options.completed({ name: round.name, documents: round.entries.map((entry) => entry.document_id) })
-        if (round.name === "outage") {
+        if (round.name === "outage") continue
+        if (round.name === "breaker open") {
           textract.failAll()
           openai.failAll()
           // The breakers stay open for their cool-down; the next round's first call is the trial.
