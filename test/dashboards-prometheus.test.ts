@@ -166,11 +166,11 @@ describe.skipIf(!prometheusInstalled())("dashboards under a real Prometheus", ()
     const worker = startCli(["worker", "--projector"], { ...env, DATABASE_URL: databaseUrl, LEXSTREAM_METRICS_PORT: String(metricsPort), LEXSTREAM_CONSUMER: "observed" })
     children.push(worker.child)
     const cloudPrefix = newPrefix("dash-cloud")
-    const cloudWorker = startCli(["worker"], { ...env, ...cloud!.env, LEXSTREAM_PREFIX: cloudPrefix, LEXSTREAM_DATA_DIR: join(dir, "cloud"), LEXSTREAM_METRICS_PORT: String(cloudPort), LEXSTREAM_CONSUMER: "cloud" })
+    const cloudWorker = startCli(["worker"], { ...env, ...cloud!.env, LEXSTREAM_PREFIX: cloudPrefix, LEXSTREAM_DATA_DIR: join(dir, "cloud-data"), LEXSTREAM_METRICS_PORT: String(cloudPort), LEXSTREAM_CONSUMER: "cloud" })
     children.push(cloudWorker.child)
-    for (const [process, port] of [[worker, metricsPort], [cloudWorker, cloudPort]] as const) {
+    for (const [started, port] of [[worker, metricsPort], [cloudWorker, cloudPort]] as const) {
       await waitFor(`the worker on :${port} to serve /metrics`, async () => {
-        if (process.child.exitCode !== null) throw new Error(`worker exited:\n${process.output()}`)
+        if (started.child.exitCode !== null) throw new Error(`worker exited:\n${started.output()}`)
         return fetch(`http://127.0.0.1:${port}/metrics`).then((response) => response.ok, () => false)
       }, 120_000, 200)
     }
@@ -200,7 +200,7 @@ describe.skipIf(!prometheusInstalled())("dashboards under a real Prometheus", ()
         waitFor("the OpenAI breaker to open", async () => (await redis.hget(`${cloudPrefix}breaker:openai`, "state")) === "open", 60_000, 100),
       settle: () => new Promise((resolve) => setTimeout(resolve, 2_000))
     })
-    // Awaited after the first pass; a failure meanwhile must not go unhandled.
+    // Awaited after the rerun below; a failure meanwhile must not go unhandled.
     cloudRounds.catch(() => {})
 
     // 3. Every kind of event. A lock held elsewhere makes `locked` wait (lock contention) until it lapses.
