@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { AGREEMENT, COMPLAINT, LETTER, MOTION } from "./legal-samples.ts"
+import { AGREEMENT, COMPLAINT, LETTER, MOTION, OPINION } from "./legal-samples.ts"
 import { type OpenAiTestServer, startOpenAiServer } from "./openai-server.ts"
 import { pageImage, writeLines } from "./page-fixtures.ts"
 import { rulesAsModel } from "./provider-harness.ts"
@@ -67,13 +67,15 @@ export const startCloudProviders = async (dir: string) => {
     writeFileSync(join(files, `${name}.txt`), body)
     return { source: `file://${join(files, `${name}.txt`)}`, document_id: name, project: "cloud" }
   }
-  // Distinct bytes and text every round: no cache may answer for a provider.
+  // Distinct bytes and text every round: no cache may answer for a provider. COMPLAINT and AGREEMENT
+  // are two chunks each (two calls at once: one waits for the limit; one is refused by the breaker,
+  // open or letting the other through as its trial), MOTION and OPINION one each (two failed calls
+  // open the breaker).
   const rounds = [
     { name: "healthy", entries: [scan("cloud-scan-1", ["NOTICE OF HEARING", "The motion will be heard", "on May 5, 2025."]), text("cloud-text-1", COMPLAINT)] },
-    { name: "outage", entries: [scan("cloud-scan-2", ["EXHIBIT C", "Schedule of deliveries"]), text("cloud-text-2", MOTION)] },
-    // Sent once the breaker is open: its chunks are refused at once (or one is the failing trial).
+    { name: "outage", entries: [scan("cloud-scan-2", ["EXHIBIT C", "Schedule of deliveries"]), text("cloud-text-2", MOTION), text("cloud-text-3", OPINION)] },
     { name: "breaker open", entries: [text("cloud-text-open", AGREEMENT)] },
-    { name: "recovery", entries: [scan("cloud-scan-3", ["PROOF OF SERVICE", "Served by mail on June 2, 2025."]), text("cloud-text-3", LETTER)] }
+    { name: "recovery", entries: [scan("cloud-scan-3", ["PROOF OF SERVICE", "Served by mail on June 2, 2025."]), text("cloud-text-4", LETTER)] }
   ]
 
   return {
