@@ -66,6 +66,7 @@ export const startTextractServer = async (options: {
   const calls: Record<string, number> = {}
   const jobs = new Map<string, Job>()
   const injected: Array<string> = []
+  let everyRequest: string | undefined
   let pagesBilled = 0
   let inProgressPolls = 2
   const blocksPerPage = options.blocksPerPage ?? 1000
@@ -132,7 +133,7 @@ export const startTextractServer = async (options: {
       if (req.method !== "POST" || !String(req.headers["content-type"]).startsWith("application/x-amz-json-1.1")) {
         return error(res, "SerializationException", "expected POST with application/x-amz-json-1.1")
       }
-      const fault = injected.shift()
+      const fault = injected.shift() ?? everyRequest
       if (fault !== undefined) return error(res, fault, "Rate exceeded")
       const run = operations[operation]
       if (run === undefined) return error(res, "UnknownOperationException", `unknown operation ${target}`)
@@ -160,6 +161,10 @@ export const startTextractServer = async (options: {
     /** The next `count` requests are answered with this error (e.g. ThrottlingException). */
     failNext: (type: string, count = 1) => {
       for (let i = 0; i < count; i++) injected.push(type)
+    },
+    /** Answers every request with this error (after the queued ones) until called without one: an outage. */
+    failAll: (type?: string) => {
+      everyRequest = type
     },
     close: () =>
       new Promise<void>((resolve) => {
