@@ -215,6 +215,9 @@ describe("entities through OpenAI and hybrid, end to end", () => {
       expect(failing!.task.fallback).toMatch(/^(unavailable|unavailable, circuit_open|circuit_open, unavailable): \d+ of \d+ chunks by rules:/)
       expect(await breakerState()).toBe("open")
       expect(await metricValue(worker.metrics, "lexstream_provider_breaker_state", { provider: "openai" })).toBe(2)
+      // Every chunk the rules read instead is counted as a fallback of the entities stage.
+      expect(await metricValue(worker.metrics, "lexstream_provider_fallbacks_total", { provider: "openai", stage: "entities" }))
+        .toBe(failing!.mentions.chunks!.length)
 
       // While it is open, a document costs no call at all and still completes.
       const from = server.requests.length

@@ -79,7 +79,6 @@ export const metricValue = async (metrics: MetricsShape, name: string, labels: R
     .reduce((sum, value) => sum + value.value, 0)
 }
 
-
 /** test/fixtures/provider-process.ts in its own process; resolves once it started, with its output. */
 export const spawnProviderProcess = async (env: Record<string, string>) => {
   const script = fileURLToPath(new URL("../fixtures/provider-process.ts", import.meta.url))

@@ -10,7 +10,7 @@ import { factsOf } from "../../pipeline/facts.ts"
 import { type ChunkContext, EntityExtractor, type ExtractorChunk } from "../../providers/entity-extractor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import type { Cache } from "../../services/cache.ts"
-import type { Metrics } from "../../services/metrics.ts"
+import { Metrics } from "../../services/metrics.ts"
 import { cachedChunkMentions, CHUNK_MENTIONS_ARTIFACT, storedChunkMentions } from "./chunk-mention-cache.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
@@ -73,6 +73,13 @@ export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metri
         ),
       CHUNK_CONCURRENCY
     )
+    // Chunks the rules read instead of the configured provider (the OCR stage counts its own).
+    const metrics = yield* Metrics
+    for (const result of results) {
+      if (result.fallback !== undefined) {
+        metrics.providers.fallbacks.inc({ provider: result.cost.provider, stage: "entities", reason: result.fallback.reason })
+      }
+    }
     const stored = results.map((result, position) => storedChunkMentions(chunks[position]!, result))
     const blobs = yield* BlobStore
     const storedRef = yield* blobs.putJson(stored).pipe(Effect.mapError(redisFailure))
