@@ -1,7 +1,14 @@
+import { count, eq } from "drizzle-orm"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { Database } from "../src/db/database.ts"
+import { documents, events } from "../src/db/schema.ts"
+import { trimStreams } from "../src/projector/trim.ts"
 import type { StageWork } from "../src/stages/event-stage.ts"
-import { names, readAll, startWorker, submit, testRedis, waitFor, type RunningWorker } from "./support/harness.ts"
+import { names, readAll, serviceRunner, startWorker, submit, testRedis, waitFor, type RunningWorker } from "./support/harness.ts"
+import { fixtureWorks } from "./support/projector-fixtures.ts"
+import { databaseClient, startProjector } from "./support/projector-harness.ts"
+import { freshDatabase } from "./support/read-models.ts"
 
 const { redis, newPrefix } = testRedis()
 
@@ -56,5 +63,32 @@ describe("priority lanes", () => {
     await waitFor("completed", async () => (await completedIds(below)).length === 2 || undefined)
     expect((await readAll(redis, names(below).event("document.entities_resolved"))).map((e) => e.document_id)).toEqual(["six"])
     expect((await readAll(redis, names(below).lane("document.entities_resolved"))).map((e) => e.document_id)).toEqual(["seven"])
+  })
+
+  it("the projector writes the read models of a lane document, archives its lane events and trims the lanes behind them", async () => {
+    const prefix = newPrefix("prio-proj")
+    const url = await freshDatabase()
+    const db = databaseClient(url)
+    workers.push(await startWorker({ prefix, works: fixtureWorks() }))
+    const projector = startProjector({ prefix, databaseUrl: url })
+    try {
+      await submit(redis, prefix, { source: "file:///data/urgent.pdf", document_id: "urgent", project: "acme", priority: "9" })
+      await submit(redis, prefix, { source: "file:///data/plain.pdf", document_id: "plain", project: "acme" })
+      await waitFor("both documents projected", async () => {
+        const rows = await db.select().from(documents).catch(() => [])
+        return ["urgent", "plain"].every((id) => rows.some((row) => row.id === id && row.status === "completed"))
+      }, 30_000)
+      const lane = names(prefix).lane("document.chunked")
+      await waitFor("lane event archived", async () =>
+        (await db.select({ n: count() }).from(events).where(eq(events.stream, lane)))[0]!.n === 1)
+      const [urgent] = await db.select().from(documents).where(eq(documents.id, "urgent"))
+      expect(urgent).toMatchObject({ project: "acme", status: "completed", version: 1 })
+    } finally {
+      await projector.stop()
+    }
+    const services = serviceRunner("prio-trim", { keyPrefix: prefix, databaseUrl: url })
+    const trimmed = await services.run(trimStreams().pipe(Effect.provide(Database.layer)))
+    expect(trimmed.find((r) => r.stream === names(prefix).lane("document.chunked"))?.removed).toBe(1)
+    expect(await redis.xlen(names(prefix).lane("document.chunked"))).toBe(0)
   })
 })
