@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { Database } from "../src/db/database.ts"
 import { documents, events } from "../src/db/schema.ts"
 import { trimStreams } from "../src/projector/trim.ts"
+import { StageFailure } from "../src/engine/stage.ts"
 import type { StageWork } from "../src/stages/event-stage.ts"
 import { names, readAll, serviceRunner, startWorker, submit, testRedis, waitFor, type RunningWorker } from "./support/harness.ts"
 import { fixtureWorks } from "./support/projector-fixtures.ts"
@@ -63,6 +64,21 @@ describe("priority lanes", () => {
     await waitFor("completed", async () => (await completedIds(below)).length === 2 || undefined)
     expect((await readAll(redis, names(below).event("document.entities_resolved"))).map((e) => e.document_id)).toEqual(["six"])
     expect((await readAll(redis, names(below).lane("document.entities_resolved"))).map((e) => e.document_id)).toEqual(["seven"])
+  })
+
+  it("a lane document that keeps failing is dead-lettered from its lane, with document.failed, like any other", async () => {
+    const prefix = newPrefix("prio-dlq")
+    const failing: StageWork<never> = (event) =>
+      event.document_id === "bad" ? Effect.fail(new StageFailure({ message: "cannot chunk this", retryable: true })) : Effect.succeed(event.data)
+    workers.push(await startWorker({ prefix, works: { chunk: failing } }))
+    await submit(redis, prefix, { source: "file:///bad.pdf", document_id: "bad", project: "p", priority: "8" })
+    const [letter] = await waitFor("dead letter", async () => {
+      const letters = await readAll(redis, names(prefix).deadLetter)
+      return letters.length > 0 && letters
+    })
+    expect(letter).toMatchObject({ stage: "chunk", stream: names(prefix).lane("document.classified") })
+    const failed = await readAll(redis, names(prefix).event("document.failed"))
+    expect(failed.map((e) => e.document_id)).toEqual(["bad"])
   })
 
   it("the projector writes the read models of a lane document, archives its lane events and trims the lanes behind them", async () => {
