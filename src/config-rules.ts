@@ -23,6 +23,7 @@ export const configProblems = (config: AppConfigShape): Array<string> => {
   atLeast("LEXSTREAM_LOCK_TTL_MS", config.lockTtlMs, 300, "locks are extended every third of it")
   atLeast("LEXSTREAM_CLAIM_IDLE_MS", config.claimIdleMs, 300, "in-flight entries are kept fresh every third of it")
   atLeast("LEXSTREAM_DONE_TTL_SECONDS", config.doneTtlSeconds, 1, "done-marker lifetime")
+  atLeast("LEXSTREAM_PRIORITY_LANE_MIN", config.priorityLaneMin, 0, "priorities are 0-9; 10 turns the lanes off")
   if (config.retryMaxMs < config.retryBaseMs) {
     problems.push(`LEXSTREAM_RETRY_MAX_MS=${config.retryMaxMs} is below LEXSTREAM_RETRY_BASE_MS=${config.retryBaseMs}`)
   }

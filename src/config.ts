@@ -43,6 +43,8 @@ export interface AppConfigShape {
   readonly shutdownGraceMs: number
   /** One attempt of a stage's work that runs longer is abandoned and retried (ms): a hung parser or engine cannot hold its document forever. */
   readonly workTimeoutMs: number
+  /** Documents of at least this priority (0-9) travel the priority lanes; 10 turns the lanes off. */
+  readonly priorityLaneMin: number
   /** Port of the /metrics, /healthz, /readyz server; 0 disables it. */
   readonly httpPort: number
   /** The processing version new submissions get. */
@@ -98,6 +100,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   shutdownGraceMs: 15_000,
   workTimeoutMs: 15 * 60_000,
   httpPort: 9464,
+  priorityLaneMin: 7,
   processingVersion: 1,
   maxMetadataBytes: 64 * 1024,
   logLevel: "info",
@@ -150,6 +153,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         shutdownGraceMs: int("LEXSTREAM_SHUTDOWN_GRACE_MS", defaults.shutdownGraceMs),
         workTimeoutMs: int("LEXSTREAM_WORK_TIMEOUT_MS", defaults.workTimeoutMs),
         httpPort: int("LEXSTREAM_METRICS_PORT", defaults.httpPort),
+        priorityLaneMin: int("LEXSTREAM_PRIORITY_LANE_MIN", defaults.priorityLaneMin),
         processingVersion: int("LEXSTREAM_PROCESSING_VERSION", defaults.processingVersion),
         maxMetadataBytes: int("LEXSTREAM_MAX_METADATA_BYTES", defaults.maxMetadataBytes),
         maxSourceBytes: int("LEXSTREAM_MAX_SOURCE_BYTES", defaults.maxSourceBytes),

@@ -182,7 +182,9 @@ describe("pipeline descriptor", () => {
       expect(stageReading(stage.input)).toBe(stage)
     }
     const streams = projectedStreams(streamNames("lexstream:"))
-    expect(streams.map((s) => s.eventType)).toEqual([...EVENT_TYPES, undefined])
+    // The event streams, then the priority lanes of those a stage reads, then task.failed.
+    expect(streams.map((s) => s.eventType)).toEqual([...EVENT_TYPES, ...WORK_STAGES.map((stage) => stage.input), undefined])
+    expect(streams.map((s) => s.stream)).toContain("lexstream:document.submitted:priority")
     for (const stream of streams.filter((s) => s.eventType !== undefined)) {
       const reader = WORK_STAGES.find((stage) => stage.input === stream.eventType)
       expect(stream.readers).toEqual(reader ? ["projector", reader.name] : ["projector"])

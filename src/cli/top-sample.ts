@@ -116,6 +116,14 @@ const sampleStage = async (client: Redis, stage: StageName, stream: string): Pro
   }
 }
 
+const withLane = (sample: StageSample, lane: StageSample): StageSample => ({
+  ...sample,
+  group: sample.group || lane.group,
+  pending: sample.pending + lane.pending,
+  lag: sample.lag + lane.lag,
+  settled: sample.settled === null || lane.settled === null ? sample.settled ?? lane.settled : sample.settled + lane.settled
+})
+
 const sampleProjector = async (client: Redis, streams: ReadonlyArray<string>): Promise<ProjectorSample | null> => {
   let found = false
   let behind = 0
@@ -148,7 +156,12 @@ export const sampleTop = Effect.gen(function*() {
   const names = streamNames(config.keyPrefix)
   return yield* redis.use("top.sample", async (client): Promise<TopSample> => {
     const stages: Array<StageSample> = []
-    for (const stage of STAGE_NAMES) stages.push(await sampleStage(client, stage, inputStream(names, stage)))
+    for (const stage of STAGE_NAMES) {
+      const sample = await sampleStage(client, stage, inputStream(names, stage))
+      // A stage also reads its input's priority lane (src/events/priority-lanes.ts): one row, both streams.
+      const lane = stage === "intake" ? undefined : await sampleStage(client, stage, names.lane(STAGE_FLOW[stage].input))
+      stages.push(lane === undefined || !lane.group ? sample : withLane(sample, lane))
+    }
     const flat = (await client.eval(COUNT_DEAD_LETTERS, 1, names.deadLetter, DEAD_LETTER_SCAN_LIMIT)) as Array<string | number>
     const byStage: Record<string, number> = {}
     for (let i = 0; i + 1 < flat.length; i += 2) byStage[String(flat[i])] = Number(flat[i + 1])

@@ -34,13 +34,20 @@ export const readGroupStats = (redis: RedisClient["Service"], stages: ReadonlyAr
 /** Refreshes the backlog gauges every few seconds while the worker runs. */
 export const publishGroupStats = (redis: RedisClient["Service"], metrics: MetricsShape, stages: ReadonlyArray<AnyStage<unknown>>) =>
   readGroupStats(redis, stages).pipe(
-    Effect.map((all) =>
-      all.forEach((s) => {
+    Effect.map((all) => {
+      // A stage may read more than one stream (its priority lane): its gauges are the sums.
+      const perStage = new Map<string, { pending: number; lag: number | null }>()
+      for (const s of all) {
         metrics.streamLength.set({ stream: s.stream }, s.length)
-        metrics.groupPending.set({ stage: s.stage }, s.pending)
-        if (s.lag !== null) metrics.groupLag.set({ stage: s.stage }, s.lag)
-      })
-    ),
+        const sum = perStage.get(s.stage)
+        if (sum === undefined) perStage.set(s.stage, { pending: s.pending, lag: s.lag })
+        else perStage.set(s.stage, { pending: sum.pending + s.pending, lag: sum.lag === null || s.lag === null ? null : sum.lag + s.lag })
+      }
+      for (const [stage, { pending, lag }] of perStage) {
+        metrics.groupPending.set({ stage }, pending)
+        if (lag !== null) metrics.groupLag.set({ stage }, lag)
+      }
+    }),
     Effect.ignore,
     Effect.delay(Duration.seconds(5)),
     Effect.forever

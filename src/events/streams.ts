@@ -18,6 +18,12 @@ export interface StreamNames {
   /** One entry per failed stage attempt that will be retried (src/events/task-attempt.ts). */
   readonly taskFailed: string
   readonly event: (type: EventType) => string
+  /**
+   * The priority lane of an event stream: a document whose priority is at least
+   * LEXSTREAM_PRIORITY_LANE_MIN travels here instead, read by its own consumer loop per stage
+   * (src/events/priority-lanes.ts), so it never waits behind the normal stream's queue.
+   */
+  readonly lane: (type: EventType) => string
   /** Marks a stage's work on one unit (document+version, or an intake entry) as emitted. */
   readonly doneKey: (stage: string, workKey: string) => string
   /** Keeps two consumers off the same unit of work. */
@@ -34,6 +40,7 @@ export const streamNames = (prefix: string): StreamNames => ({
   deadLetter: `${prefix}dead-letter`,
   taskFailed: `${prefix}task.failed`,
   event: (type) => `${prefix}${type}`,
+  lane: (type) => `${prefix}${type}:priority`,
   // One hash per unit of work, a field per stage (its output id): ~4x smaller than a key per stage.
   doneKey: (_stage, workKey) => `${prefix}done:${workKey}`,
   lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,

@@ -1,4 +1,5 @@
 import { EVENT_TYPES, type EventType, type StreamNames } from "../events/streams.ts"
+import { LANE_EVENT_TYPES } from "../events/priority-lanes.ts"
 import { stageReading } from "../pipeline/descriptor.ts"
 
 /** The projector's consumer-group name on every stream it reads. */
@@ -13,7 +14,11 @@ export interface ProjectedStream {
   readonly readers: ReadonlyArray<string>
 }
 
-/** Every event stream (document.failed included) plus `task.failed`, in pipeline order. */
+/**
+ * Every event stream (document.failed included), the priority lanes (src/events/priority-lanes.ts:
+ * read whether or not this process's workers use them, so no lane event goes unprojected), plus
+ * `task.failed`.
+ */
 export const projectedStreams = (names: StreamNames, group = PROJECTOR_GROUP): Array<ProjectedStream> => {
   const readers = (type: EventType) => {
     const stage = stageReading(type)
@@ -21,6 +26,7 @@ export const projectedStreams = (names: StreamNames, group = PROJECTOR_GROUP): A
   }
   return [
     ...EVENT_TYPES.map((type) => ({ stream: names.event(type), eventType: type, readers: readers(type) })),
+    ...LANE_EVENT_TYPES.map((type) => ({ stream: names.lane(type), eventType: type, readers: readers(type) })),
     { stream: names.taskFailed, eventType: undefined, readers: [group] }
   ]
 }

@@ -20,6 +20,7 @@ import {
   type StageDefinition,
   type WorkContext
 } from "../engine/stage.ts"
+import { LANES_OFF, streamForPriority } from "../events/priority-lanes.ts"
 
 /** A stage's own logic: the next event's data from this one's. Plain, testable, no Redis. */
 export type StageWork<R> = (event: PipelineEvent, context: WorkContext) => Effect.Effect<PipelineData, StageFailure, R>
@@ -30,6 +31,10 @@ export interface EventStageOptions<R> {
   readonly output: EventType
   readonly names: StreamNames
   readonly work: StageWork<R>
+  /** Documents of at least this priority are emitted to the output's lane (src/events/priority-lanes.ts); default: no lanes. */
+  readonly priorityLaneMin?: number
+  /** Read the input's priority lane instead of the input stream (the stage's lane loop). */
+  readonly fromLane?: boolean
   readonly onEmitted?: (event: PipelineEvent, outputId: string) => void
   /** What the work reported about its attempt (provider, fallback, cost), once per successful attempt. */
   readonly onTask?: (task: TaskReport) => void
@@ -58,8 +63,8 @@ const rawField = (entry: RawEntry, name: string): string | undefined => {
  */
 export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<PipelineEvent, R> => {
   const { names } = options
-  const inputStream = names.event(options.input)
-  const outputStream = names.event(options.output)
+  const inputStream = options.fromLane ? names.lane(options.input) : names.event(options.input)
+  const priorityLaneMin = options.priorityLaneMin ?? LANES_OFF
   /**
    * Entries whose latest attempt here failed for good (a StageFailure with retryable: false), so
    * their `document.failed` can say the failure was permanent. The engine parks an entry in the
@@ -117,7 +122,10 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
             }
           })
         }),
-        Effect.map((fields): Emission => ({ stream: outputStream, fields })),
+        Effect.map((fields): Emission => ({
+          stream: streamForPriority(names, options.output, event.data.submission.priority, priorityLaneMin),
+          fields
+        })),
         Effect.tapError((failure) => Effect.sync(() => {
           if (failure.retryable) permanentlyFailed.delete(context.entryId)
           else permanentlyFailed.add(context.entryId)

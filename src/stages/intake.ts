@@ -6,6 +6,7 @@ import type { StreamNames } from "../events/streams.ts"
 import { type Emission, StageFailure, type StageDefinition } from "../engine/stage.ts"
 import type { MetricsShape } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
+import { LANES_OFF, streamForPriority } from "../events/priority-lanes.ts"
 import { recordSubmission } from "./submission-record.ts"
 
 export interface IntakeStageOptions {
@@ -14,6 +15,8 @@ export interface IntakeStageOptions {
   /** How long the per-document submission record is kept (as long as done-markers). */
   readonly doneTtlSeconds: number
   readonly metrics: MetricsShape
+  /** Documents of at least this priority go to the lane of `document.submitted` (src/events/priority-lanes.ts); default: no lanes. */
+  readonly priorityLaneMin?: number
 }
 
 /**
@@ -46,7 +49,10 @@ export const intakeStage = (
       data: { submission, artifacts: {}, facts: {} }
     })
     return Exit.isSuccess(encoded)
-      ? Effect.succeed<Emission>({ stream: names.event("document.submitted"), fields: encoded.value })
+      ? Effect.succeed<Emission>({
+        stream: streamForPriority(names, "document.submitted", submission.priority, options.priorityLaneMin ?? LANES_OFF),
+        fields: encoded.value
+      })
       : Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
   }
 

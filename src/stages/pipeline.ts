@@ -8,6 +8,7 @@ import type { MetricsShape } from "../services/metrics.ts"
 import { recordTaskCost } from "../providers/provider-metrics.ts"
 import { eventStage, type StageWork } from "./event-stage.ts"
 import { intakeStage } from "./intake.ts"
+import { lanesEnabled } from "../events/priority-lanes.ts"
 
 export type { WorkStageName } from "../pipeline/descriptor.ts"
 
@@ -32,21 +33,24 @@ export const pipelineStages = <R = never>(
   onCompleted?: (event: PipelineEvent, outputId: string) => void
 ): Array<AnyStage<R>> => {
   const names = streamNames(config.keyPrefix)
-  return only.map((name): AnyStage<R> => {
+  return only.flatMap((name): Array<AnyStage<R>> => {
     if (name === "intake") {
-      return intakeStage(names, {
+      return [intakeStage(names, {
         processingVersion: config.processingVersion,
         maxMetadataBytes: config.maxMetadataBytes,
         doneTtlSeconds: config.doneTtlSeconds,
+        priorityLaneMin: config.priorityLaneMin,
         metrics
-      }) as AnyStage<R> // its RedisClient is among the services every stage runs with
+      }) as AnyStage<R>] // its RedisClient is among the services every stage runs with
     }
     const flow = STAGE_FLOW[name]
-    return eventStage<R>({
+    const stage = (fromLane: boolean) => eventStage<R>({
       name,
       input: flow.input,
       output: flow.output,
       names,
+      priorityLaneMin: config.priorityLaneMin,
+      fromLane,
       work: works[name] ?? passThrough,
       onTask: (task) => recordTaskCost(metrics.providers, name, task),
       ...(flow.output === "document.completed"
@@ -58,5 +62,7 @@ export const pipelineStages = <R = never>(
         }
         : {})
     })
+    // The same stage a second time on its input's priority lane: a consumer loop of its own.
+    return lanesEnabled(config.priorityLaneMin) ? [stage(false), stage(true)] : [stage(false)]
   })
 }
