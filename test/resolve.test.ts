@@ -334,7 +334,7 @@ describe("resolveWork", () => {
     )))
     expect(first.data.artifacts.mentions).toBeDefined()
     expect(first.data.artifacts.text).toBe("sha256:" + "0".repeat(64))
-    expect(first.data.facts).toEqual({ category: "contract", canonicals: 2 })
+    expect(first.data.facts).toEqual({ category: "contract", canonicals: 2, logic: { resolve: "1" } })
     const second = await run(resolveDocument("doc-b", "matter-1", mentionsOf(
       ["ORGANIZATION", "ACME CORP.", { role: "licensor" }],
       ["ORGANIZATION", "Gamma Ltd"]
