@@ -55,10 +55,20 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const locks = yield* Locks
-    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionList)
+    const version = STAGE_LOGIC_VERSIONS.resolve!
+    // A replay's recorded resolution is read alongside the mentions (both may come from Postgres);
+    // one that cannot be read is simply not reused.
+    const hint = matchingHint("resolve", event.data, version)
+    const recordedRead = hint?.artifacts[ARTIFACTS.entities] === undefined
+      ? Effect.succeed(undefined)
+      : readArtifact({ ...event, data: { ...event.data, artifacts: hint.artifacts } }, ARTIFACTS.entities, Resolution).pipe(
+        Effect.orElseSucceed(() => undefined)
+      )
+    const [{ mentions }, recorded] = yield* Effect.all([readArtifact(event, ARTIFACTS.mentions, MentionList), recordedRead], {
+      concurrency: 2
+    })
     const project = event.data.submission.project
     const lookups = mentionLookups(project, mentions)
-    const version = STAGE_LOGIC_VERSIONS.resolve!
 
     // Resolved against the registry as read, without a lock. Nothing new (a replay of an unchanged
     // document, a document naming only known entities as they are stored): done, no lock taken.
@@ -75,10 +85,8 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     })
     const first = yield* resolveAt.pipe(Effect.mapError((error) => registryFailure(error)))
     if (first.changed.length === 0) {
-      const hint = matchingHint("resolve", event.data, version)
-      if (hint?.artifacts[ARTIFACTS.entities] !== undefined) {
-        const recorded = yield* readArtifact({ ...event, data: { ...event.data, artifacts: hint.artifacts } }, ARTIFACTS.entities, Resolution)
-        if (sameMapping(recorded, first.resolution)) return reusedOutput("resolve", event.data, hint)
+      if (hint !== undefined && recorded !== undefined && sameMapping(recorded, first.resolution)) {
+        return reusedOutput("resolve", event.data, hint)
       }
       const data = yield* writeArtifact(event, ARTIFACTS.entities, first.resolution, { canonicals: first.resolution.canonicals.length })
       return recordingVersion("resolve", event.data, data, version)
