@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest"
 import type { CanonicalEntity, EntityType, Mention } from "../src/contracts/index.ts"
 import { extractEntities } from "../src/entities/extract.ts"
 import { mentionLookups } from "../src/resolution/blocking-keys.ts"
-import { entityIndexKey, entityRegistryKey, registryCandidates, storeProjectEntities } from "../src/resolution/entity-registry.ts"
+import {
+  encodeStoredEntity,
+  entityIndexKey,
+  entityRegistryKey,
+  loadProjectEntities,
+  registryCandidates,
+  storeProjectEntities
+} from "../src/resolution/entity-registry.ts"
 import { resolveEntities, type ResolveOutput } from "../src/resolution/resolve-entities.ts"
 import { complaint, courtOrder, proofOfService, supplyAgreement, type TextDocument } from "../src/samples/documents.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
@@ -86,8 +93,11 @@ const compareWithFullScan = async (label: string, documents: ReadonlyArray<Reado
       for (const entity of expected.changed) full.set(entity.id, entity)
     }
   }
-  const stored = Object.values(await redis.hgetall(entityRegistryKey(runner.prefix, project))).map((json) => JSON.parse(json) as CanonicalEntity)
+  const stored = await runner.run(loadProjectEntities(runner.prefix, project))
   expect(new Map(stored.map((entity) => [entity.id, entity]))).toEqual(full)
+  // Stored short: the field is the id and the key the project, so the value holds neither.
+  const [some] = [...full.values()]
+  expect(await redis.hget(entityRegistryKey(runner.prefix, project), some!.id)).toBe(encodeStoredEntity(some!))
   return { registry: full.size, candidatesPerDocument: candidates / (2 * documents.length), prefix: runner.prefix, project }
 }
 

@@ -2,7 +2,7 @@ import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { stageInput } from "./support/events.ts"
 import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/contracts/index.ts"
-import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
+import { entityRegistryKey, loadProjectEntities } from "../src/resolution/entity-registry.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
@@ -321,8 +321,7 @@ const setup = (label: string) => {
       const resolution = (yield* blobs.getJson(data.artifacts.entities!)) as Resolution
       return { data, resolution }
     })
-  const registry = async (project: string) =>
-    Object.values(await redis.hgetall(entityRegistryKey(runner.prefix, project))).map((json) => JSON.parse(json) as CanonicalEntity)
+  const registry = (project: string): Promise<ReadonlyArray<CanonicalEntity>> => runner.run(loadProjectEntities(runner.prefix, project))
   return { ...runner, resolveDocument, registry }
 }
 

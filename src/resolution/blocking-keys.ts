@@ -12,7 +12,7 @@ import { fuzzyWord } from "./similarity.ts"
  * which each family narrows to something keyable:
  * - people: the same surname (every member must be compatible, the stored name among them);
  * - organisations and courts: the same words except at most one near-identical word of five letters
- *   or more with the same first letter (`nearSameWords`), so one key per such word with it wildcarded;
+ *   or more with the same first letter (`nearSameWords`): two keys per name (see wildcards);
  * - case citations: a short form and a full cite of the same volume and reporter.
  * So resolving against the canonicals found under a document's keys and ids gives exactly what
  * resolving against the whole registry gives (test/resolve-blocking.test.ts). Keys are stored hashed
@@ -21,8 +21,20 @@ import { fuzzyWord } from "./similarity.ts"
 
 const hashed = (key: string): string => createHash("sha1").update(key).digest("base64url").slice(0, 12)
 
-const wildcards = (words: ReadonlyArray<string>): Array<string> =>
-  words.flatMap((word, i) => (fuzzyWord(word) ? [[...words.slice(0, i), `*${word[0]}`, ...words.slice(i + 1)].join(" ")] : []))
+/**
+ * Two keys for names that may differ in one near-identical word: words that could differ fuzzily
+ * reduced to their first letter in one half, written out in the other. Two names differing in at
+ * most one word (same first letter) share the key that writes out the half where they agree.
+ */
+const wildcards = (words: ReadonlyArray<string>): Array<string> => {
+  if (words.length === 0) return []
+  const reduced = (word: string) => (fuzzyWord(word) ? `*${word[0]}` : word)
+  const half = Math.ceil(words.length / 2)
+  return [
+    [...words.slice(0, half), ...words.slice(half).map(reduced)].join(" "),
+    [...words.slice(0, half).map(reduced), ...words.slice(half)].join(" ")
+  ]
+}
 
 /** Keys of the looser matches (rule 4) a form can take part in. */
 const looseKeys = (pool: string, form: NameForm): Array<string> => {

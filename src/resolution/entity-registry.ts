@@ -5,7 +5,7 @@ import { storedBlockingKeys } from "./blocking-keys.ts"
 
 /**
  * The project's canonical entities in Redis: one hash per project, field = canonical id, value =
- * the CanonicalEntity as JSON; an index hash, field = hashed blocking key (blocking-keys.ts), value =
+ * the canonical in short form (encodeStoredEntity); an index hash, field = hashed blocking key (blocking-keys.ts), value =
  * the ids stored under it, space-separated; and a revision counter bumped by every write. Resolve
  * reads only the canonicals under its document's keys and ids (two round trips, whatever the size
  * of the project) without a lock, and takes the project lock only to write, re-resolving if the
@@ -23,7 +23,7 @@ export const projectRevision = (keyPrefix: string, project: string) =>
     return (yield* use("entities.revision", (redis) => redis.get(entityRegistryRevisionKey(keyPrefix, project)))) ?? "0"
   })
 
-/** Stored JSON → decoded entity, so a registry read again by the next document is not decoded again. */
+/** Stored value (with its project and field) → decoded entity, so a canonical read again by the next document is not decoded again. */
 const decoded = new Map<string, CanonicalEntity>()
 const DECODED_LIMIT = 200_000
 
@@ -33,22 +33,42 @@ export class RegistryCorrupt extends Schema.TaggedError<RegistryCorrupt>()("Regi
   message: Schema.String
 }) {}
 
-const decodeEntity = Schema.decodeUnknownExit(Schema.fromJsonString(CanonicalEntity))
+const decodeEntity = Schema.decodeUnknownExit(CanonicalEntity)
+
+/**
+ * How a canonical is stored: `[type, name, aliases, roles]` as JSON. The field is its id and the
+ * key names its project, so neither is repeated in the value (a third of it, on a registry of
+ * dates and amounts). Values stored whole, as a CanonicalEntity's JSON, are still read.
+ */
+export const encodeStoredEntity = (entity: CanonicalEntity): string =>
+  JSON.stringify([entity.type, entity.name, entity.aliases, entity.roles])
+
+const parseStored = (project: string, id: string, raw: string): unknown => {
+  try {
+    const value = JSON.parse(raw) as unknown
+    if (!Array.isArray(value)) return value
+    const [type, name, aliases, roles, ...rest] = value as Array<unknown>
+    return rest.length === 0 ? { id, project, type, name, aliases, roles } : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** Stored fields (sorted) → entities. A value that is not a CanonicalEntity of this project fails, naming its field. */
 const decodeStored = (key: string, project: string, stored: ReadonlyArray<readonly [string, string]>) =>
   Effect.gen(function*() {
     const entities: Array<CanonicalEntity> = []
     for (const [field, raw] of [...stored].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      let entity = decoded.get(raw)
+      const cacheKey = `${project}\u0000${field}\u0000${raw}`
+      let entity = decoded.get(cacheKey)
       if (entity === undefined) {
-        const result = decodeEntity(raw)
+        const result = decodeEntity(parseStored(project, field, raw))
         if (result._tag === "Failure") {
           return yield* new RegistryCorrupt({ key, field, message: "stored canonical entity is not valid JSON of a CanonicalEntity" })
         }
         entity = result.value
         if (decoded.size >= DECODED_LIMIT) decoded.clear()
-        decoded.set(raw, entity)
+        decoded.set(cacheKey, entity)
       }
       if (entity.id !== field || entity.project !== project) {
         return yield* new RegistryCorrupt({ key, field, message: `stored entity has id ${entity.id} of project ${entity.project}` })
@@ -134,7 +154,7 @@ export const storeProjectEntities = (keyPrefix: string, project: string, entitie
       const merged = [...new Set([...listed, ...additions.get(key)!])]
       if (merged.length > listed.length) indexFields[key] = merged.join(" ")
     })
-    const fields = Object.fromEntries(entities.map((entity) => [entity.id, JSON.stringify(entity)]))
+    const fields = Object.fromEntries(entities.map((entity) => [entity.id, encodeStoredEntity(entity)]))
     yield* use("entities.store", (redis) => {
       const multi = redis.multi().hset(registry, fields)
       if (Object.keys(indexFields).length > 0) multi.hset(index, indexFields)
