@@ -106,7 +106,7 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
     const docList = docPointer ? yield* readList(docPointer.ref) : undefined
     const whole = docList?.length === chunks.length ? docList.map(storedOf) : undefined
     if (whole !== undefined && whole.every((found) => found !== undefined)) {
-      for (const _ of chunks) metrics.cacheRequests.inc({ cache: CACHE, result: "hit" })
+      metrics.cacheRequests.inc({ cache: CACHE, result: "hit" }, chunks.length)
       return {
         results: chunks.map((chunk, position) => toResult(chunk, whole[position]!)),
         remember: (_ref: BlobRef) => Effect.void
