@@ -35,6 +35,8 @@ const measureRun = async (label: string, root: string, files: ReadonlyArray<stri
     console.log(`\n${label}: ${n} documents completed in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(1)} docs/s)`)
     console.log(`  bytes under the prefix (MEMORY USAGE over SCAN): ${before.prefixBytes} -> ${after.prefixBytes}: ${perDoc.toFixed(0)} B per completed document (target <= ${TARGET}) ${perDoc <= TARGET ? "met" : "MISSED"}`)
     console.log(`  Redis used_memory: ${before.usedMemory} -> ${after.usedMemory}: ${usedPerDoc.toFixed(0)} B per completed document`)
+    const canonicals = await pipeline.redis.hlen(`${pipeline.prefix}project:bench:entities`)
+    console.log(`  canonical entities in the project's registry: ${canonicals} (${(canonicals / n).toFixed(1)} per document)`)
     console.log(`  keys under the prefix: ${before.keys} -> ${after.keys}; after, by kind:`)
     console.log(formatKinds(after, n))
   } finally {

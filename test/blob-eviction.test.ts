@@ -8,7 +8,9 @@ import { AppConfig } from "../src/config.ts"
 import { Database } from "../src/db/database.ts"
 import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../src/db/durable-blobs.ts"
 import { blobs, documents } from "../src/db/schema.ts"
+import type { Resolution } from "../src/contracts/index.ts"
 import { servicesLayer } from "../src/layers.ts"
+import { storeProjectEntities } from "../src/resolution/entity-registry.ts"
 import { reconcileDocuments } from "../src/replay/reconcile.ts"
 import { trimStreams } from "../src/projector/trim.ts"
 import { replayDocuments } from "../src/replay/replay.ts"
@@ -49,11 +51,12 @@ const completed = (documentId: string, version: number) =>
     return row?.status === "completed" && row.version === version
   }, 120_000, 100)
 
-const artifactsOf = async (documentId: string, version: number) => {
+const completedArtifacts = async (documentId: string, version: number) => {
   const events = await readAll(redis, names(prefix).event("document.completed"))
   const event = events.find((e) => e.document_id === documentId && e.version === String(version))!
-  return Object.values((JSON.parse(event.data!) as { artifacts: Record<string, string> }).artifacts)
+  return (JSON.parse(event.data!) as { artifacts: Record<string, string> }).artifacts
 }
+const artifactsOf = async (documentId: string, version: number) => Object.values(await completedArtifacts(documentId, version))
 const inRedis = (refs: ReadonlyArray<string>) => Promise.all(refs.map((ref) => redis.exists(names(prefix).blobKey(ref.slice(7)))))
 
 describe("blobs leave Redis once archived", () => {
@@ -64,7 +67,8 @@ describe("blobs leave Redis once archived", () => {
 
     await submit(redis, prefix, { source: pathToFileURL(join(SAMPLES_DIR, "court-order.pdf")).href, document_id: "order", project: "evict" })
     await completed("order", 1)
-    const refs = await artifactsOf("order", 1)
+    const firstArtifacts = await completedArtifacts("order", 1)
+    const refs = Object.values(firstArtifacts)
     expect(refs.length).toBeGreaterThanOrEqual(6)
     await waitFor("the blobs to leave Redis", async () => (await inRedis(refs)).every((n) => n === 0), 30_000, 100)
     const archived = await db.select({ ref: blobs.ref }).from(blobs).where(inArray(blobs.ref, refs))
@@ -77,8 +81,18 @@ describe("blobs leave Redis once archived", () => {
     const fromEntities = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "order" }, fromStage: "entities" }))
     expect(fromEntities.skipped).toEqual([])
     await completed("order", 2)
+    // Meanwhile the registry learnt more about one of the order's entities (as from another document
+    // naming it): resolved afresh, the order's canonical would carry it, yet every mention maps as before.
+    const recorded = await runtime.runPromise(Effect.gen(function*() {
+      const recorded = (yield* (yield* BlobStore).getJson(firstArtifacts.entities!)) as Resolution
+      const party = recorded.canonicals.find((canonical) => canonical.type === "ORGANIZATION" || canonical.type === "PERSON")!
+      yield* storeProjectEntities(prefix, "evict", [{ ...party, roles: [...party.roles, "licensor"].sort() }])
+      return recorded
+    }))
+    expect(recorded.canonicals.length).toBeGreaterThan(0)
     // From the start: the ocr stage reuses its remembered extraction, whose blob left Redis too, and
-    // the stages after it whose input is unchanged reuse their archived output (no cache lookups).
+    // the stages after it whose input is unchanged reuse their archived output (no cache lookups);
+    // resolve maps every mention as before, so keeps its recorded output and graph reuses too.
     const ocrPagesBefore = (await worker.metrics.ocrPages.get()).values.reduce((sum, v) => sum + v.value, 0)
     const entityLookups = async () => (await worker.metrics.cacheRequests.get()).values.filter((v) => v.labels.cache === "entities").reduce((sum, v) => sum + v.value, 0)
     const entityLookupsBefore = await entityLookups()

@@ -143,6 +143,11 @@ describe("entities through OpenAI and hybrid, end to end", () => {
     openaiCalls = cost.calls
     expectParties(docs)
     process.stdout.write(`measured openai: ${JSON.stringify({ chunks: extractors.length, ...cost })}\n`)
+    // Remembered per document and, each chunk having cost a call, per chunk too (an edited document or
+    // another sharing a passage reuses those).
+    const entries = await redis.keys(`${prefix}cache:entities:*`)
+    expect(entries.filter((key) => key.startsWith(`${prefix}cache:entities:doc:`))).toHaveLength(docs.length)
+    expect(entries.filter((key) => !key.startsWith(`${prefix}cache:entities:doc:`))).toHaveLength(extractors.length)
 
     // The same documents again (their next version): every chunk from the LLM cache.
     const replayFrom = serverMark()

@@ -603,10 +603,11 @@ describe("entitiesWork (stage work on the real Redis)", () => {
     expect(first.stored.chunks).toEqual(list.chunks.map((chunk) => ({ index: chunk.index, extractor: `rules:${EXTRACTOR_VERSION}` })))
     expect(first.data.task).toEqual({ provider: `rules:${EXTRACTOR_VERSION}` })
 
-    // Cached per chunk under its hash and the extractor's id (provider and rules version).
+    // Cached as one entry for the whole document; the rules' chunks (free to read again) get no entry of their own.
     for (const chunk of list.chunks) {
-      expect(await redis.exists(`${prefix}cache:entities:${chunk.sha256}:rules:${EXTRACTOR_VERSION}`)).toBe(1)
+      expect(await redis.exists(`${prefix}cache:entities:${chunk.sha256}:rules:${EXTRACTOR_VERSION}`)).toBe(0)
     }
+    expect(await redis.keys(`${prefix}cache:entities:doc:*`)).toHaveLength(1)
 
     // A replay of the same chunks is served from the cache and gives the same artifact.
     const second = await run(Effect.gen(function*() {

@@ -2,11 +2,12 @@ import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { stageInput } from "./support/events.ts"
 import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/contracts/index.ts"
-import { entityRegistryKey } from "../src/resolution/entity-registry.ts"
+import { entityRegistryKey, loadProjectEntities } from "../src/resolution/entity-registry.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
 import { projectLockKey, resolveWork } from "../src/stages/works/resolve.ts"
+import { REUSE_FACT, reuseHint } from "../src/stages/works/reuse.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
 
 /** Mentions laid out one after another, as an extractor would list them. */
@@ -320,8 +321,7 @@ const setup = (label: string) => {
       const resolution = (yield* blobs.getJson(data.artifacts.entities!)) as Resolution
       return { data, resolution }
     })
-  const registry = async (project: string) =>
-    Object.values(await redis.hgetall(entityRegistryKey(runner.prefix, project))).map((json) => JSON.parse(json) as CanonicalEntity)
+  const registry = (project: string): Promise<ReadonlyArray<CanonicalEntity>> => runner.run(loadProjectEntities(runner.prefix, project))
   return { ...runner, resolveDocument, registry }
 }
 
@@ -334,7 +334,7 @@ describe("resolveWork", () => {
     )))
     expect(first.data.artifacts.mentions).toBeDefined()
     expect(first.data.artifacts.text).toBe("sha256:" + "0".repeat(64))
-    expect(first.data.facts).toEqual({ category: "contract", canonicals: 2 })
+    expect(first.data.facts).toEqual({ category: "contract", canonicals: 2, logic: { resolve: "1" } })
     const second = await run(resolveDocument("doc-b", "matter-1", mentionsOf(
       ["ORGANIZATION", "ACME CORP.", { role: "licensor" }],
       ["ORGANIZATION", "Gamma Ltd"]
@@ -357,6 +357,34 @@ describe("resolveWork", () => {
     )))
     expect(replay.resolution.canonicalIds).toEqual(first.resolution.canonicalIds)
     expect(await registry("matter-1")).toHaveLength(3)
+  })
+
+  it("on a replay, keeps the recorded resolution when every mention resolves to the same canonicals", async () => {
+    const { run, resolveDocument } = setup("replay-reuse")
+    const docA = mentionsOf(["ORGANIZATION", "Acme Corporation", { role: "seller" }], ["PERSON", "Michael Paul"])
+    const first = await run(resolveDocument("doc-a", "matter-1", docA))
+    // A later document teaches the registry more about the same entities (an alias, a role).
+    await run(resolveDocument("doc-b", "matter-1", mentionsOf(["ORGANIZATION", "ACME CORP.", { role: "licensor" }], ["PERSON", "PAUL, MICHAEL"])))
+    const replayOf = (recorded?: Resolution) =>
+      Effect.gen(function*() {
+        const blobs = yield* BlobStore
+        const hintArtifacts: Record<string, string> = recorded === undefined ? {} : { entities: yield* blobs.putJson(recorded) }
+        const input = eventFor("doc-a", "matter-1", yield* blobs.putJson({ mentions: docA }))
+        const hint = reuseHint("resolve", input.data, { ...first.data, artifacts: { ...first.data.artifacts, ...hintArtifacts } })!
+        const replay = { ...input, version: 2, data: { ...input.data, facts: { ...input.data.facts, [REUSE_FACT]: { resolve: hint } } } }
+        const data = yield* resolveWork(replay, { entryId: "2-0", deliveries: 1 })
+        return { data, recordedRef: hintArtifacts.entities, resolution: (yield* blobs.getJson(data.artifacts.entities!)) as Resolution }
+      })
+    // Resolved afresh the canonicals carry what doc-b added, but map the same: the recorded artifact stays.
+    const kept = await run(replayOf())
+    expect(kept.data.artifacts.entities).toBe(first.data.artifacts.entities)
+    expect(kept.data.facts).toEqual({ category: "contract", canonicals: 2, logic: { resolve: "1" } })
+    // A recording that maps a mention elsewhere is not kept: the fresh resolution is written.
+    const fresh = await run(replayOf({ ...first.resolution, canonicalIds: [...first.resolution.canonicalIds].reverse() }))
+    expect(fresh.data.artifacts.entities).not.toBe(fresh.recordedRef)
+    expect(fresh.data.artifacts.entities).not.toBe(first.data.artifacts.entities)
+    expect(fresh.resolution.canonicalIds).toEqual(first.resolution.canonicalIds)
+    expect(fresh.resolution.canonicals.find((canonical) => canonical.type === "ORGANIZATION")!.aliases).toContain("ACME CORP.")
   })
 
   it("creates no duplicate canonicals when documents of one project are resolved at the same time", async () => {

@@ -163,7 +163,9 @@ export interface MemoryReport {
 const kindOf = (prefix: string, key: string, type: string) => {
   const rest = key.slice(prefix.length)
   if (type === "stream") return "stream"
-  const [first, second] = rest.split(":")
+  const [first, second, , fourth, fifth] = rest.split(":")
+  // A project's registry (`project:<p>:entities`) apart from its blocking-key index and revision.
+  if (first === "project") return ["project", fourth, fifth].filter((part) => part !== undefined).join(":")
   return first === "cache" || first === "lock" ? `${first}:${second}` : first!
 }
 

@@ -1,16 +1,20 @@
 import { Effect, Schema } from "effect"
 import { CanonicalEntity } from "../contracts/index.ts"
 import { RedisClient } from "../services/redis.ts"
+import { storedBlockingKeys } from "./blocking-keys.ts"
 
 /**
  * The project's canonical entities in Redis: one hash per project, field = canonical id, value =
- * the CanonicalEntity as JSON, and a revision counter bumped by every write. Resolve reads the hash
- * whole without a lock and takes the project lock only to write, re-resolving if the revision moved
- * meanwhile; a very large project (tens of thousands of canonicals) still pays for loading them all
- * on every document (values already decoded by this process are not decoded again).
+ * the canonical in short form (encodeStoredEntity); an index hash, field = hashed blocking key (blocking-keys.ts), value =
+ * the ids stored under it, space-separated; and a revision counter bumped by every write. Resolve
+ * reads only the canonicals under its document's keys and ids (two round trips, whatever the size
+ * of the project) without a lock, and takes the project lock only to write, re-resolving if the
+ * revision moved meanwhile. Every write happens under that lock, so the index is read-modify-written
+ * safely; it only ever grows (an extra candidate is harmless, a missing one is not).
  */
 export const entityRegistryKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities`
 export const entityRegistryRevisionKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities:rev`
+export const entityIndexKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities:index`
 
 /** The registry's revision: changes whenever a write changed it. */
 export const projectRevision = (keyPrefix: string, project: string) =>
@@ -19,7 +23,7 @@ export const projectRevision = (keyPrefix: string, project: string) =>
     return (yield* use("entities.revision", (redis) => redis.get(entityRegistryRevisionKey(keyPrefix, project)))) ?? "0"
   })
 
-/** Stored JSON → decoded entity, so a registry read again by the next document is not decoded again. */
+/** Stored value (with its project and field) → decoded entity, so a canonical read again by the next document is not decoded again. */
 const decoded = new Map<string, CanonicalEntity>()
 const DECODED_LIMIT = 200_000
 
@@ -29,26 +33,42 @@ export class RegistryCorrupt extends Schema.TaggedError<RegistryCorrupt>()("Regi
   message: Schema.String
 }) {}
 
-const decodeEntity = Schema.decodeUnknownExit(Schema.fromJsonString(CanonicalEntity))
+const decodeEntity = Schema.decodeUnknownExit(CanonicalEntity)
 
-/** Every canonical stored for the project. A value that is not a CanonicalEntity fails, naming its field. */
-export const loadProjectEntities = (keyPrefix: string, project: string) =>
+/**
+ * How a canonical is stored: `[type, name, aliases, roles]` as JSON. The field is its id and the
+ * key names its project, so neither is repeated in the value (a third of it, on a registry of
+ * dates and amounts). Values stored whole, as a CanonicalEntity's JSON, are still read.
+ */
+export const encodeStoredEntity = (entity: CanonicalEntity): string =>
+  JSON.stringify([entity.type, entity.name, entity.aliases, entity.roles])
+
+const parseStored = (project: string, id: string, raw: string): unknown => {
+  try {
+    const value = JSON.parse(raw) as unknown
+    if (!Array.isArray(value)) return value
+    const [type, name, aliases, roles, ...rest] = value as Array<unknown>
+    return rest.length === 0 ? { id, project, type, name, aliases, roles } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Stored fields (sorted) → entities. A value that is not a CanonicalEntity of this project fails, naming its field. */
+const decodeStored = (key: string, project: string, stored: ReadonlyArray<readonly [string, string]>) =>
   Effect.gen(function*() {
-    const { use } = yield* RedisClient
-    const key = entityRegistryKey(keyPrefix, project)
-    const stored = yield* use("entities.load", (redis) => redis.hgetall(key))
     const entities: Array<CanonicalEntity> = []
-    for (const field of Object.keys(stored).sort()) {
-      const raw = stored[field]!
-      let entity = decoded.get(raw)
+    for (const [field, raw] of [...stored].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const cacheKey = `${project}\u0000${field}\u0000${raw}`
+      let entity = decoded.get(cacheKey)
       if (entity === undefined) {
-        const result = decodeEntity(raw)
+        const result = decodeEntity(parseStored(project, field, raw))
         if (result._tag === "Failure") {
           return yield* new RegistryCorrupt({ key, field, message: "stored canonical entity is not valid JSON of a CanonicalEntity" })
         }
         entity = result.value
         if (decoded.size >= DECODED_LIMIT) decoded.clear()
-        decoded.set(raw, entity)
+        decoded.set(cacheKey, entity)
       }
       if (entity.id !== field || entity.project !== project) {
         return yield* new RegistryCorrupt({ key, field, message: `stored entity has id ${entity.id} of project ${entity.project}` })
@@ -58,34 +78,87 @@ export const loadProjectEntities = (keyPrefix: string, project: string) =>
     return entities
   })
 
-/** Writes new and updated canonicals and bumps the revision (one MULTI); nothing when there is nothing to write. */
+/** Every canonical stored for the project. */
+export const loadProjectEntities = (keyPrefix: string, project: string) =>
+  Effect.gen(function*() {
+    const { use } = yield* RedisClient
+    const key = entityRegistryKey(keyPrefix, project)
+    const stored = yield* use("entities.load", (redis) => redis.hgetall(key))
+    return yield* decodeStored(key, project, Object.entries(stored))
+  })
+
+/** The stored canonicals of these ids (those that exist). */
+export const loadEntitiesById = (keyPrefix: string, project: string, ids: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    if (ids.length === 0) return []
+    const { use } = yield* RedisClient
+    const key = entityRegistryKey(keyPrefix, project)
+    const values = yield* use("entities.load", (redis) => redis.hmget(key, ...ids))
+    return yield* decodeStored(key, project, ids.flatMap((id, i) => (values[i] == null ? [] : [[id, values[i]!] as const])))
+  })
+
+/**
+ * The project's revision and the canonicals a document with these lookups (blocking-keys.ts
+ * mentionLookups) can resolve to. A registry written before the index existed (no index, some
+ * canonicals) is read whole; the next write indexes it.
+ */
+export const registryCandidates = (
+  keyPrefix: string,
+  project: string,
+  lookups: { readonly keys: ReadonlyArray<string>; readonly ids: ReadonlyArray<string> }
+) =>
+  Effect.gen(function*() {
+    const { use } = yield* RedisClient
+    const index = entityIndexKey(keyPrefix, project)
+    const replies = yield* use("entities.lookup", (redis) => {
+      const multi = redis.multi().get(entityRegistryRevisionKey(keyPrefix, project)).exists(index).hlen(entityRegistryKey(keyPrefix, project))
+      if (lookups.keys.length > 0) multi.hmget(index, ...lookups.keys)
+      return multi.exec()
+    })
+    const value = (i: number) => replies?.[i]?.[1]
+    const revision = (value(0) as string | null) ?? "0"
+    if (value(1) === 0 && (value(2) as number) > 0) return { revision, known: yield* loadProjectEntities(keyPrefix, project) }
+    const ids = new Set(lookups.ids)
+    for (const listed of (value(3) as Array<string | null> | undefined) ?? []) {
+      if (listed) for (const id of listed.split(" ")) ids.add(id)
+    }
+    return { revision, known: yield* loadEntitiesById(keyPrefix, project, [...ids].sort()) }
+  })
+
+/**
+ * Writes new and updated canonicals, their blocking keys and bumps the revision (one MULTI);
+ * nothing when there is nothing to write. Callers hold the project lock (the index is
+ * read-modified-written). A registry not indexed yet is indexed whole in the same MULTI.
+ */
 export const storeProjectEntities = (keyPrefix: string, project: string, entities: ReadonlyArray<CanonicalEntity>) =>
   Effect.gen(function*() {
     if (entities.length === 0) return
     const { use } = yield* RedisClient
-    const fields = Object.fromEntries(entities.map((entity) => [entity.id, JSON.stringify(entity)]))
-    yield* use("entities.store", (redis) =>
-      redis.multi().hset(entityRegistryKey(keyPrefix, project), fields).incr(entityRegistryRevisionKey(keyPrefix, project)).exec())
+    const registry = entityRegistryKey(keyPrefix, project)
+    const index = entityIndexKey(keyPrefix, project)
+    const [indexed, size] = yield* use("entities.index", (redis) => Promise.all([redis.exists(index), redis.hlen(registry)]))
+    const toIndex = indexed === 0 && size > 0 ? [...(yield* loadProjectEntities(keyPrefix, project)), ...entities] : entities
+    const additions = new Map<string, Set<string>>()
+    for (const entity of toIndex) {
+      for (const key of storedBlockingKeys(entity)) {
+        const ids = additions.get(key)
+        if (ids) ids.add(entity.id)
+        else additions.set(key, new Set([entity.id]))
+      }
+    }
+    const keys = [...additions.keys()]
+    const current = keys.length === 0 ? [] : yield* use("entities.index", (redis) => redis.hmget(index, ...keys))
+    const indexFields: Record<string, string> = {}
+    keys.forEach((key, i) => {
+      const listed = current[i] ? current[i]!.split(" ") : []
+      const merged = [...new Set([...listed, ...additions.get(key)!])]
+      if (merged.length > listed.length) indexFields[key] = merged.join(" ")
+    })
+    const fields = Object.fromEntries(entities.map((entity) => [entity.id, encodeStoredEntity(entity)]))
+    yield* use("entities.store", (redis) => {
+      const multi = redis.multi().hset(registry, fields)
+      if (Object.keys(indexFields).length > 0) multi.hset(index, indexFields)
+      return multi.incr(entityRegistryRevisionKey(keyPrefix, project)).exec()
+    })
   })
 
-/** The registries this process loaded last, by key prefix and project, with the revision they were read at. */
-const snapshots = new Map<string, { readonly revision: string; readonly entities: ReadonlyArray<CanonicalEntity> }>()
-const SNAPSHOT_PROJECTS = 64
-
-/**
- * The project's canonicals at `revision` (read just before): the copy this process loaded at that
- * revision, else loaded now. Every write bumps the revision in the same MULTI, so an unchanged
- * revision means an unchanged registry, and a document resolved against an unchanged registry (a
- * replay) costs one GET instead of loading the whole hash. A load that raced a write is kept under
- * the revision read before it; at worst the next document loads again.
- */
-export const registrySnapshot = (keyPrefix: string, project: string, revision: string) =>
-  Effect.gen(function*() {
-    const key = `${keyPrefix}\u0000${project}`
-    const cached = snapshots.get(key)
-    if (cached !== undefined && cached.revision === revision && revision !== "0") return cached.entities
-    const entities = yield* loadProjectEntities(keyPrefix, project)
-    if (snapshots.size >= SNAPSHOT_PROJECTS && !snapshots.has(key)) snapshots.delete(snapshots.keys().next().value!)
-    snapshots.set(key, { revision, entities })
-    return entities
-  })

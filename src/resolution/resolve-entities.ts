@@ -82,7 +82,7 @@ const sameCanonical = (a: CanonicalEntity, b: CanonicalEntity) =>
  * per process, not once per document (forms are never modified).
  */
 const formsByFamily = new WeakMap<object, WeakMap<CanonicalEntity, { readonly name: NameForm; readonly variants: ReadonlyArray<NameForm> }>>()
-const storedForms = <F extends NameForm>(family: NameFamily<F>, entity: CanonicalEntity): { readonly name: F; readonly variants: ReadonlyArray<F> } => {
+export const storedForms = <F extends NameForm>(family: NameFamily<F>, entity: CanonicalEntity): { readonly name: F; readonly variants: ReadonlyArray<F> } => {
   let byEntity = formsByFamily.get(family)
   if (byEntity === undefined) formsByFamily.set(family, byEntity = new WeakMap())
   let forms = byEntity.get(entity)
@@ -255,8 +255,23 @@ const toCanonical = <F extends NameForm>(
 }
 
 /** Pools resolve independently: a name is only ever compared with names of its own family. */
-const poolOf = (type: EntityType | "DOCUMENT"): string =>
+export const poolOf = (type: EntityType | "DOCUMENT"): string =>
   type === "PERSON" || type === "JUDGE" ? "person" : type
+
+// Each family is used only with the forms it makes itself, so one map holds them all.
+const poolFamilies = new Map<string, NameFamily<NameForm>>([
+  ["person", personFamily],
+  ["ORGANIZATION", organizationFamily],
+  ["COURT", courtFamily],
+  ["CASE_CITATION", citationFamily]
+] as unknown as Array<[string, NameFamily<NameForm>]>)
+
+/** The family that keys and compares the names of a pool (one object per pool, so forms cached by family stay cached). */
+export const familyOfPool = (pool: string): NameFamily<NameForm> => {
+  let family = poolFamilies.get(pool)
+  if (family === undefined) poolFamilies.set(pool, family = referenceFamily(pool as EntityType))
+  return family
+}
 
 /**
  * Groups a document's mentions into canonical entities, reusing the project's known canonicals:
@@ -300,13 +315,7 @@ export const resolveEntities = ({ project, mentions, known }: ResolveInput): Res
       })
     }
   }
-  for (const pool of [...indicesByPool.keys()].sort()) {
-    if (pool === "person") run(personFamily, pool)
-    else if (pool === "ORGANIZATION") run(organizationFamily, pool)
-    else if (pool === "COURT") run(courtFamily, pool)
-    else if (pool === "CASE_CITATION") run(citationFamily, pool)
-    else run(referenceFamily(pool as EntityType), pool)
-  }
+  for (const pool of [...indicesByPool.keys()].sort()) run(familyOfPool(pool), pool)
   resolved.sort((a, b) => a.first - b.first)
   return {
     resolution: { canonicals: resolved.map((entry) => entry.canonical), canonicalIds },

@@ -9,11 +9,12 @@ const jaroWinkler = CmpStr.create().setMetric("jaroWinkler")
  */
 export const NEAR_WORD_THRESHOLD = 0.96
 
-/** Short words, numbers and different initials never match fuzzily: `II`/`III` or `Acme`/`Acne` differ. */
+/** Short words and numbers never match fuzzily: `II`/`III` or `Acme`/`Acne` differ. */
+export const fuzzyWord = (word: string): boolean => word.length >= 5 && !/\p{N}/u.test(word)
+
+/** Different initials never match fuzzily either. */
 const nearSameWord = (a: string, b: string): boolean =>
-  a === b ||
-  (a.length >= 5 && b.length >= 5 && a[0] === b[0] && !/\p{N}/u.test(a) && !/\p{N}/u.test(b) &&
-    jaroWinkler.compare(a, b) >= NEAR_WORD_THRESHOLD)
+  a === b || (fuzzyWord(a) && fuzzyWord(b) && a[0] === b[0] && jaroWinkler.compare(a, b) >= NEAR_WORD_THRESHOLD)
 
 /**
  * Two normalised names that differ at most by one slightly different word, word for word: the

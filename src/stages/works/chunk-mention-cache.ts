@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import type { ChunkMention } from "../../entities/types.ts"
 import type { StageFailure } from "../../engine/stage.ts"
@@ -11,11 +12,17 @@ import { Metrics } from "../../services/metrics.ts"
 import { redisFailure } from "./artifact-io.ts"
 
 /**
- * The entities stage's per-chunk cache, kept small in Redis. Each document's per-chunk results are
- * one blob, the `chunkMentions` artifact (archived by the projector, then evicted from Redis like
- * any artifact); a cache entry `entities` / `<extractor's cache key for the chunk>` holds only where
- * a chunk's result is in such a blob (`{ ref, index }`, ~100 bytes). The extractor's key names the
- * chunk's text and everything else its answer depends on (rules version; model, prompt and context).
+ * The entities stage's cache, kept small in Redis. Each document's per-chunk results are one blob,
+ * the `chunkMentions` artifact (archived by the projector, then evicted from Redis like any
+ * artifact). Two kinds of entry point into such blobs:
+ * - `entities` / `doc:<hash of every chunk's key>` → `{ ref }`: the whole document (one entry per
+ *   document, ~200 bytes): a replay with reuse off, or the same text submitted again, extracts nothing;
+ * - `entities` / `<extractor's cache key for the chunk>` → `{ ref, index }`: one chunk, written only
+ *   for chunks a provider was called for (they cost money), so an edited document or another one
+ *   sharing a passage does not pay for it again. Chunks the rules read (free, milliseconds) get no
+ *   per-chunk entry: a document that changed is read by the rules again, chunk by chunk.
+ * The extractor's key names the chunk's text and everything else its answer depends on (rules
+ * version; model, prompt and context).
  */
 export const CHUNK_MENTIONS_ARTIFACT = "chunkMentions"
 
@@ -30,6 +37,18 @@ export interface StoredChunkMentions {
 interface ChunkPointer {
   readonly ref: BlobRef
   readonly index: number
+}
+
+interface DocumentPointer {
+  readonly ref: BlobRef
+}
+
+/** The document entry's key: every chunk's key, in order, hashed. */
+const documentKey = (keys: ReadonlyArray<string>) => `doc:${createHash("sha256").update(keys.join("\n")).digest("base64url").slice(0, 22)}`
+
+const documentPointerOf = (value: unknown): DocumentPointer | undefined => {
+  const pointer = value as Partial<DocumentPointer> | undefined
+  return typeof pointer === "object" && pointer !== null && typeof pointer.ref === "string" ? (pointer as DocumentPointer) : undefined
 }
 
 const pointerOf = (value: unknown): ChunkPointer | undefined => {
@@ -58,9 +77,10 @@ export const storedChunkMentions = (chunk: Pick<ExtractorChunk, "charStart">, re
 
 /**
  * Every chunk's result: from the cache where it has it (costing nothing), else from `extract`.
- * `remember` then points the missed chunks' entries at the blob the caller stored the results in;
- * a chunk that fell back to the rules is not remembered under the configured extractor's key, so a
- * replay asks that extractor again.
+ * `remember` then points the document's entry, and the entries of missed chunks a provider was
+ * called for, at the blob the caller stored the results in. Nothing is remembered under the
+ * configured extractor's key for a chunk that fell back to the rules (nor the document holding
+ * it), so a replay asks that extractor again.
  */
 export const cachedChunkMentions = <C extends ExtractorChunk>(
   chunks: ReadonlyArray<C>,
@@ -73,29 +93,56 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
     const blobs = yield* BlobStore
     const metrics = yield* Metrics
     const keys = chunks.map(keyOf)
+    const docKey = documentKey(keys)
+    const readList = (ref: BlobRef) =>
+      blobs.getJson(ref).pipe(Effect.map((value) => (Array.isArray(value) ? value : undefined)), Effect.orElseSucceed(() => undefined))
+    const toResult = (chunk: C, found: StoredChunkMentions): ChunkMentions => {
+      const { provider, model } = splitProviderId(found.extractor)
+      return { mentions: inDocument(chunk, found.mentions), extractorId: found.extractor, cost: noCost(provider, model) }
+    }
+
+    // The whole document first: one lookup, one blob.
+    const docPointer = documentPointerOf(yield* cache.get(CACHE, docKey).pipe(Effect.mapError(redisFailure)))
+    const docList = docPointer ? yield* readList(docPointer.ref) : undefined
+    const whole = docList?.length === chunks.length ? docList.map(storedOf) : undefined
+    if (whole !== undefined && whole.every((found) => found !== undefined)) {
+      metrics.cacheRequests.inc({ cache: CACHE, result: "hit" }, chunks.length)
+      return {
+        results: chunks.map((chunk, position) => toResult(chunk, whole[position]!)),
+        remember: (_ref: BlobRef) => Effect.void
+      }
+    }
+
     const stored = yield* Effect.forEach(keys, (key) => cache.get(CACHE, key), { concurrency }).pipe(Effect.mapError(redisFailure))
     // One read per blob, however many chunks point into it; a blob that cannot be read is a miss.
     const refs = [...new Set(stored.flatMap((value) => pointerOf(value)?.ref ?? []))]
     const lists = new Map<BlobRef, ReadonlyArray<unknown>>()
-    yield* Effect.forEach(refs, (ref) =>
-      blobs.getJson(ref).pipe(
-        Effect.map((value) => void (Array.isArray(value) && lists.set(ref, value))),
-        Effect.ignore
-      ), { concurrency, discard: true })
-    const missed: Array<number> = []
+    yield* Effect.forEach(refs, (ref) => readList(ref).pipe(Effect.map((list) => void (list && lists.set(ref, list)))), {
+      concurrency,
+      discard: true
+    })
+    const paidMisses: Array<number> = []
+    let fellBack = false
     const results = yield* Effect.forEach(chunks, (chunk, position) => {
       const pointer = pointerOf(stored[position])
       const found = pointer ? storedOf(lists.get(pointer.ref)?.[pointer.index]) : undefined
       metrics.cacheRequests.inc({ cache: CACHE, result: found ? "hit" : "miss" })
-      if (found) {
-        const { provider, model } = splitProviderId(found.extractor)
-        return Effect.succeed<ChunkMentions>({ mentions: inDocument(chunk, found.mentions), extractorId: found.extractor, cost: noCost(provider, model) })
-      }
-      return extract(chunk).pipe(Effect.tap((result) => Effect.sync(() => result.fallback === undefined && missed.push(position))))
+      if (found) return Effect.succeed(toResult(chunk, found))
+      return extract(chunk).pipe(Effect.tap((result) =>
+        Effect.sync(() => {
+          if (result.fallback !== undefined) fellBack = true
+          else if (result.cost.calls > 0) paidMisses.push(position)
+        })
+      ))
     }, { concurrency })
     const remember = (ref: BlobRef) =>
-      Effect.forEach(missed, (position) => cache.set(CACHE, keys[position]!, { ref, index: position } satisfies ChunkPointer), { concurrency, discard: true }).pipe(
-        Effect.mapError(redisFailure)
-      )
+      Effect.forEach(
+        [
+          ...paidMisses.map((position) => [keys[position]!, { ref, index: position } satisfies ChunkPointer] as const),
+          ...(fellBack ? [] : [[docKey, { ref } satisfies DocumentPointer] as const])
+        ],
+        ([key, value]) => cache.set(CACHE, key, value),
+        { concurrency, discard: true }
+      ).pipe(Effect.mapError(redisFailure))
     return { results, remember }
   })

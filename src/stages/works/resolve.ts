@@ -2,9 +2,10 @@ import { Effect, Schedule } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
-import { MentionList } from "../../contracts/index.ts"
+import { MentionList, Resolution } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
-import { projectRevision, registrySnapshot, storeProjectEntities } from "../../resolution/entity-registry.ts"
+import { mentionLookups } from "../../resolution/blocking-keys.ts"
+import { loadEntitiesById, projectRevision, registryCandidates, storeProjectEntities } from "../../resolution/entity-registry.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Locks } from "../../services/locks.ts"
@@ -12,6 +13,7 @@ import type { RedisClient, RedisError } from "../../services/redis.ts"
 import type { RegistryCorrupt } from "../../resolution/entity-registry.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
+import { matchingHint, recordingVersion, reusedOutput, STAGE_LOGIC_VERSIONS } from "./reuse.ts"
 
 /**
  * The per-project lock around read-resolve-write of the registry. Its own lock namespace
@@ -33,29 +35,61 @@ const registryFailure = (error: RedisError | RegistryCorrupt) =>
     ? redisFailure(error)
     : new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
 
+/** Same canonical for every mention, and the same canonicals listed in the same order. */
+const sameMapping = (a: Resolution, b: Resolution) =>
+  a.canonicalIds.length === b.canonicalIds.length && a.canonicalIds.every((id, i) => b.canonicalIds[i] === id) &&
+  a.canonicals.length === b.canonicals.length && a.canonicals.every((canonical, i) => b.canonicals[i]!.id === canonical.id)
+
 /**
  * The resolve stage: reads the `mentions` artifact, resolves them against the project's known
- * canonicals (the registry in Redis), stores new and updated canonicals holding the project's lock
- * (so two documents of one project cannot both create the same entity), and writes the
- * Resolution as the `entities` artifact. Facts: `{ canonicals: n }`.
+ * canonicals that share a blocking key with them (src/resolution/blocking-keys.ts), stores new and
+ * updated canonicals holding the project's lock (so two documents of one project cannot both create
+ * the same entity), and writes the Resolution as the `entities` artifact. Facts: `{ canonicals: n }`.
+ *
+ * On a replay of unchanged mentions that resolves every mention to the canonicals it had and writes
+ * nothing, the recorded artifact is kept: only the canonicals' names and aliases can differ (the
+ * registry learnt more from later documents; the read model merges those anyway), and keeping it
+ * lets graph reuse its output instead of running again.
  */
 export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig> = (event) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const locks = yield* Locks
-    const { mentions } = yield* readArtifact(event, ARTIFACTS.mentions, MentionList)
+    const version = STAGE_LOGIC_VERSIONS.resolve!
+    // A replay's recorded resolution is read alongside the mentions (both may come from Postgres);
+    // one that cannot be read is simply not reused.
+    const hint = matchingHint("resolve", event.data, version)
+    const recordedRead = hint?.artifacts[ARTIFACTS.entities] === undefined
+      ? Effect.succeed(undefined)
+      : readArtifact({ ...event, data: { ...event.data, artifacts: hint.artifacts } }, ARTIFACTS.entities, Resolution).pipe(
+        Effect.orElseSucceed(() => undefined)
+      )
+    const [{ mentions }, recorded] = yield* Effect.all([readArtifact(event, ARTIFACTS.mentions, MentionList), recordedRead], {
+      concurrency: 2
+    })
     const project = event.data.submission.project
+    const lookups = mentionLookups(project, mentions)
 
     // Resolved against the registry as read, without a lock. Nothing new (a replay of an unchanged
     // document, a document naming only known entities as they are stored): done, no lock taken.
     const resolveAt = Effect.gen(function*() {
-      const revision = yield* projectRevision(config.keyPrefix, project)
-      const known = yield* registrySnapshot(config.keyPrefix, project, revision)
-      return { revision, ...resolveEntities({ project, mentions, known }) }
+      const { revision, known } = yield* registryCandidates(config.keyPrefix, project, lookups)
+      let output = resolveEntities({ project, mentions, known })
+      // A new canonical's id comes from a key looked up above, so it cannot be a stored canonical
+      // left unread; checked anyway, since resolveEntities keeps a clashing id apart only if it sees it.
+      const knownIds = new Set(known.map((entity) => entity.id))
+      const fresh = output.changed.filter((entity) => !knownIds.has(entity.id)).map((entity) => entity.id)
+      const clashing = yield* loadEntitiesById(config.keyPrefix, project, fresh)
+      if (clashing.length > 0) output = resolveEntities({ project, mentions, known: [...known, ...clashing] })
+      return { revision, ...output }
     })
     const first = yield* resolveAt.pipe(Effect.mapError((error) => registryFailure(error)))
     if (first.changed.length === 0) {
-      return yield* writeArtifact(event, ARTIFACTS.entities, first.resolution, { canonicals: first.resolution.canonicals.length })
+      if (hint !== undefined && recorded !== undefined && sameMapping(recorded, first.resolution)) {
+        return reusedOutput("resolve", event.data, hint)
+      }
+      const data = yield* writeArtifact(event, ARTIFACTS.entities, first.resolution, { canonicals: first.resolution.canonicals.length })
+      return recordingVersion("resolve", event.data, data, version)
     }
     // Something to write: under the project lock, so two documents cannot both create one entity. If
     // another write moved the registry since it was read, resolve again against the new one.
@@ -75,5 +109,6 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
       )
     )
 
-    return yield* writeArtifact(event, ARTIFACTS.entities, resolution, { canonicals: resolution.canonicals.length })
+    const data = yield* writeArtifact(event, ARTIFACTS.entities, resolution, { canonicals: resolution.canonicals.length })
+    return recordingVersion("resolve", event.data, data, version)
   })

@@ -11,8 +11,10 @@ import type { StageWork } from "../event-stage.ts"
  * (`facts.reuse.<stage>`); a stage whose input artifacts (all of them, by content hash) and logic
  * version are the same emits the recorded output as it is. Nothing of this lives in Redis.
  *
- * Resolve is not here: its output also depends on the project's registry, so it always runs (cheaply:
- * it takes no lock when nothing changes). The ocr stage reuses by content hash (known-extraction.ts).
+ * Resolve's output also depends on the project's registry, so it always runs (looking up only its
+ * document's keys, no lock when nothing changes) and reuses the recorded output only when it resolves
+ * every mention to the same canonicals (works/resolve.ts). The ocr stage reuses by content hash
+ * (known-extraction.ts).
  */
 
 /** Bump a stage's version when the same input should now give a different output. */
@@ -20,6 +22,7 @@ export const STAGE_LOGIC_VERSIONS: Partial<Record<WorkStageName, string>> = {
   clean: "1",
   chunk: "1",
   entities: EXTRACTOR_VERSION,
+  resolve: "1",
   graph: "1"
 }
 
@@ -67,6 +70,26 @@ const passOn = (facts: Record<string, unknown>, stage: string): Record<string, u
   return Object.keys(rest).length > 0 ? { ...others, [REUSE_FACT]: rest } : others
 }
 
+/** The replay's hint for `stage` when it was recorded with this version from these very inputs. */
+export const matchingHint = (stage: WorkStageName, data: PipelineData, version: string): ReuseHint | undefined => {
+  const hint = hintOf(data.facts as Record<string, unknown>, stage)
+  return hint && hint.version === version && sameRefs(hint.inputs, data.artifacts) ? hint : undefined
+}
+
+/** The stage's output as recorded in a matching hint. */
+export const reusedOutput = (stage: WorkStageName, data: PipelineData, hint: ReuseHint): PipelineData => {
+  const { [REUSE_FACT]: _ignored, ...recorded } = hint.facts
+  return { ...data, artifacts: hint.artifacts, facts: passOn({ ...(data.facts as Record<string, unknown>), ...recorded }, stage) } as PipelineData
+}
+
+/** A fresh output, recording the logic version it was made with (none after a fallback provider). */
+export const recordingVersion = (stage: WorkStageName, input: PipelineData, output: PipelineData, version: string): PipelineData => {
+  const out = output.facts as Record<string, unknown>
+  const fellBack = output.task !== input.task && output.task?.fallback !== undefined
+  const logic = fellBack ? asRecord(out[LOGIC_FACT]) : { ...asRecord(out[LOGIC_FACT]), [stage]: version }
+  return { ...output, facts: passOn(logic === undefined ? out : { ...out, [LOGIC_FACT]: logic }, stage) } as PipelineData
+}
+
 /**
  * `work`, reusing the recorded output when the replay's hint matches this input and version.
  * `variant` adds what else the output depends on (e.g. the configured extractor's id). An output
@@ -81,22 +104,9 @@ export const reusing = <R, R2 = never>(
   if (logicVersion === undefined) return work
   return (event, context) => Effect.flatMap(variant, (extra) => {
     const version = extra === "" ? logicVersion : `${logicVersion}|${extra}`
-    const facts = event.data.facts as Record<string, unknown>
-    const hint = hintOf(facts, stage)
-    if (hint && hint.version === version && sameRefs(hint.inputs, event.data.artifacts)) {
-      const { [REUSE_FACT]: _ignored, ...recorded } = hint.facts
-      return Effect.succeed({
-        ...event.data,
-        artifacts: hint.artifacts,
-        facts: passOn({ ...facts, ...recorded }, stage)
-      } as PipelineData)
-    }
-    return work(event, context).pipe(Effect.map((data): PipelineData => {
-      const out = data.facts as Record<string, unknown>
-      const fellBack = data.task !== event.data.task && data.task?.fallback !== undefined
-      const logic = fellBack ? asRecord(out[LOGIC_FACT]) : { ...asRecord(out[LOGIC_FACT]), [stage]: version }
-      return { ...data, facts: passOn(logic === undefined ? out : { ...out, [LOGIC_FACT]: logic }, stage) } as PipelineData
-    }))
+    const hint = matchingHint(stage, event.data, version)
+    if (hint) return Effect.succeed(reusedOutput(stage, event.data, hint))
+    return work(event, context).pipe(Effect.map((data) => recordingVersion(stage, event.data, data, version)))
   })
 }
 
