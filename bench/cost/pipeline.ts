@@ -5,7 +5,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
-import { createServer } from "node:net"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
@@ -20,18 +19,9 @@ import { BlobStore } from "../../src/services/blob-store.ts"
 import { loggerLayer } from "../../src/services/logger.ts"
 import { Metrics } from "../../src/services/metrics.ts"
 import { liveWorks, stagesLayer } from "../../src/stages/live-works.ts"
+import { freePort } from "../../test/support/processes.ts"
 
 const ADMIN_URL = process.env.LEXSTREAM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 export interface BenchPipeline {
   readonly prefix: string
