@@ -116,16 +116,16 @@ describe("engine under faults", () => {
     await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
     const id = String(await redis.xadd(input, "*", "k", "v"))
     await redis.xreadgroup("GROUP", "g", "c", "COUNT", 10, "STREAMS", input, ">")
-    const begin = (workKey: string) => scripts.begin([input], [5_000, "t", "g", "c", `${prefix}done:`, `${prefix}lock:`, id, workKey])
-    expect(await begin("a")).toEqual(["OK"])
+    const keys = (n: string) => [input, `${prefix}done:${n}`, `${prefix}lock:${n}`]
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", "c", id])).toEqual(["OK"])
     // Redis restarted empty; the reader already recreated the group on the empty stream.
     await redis.del(input, `${prefix}lock:a`)
     await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
-    expect(await begin("a")).toEqual(["GONE"])
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", "c", id])).toEqual(["GONE"])
     expect(await redis.exists(`${prefix}lock:a`)).toBe(0)
     // No group at all: gone too, not a script error.
     await redis.del(input)
-    expect(await begin("a")).toEqual(["GONE"])
+    expect(await scripts.begin(keys("a"), [5_000, "t", "g", "c", id])).toEqual(["GONE"])
   })
 
   it("parks the one entry whose output Redis refuses, and hands off its batch-mates", async () => {

@@ -136,6 +136,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             entry,
             input: decoded.value,
             workKey,
+            doneKey: names.doneKey(stage.name, workKey),
             lockKey: names.lockKey(stage.name, workKey),
             token: `${tokenPrefix}/${entry.id}`,
             deliveries,
@@ -158,7 +159,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           })
         }
 
-        const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, workKey: item.workKey })))
+        const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, doneKey: item.doneKey, lockKey: item.lockKey })))
         const ready: Array<WorkItem> = []
         let busy = 0
         let gone = 0

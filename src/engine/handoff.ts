@@ -9,8 +9,8 @@ export type { BeginResult } from "./scripts.ts"
 
 export interface BeginItem {
   readonly entryId: string
-  /** The unit of work: the scripts name its done-marker and lock from it. */
-  readonly workKey: string
+  readonly doneKey: string
+  readonly lockKey: string
 }
 
 /** One entry's settlement: `emit` its output, `park` it (dead letter + failed event) or just `ack` it. */
@@ -52,18 +52,15 @@ export const makeHandoff = (
 ) => {
   const errorsKey = names.errorsKey(stage.name)
   const failedStream = names.event("document.failed")
-  // The scripts append the work key to these; stated once here rather than sent per entry.
-  const donePrefix = names.doneKey(stage.name, "")
-  const lockPrefix = names.lockKey(stage.name, "")
-  if (names.doneKey(stage.name, "w") !== `${donePrefix}w` || names.lockKey(stage.name, "w") !== `${lockPrefix}w`) {
-    throw new Error("done-marker and lock keys must end with the work key")
-  }
 
   const begin = (items: ReadonlyArray<BeginItem>): Effect.Effect<Array<BeginResult>> => {
     if (items.length === 0) return Effect.succeed([])
-    const keys = [stage.inputStream]
-    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix, stage.name, config.consumerName, donePrefix, lockPrefix]
-    for (const item of items) args.push(item.entryId, item.workKey)
+    const keys: Array<string> = [stage.inputStream]
+    const args: Array<string | number> = [config.lockTtlMs, tokenPrefix, stage.name, config.consumerName]
+    for (const item of items) {
+      keys.push(item.doneKey, item.lockKey)
+      args.push(item.entryId)
+    }
     return Effect.tryPromise({ try: () => scripts.begin(keys, args), catch: redisError("begin") }).pipe(
       Effect.map((replies) => replies.map(decodeBeginReply)),
       Effect.tapError((error) => Effect.logWarning("begin failed; retrying", error.message)),
@@ -76,21 +73,12 @@ export const makeHandoff = (
   const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<SettleReply>, ScriptRejected> => {
     if (items.length === 0) return Effect.succeed([])
     const keys: Array<string> = [stage.inputStream, errorsKey, failedStream]
-    const outputs = new Map<string, number>() // output stream → its 1-based index among the output keys
-    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix, donePrefix, lockPrefix]
+    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix]
     for (const item of items) {
-      let output = 0
-      if (item.output) {
-        output = outputs.get(item.output.stream) ?? 0
-        if (output === 0) {
-          keys.push(item.output.stream)
-          output = keys.length - 3
-          outputs.set(item.output.stream, output)
-        }
-      }
+      keys.push(item.doneKey, item.lockKey, item.output?.stream ?? stage.inputStream)
       const f1 = item.output?.fields ?? []
       const f2 = item.failed?.fields ?? []
-      args.push(item.op, item.entryId, item.workKey, output, f1.length)
+      args.push(item.op, item.entryId, f1.length)
       for (const f of f1) args.push(f)
       args.push(f2.length)
       for (const f of f2) args.push(f)

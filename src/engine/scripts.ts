@@ -13,19 +13,16 @@ import type { Redis } from "ioredis"
  * lock (`OK`), or does another worker hold it (`BUSY`)? Waiting for a lock is not an attempt, so a
  * BUSY entry gets its delivery back (RETRYCOUNT - 1): a dead holder's lock, alive for its TTL,
  * must not use up the budget of every entry reclaimed meanwhile.
- * KEYS: [inputStream]. ARGV: [lockTtlMs, tokenPrefix, group, consumer, donePrefix, lockPrefix, then
- * per entry: entryId, workKey]. An entry's done-marker is `<donePrefix><workKey>`, its lock
- * `<lockPrefix><workKey>` and its lock token `<tokenPrefix>/<entryId>`: only the work key is sent
- * per entry, not two full key names (fewer bytes per hand-off). These keys are built in the script,
- * so the scripts assume one Redis (not a cluster), as the rest of lexstream does.
+ * KEYS: [inputStream, then per entry: doneKey, lockKey]. ARGV: [lockTtlMs, tokenPrefix, group,
+ * consumer, entryId1, entryId2, …]; an entry's lock token is `<tokenPrefix>/<entryId>`.
  */
 const BEGIN = `
 local input = KEYS[1]
-local ttl, prefix, group, consumer, donePrefix, lockPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ttl, prefix, group, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local out = {}
-for i = 1, (#ARGV - 6) / 2 do
-  local entryId, workKey = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
-  local done = redis.call('HGET', donePrefix .. workKey, group)
+for i = 1, (#KEYS - 1) / 2 do
+  local entryId = ARGV[i + 4]
+  local done = redis.call('HGET', KEYS[2 * i], group)
   if done then
     out[i] = 'D' .. done
   else
@@ -33,7 +30,7 @@ for i = 1, (#ARGV - 6) / 2 do
     if not ok or #rows == 0 then
       out[i] = 'GONE'
     else
-      local lock = lockPrefix .. workKey
+      local lock = KEYS[2 * i + 1]
       local token = prefix .. '/' .. entryId
       if redis.call('SET', lock, token, 'NX', 'PX', ttl) then
         out[i] = 'OK'
@@ -68,13 +65,11 @@ export const decodeBeginReply = (reply: string): BeginResult =>
  * was settled elsewhere), so an output written now would point at artifacts that no longer exist.
  * A lock that merely expired (a stalled event loop) while the entry is still pending is no loss:
  * nobody else holds it and the done-marker is absent, so the output is written.
- * KEYS: [inputStream, errorsHash, failedStream, then every output stream of the call once].
- * ARGV: [group, doneTtlSeconds, tokenPrefix, donePrefix, lockPrefix, then per entry: op, entryId,
- *   workKey, output (index of its output stream among the output KEYS, 1-based; 0 for none), n1,
- *   fields1…, n2, fields2…]
- *   op = `emit` (fields1 to the output stream), `park` (fields1 to the output stream = dead letter,
- *   fields2 to failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
- *   Done-marker, lock and token are named as in BEGIN.
+ * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
+ * ARGV: [group, doneTtlSeconds, tokenPrefix, then per entry: op, entryId, n1, fields1…, n2, fields2…]
+ *   op = `emit` (fields1 to outputStream), `park` (fields1 to outputStream = dead letter, fields2 to
+ *   failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
+ *   The entry's lock token is `<tokenPrefix>/<entryId>`.
  * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
  */
 export type SettleReply =
@@ -108,25 +103,24 @@ export const decodeSettleReply = (reply: string | undefined): SettleReply => {
 
 const SETTLE = `
 local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
-local group, doneTtl, prefix, donePrefix, lockPrefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local a = 6
+local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
+local a = 4
 local out = {}
 local function stillPending(entryId)
   local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
   return ok and #rows > 0
 end
-local i = 0
-while a <= #ARGV do
-  i = i + 1
-  local op, entryId, workKey = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  local doneKey, lockKey, outStream = donePrefix .. workKey, lockPrefix .. workKey, KEYS[3 + tonumber(ARGV[a + 3])]
+for i = 1, (#KEYS - 3) / 3 do
+  local k = 3 + (i - 1) * 3
+  local doneKey, lockKey, outStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local op, entryId = ARGV[a], ARGV[a + 1]
   local token = prefix .. '/' .. entryId
   -- Fields are appended straight from ARGV (unpack of a range): no table copied per entry.
-  local n1 = tonumber(ARGV[a + 4])
-  local f1 = a + 5
-  local n2 = tonumber(ARGV[a + 5 + n1])
-  local f2 = a + 6 + n1
-  a = a + 6 + n1 + n2
+  local n1 = tonumber(ARGV[a + 2])
+  local f1 = a + 3
+  local n2 = tonumber(ARGV[a + 3 + n1])
+  local f2 = a + 4 + n1
+  a = a + 4 + n1 + n2
   local holder = redis.call('GET', lockKey)
   local ours = (holder == token)
   local done = redis.call('HGET', doneKey, group)

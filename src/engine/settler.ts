@@ -44,7 +44,8 @@ export const makeSettler = (options: SettlerOptions) =>
       const item: SettleItem = {
         op: "park",
         entryId: entry.id,
-        workKey,
+        doneKey: names.doneKey(stage.name, workKey),
+        lockKey: names.lockKey(stage.name, workKey),
         reason,
         output: deadLetterEmission(names.deadLetter, stage, entry, info, workKey),
         failed: stage.failureEvent(work?.input, entry, info)
@@ -54,9 +55,9 @@ export const makeSettler = (options: SettlerOptions) =>
     const emit = (work: WorkItem, output: Emission): Settlement =>
       output.fields.length > MAX_SCRIPT_FIELDS
         ? park(work.entry, work, `the output has ${output.fields.length / 2} fields; a hand-off appends at most ${MAX_SCRIPT_FIELDS / 2}`, work.deliveries)
-        : { item: { op: "emit", entryId: work.entry.id, workKey: work.workKey, output }, entry: work.entry, work }
+        : { item: { op: "emit", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output }, entry: work.entry, work }
     const ack = (work: WorkItem): Settlement => ({
-      item: { op: "ack", entryId: work.entry.id, workKey: work.workKey },
+      item: { op: "ack", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey },
       entry: work.entry,
       work
     })

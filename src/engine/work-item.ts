@@ -5,6 +5,7 @@ export interface WorkItem {
   readonly entry: RawEntry
   readonly input: unknown
   readonly workKey: string
+  readonly doneKey: string
   readonly lockKey: string
   readonly token: string
   readonly deliveries: number
