@@ -155,9 +155,9 @@ export const runProjector = (options: ProjectorOptions) =>
       handle: ({ entries, origin }: Batch) => {
         if (origin === "claimed") metrics.reclaimed.inc({ stage: group }, entries.length)
         const decoded = entries.map((entry) => decodeEntry(byStream.get(entry.stream)!, entry.id, entry.fields as Array<string>))
-        // Not cut short by a stop: the batch's transaction finishes or its retry gives up (stopping).
+        // A batch cut short (the reclaimer interrupted on stop) is not acked: it is projected again
+        // later, and projecting is idempotent (the archive knows what it holds).
         return oneBatch.withPermits(1)(project(decoded)).pipe(
-          Effect.uninterruptible,
           Effect.asVoid,
           // Unacked entries stay pending: read again after a restart, or reclaimed by another projector.
           Effect.catchCause((cause) => Effect.logError("projecting a batch failed", cause).pipe(log))
