@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Deferred, Duration, Effect, Exit, Fiber, FiberSet, Latch } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberSet, Latch } from "effect"
 import { AppConfig } from "../config.ts"
 import { streamNames } from "../events/streams.ts"
 import { failureMessage } from "../failure-message.ts"
@@ -10,7 +10,8 @@ import { makeHandoff } from "./handoff.ts"
 import { registerScripts } from "./scripts.ts"
 import { makeSettler, type Settlement } from "./settler.ts"
 import type { AnyStage, RawEntry } from "./stage.ts"
-import { compareIds, pendingDeliveries } from "./streams-io.ts"
+import { type BatchHandler, runGroup } from "./group-runtime.ts"
+import { pendingDeliveries } from "./streams-io.ts"
 import { makeSubscriber } from "./subscriber.ts"
 import type { WorkItem } from "./work-item.ts"
 
@@ -27,9 +28,10 @@ const runBounded = <A, R>(items: ReadonlyArray<A>, f: (item: A) => Effect.Effect
 
 /**
  * Runs one stage as a member of its consumer group until `stop` completes. The parts:
- *  - the subscriber (subscriber.ts) reads this consumer's own pending entries first, then new ones
- *    in batches (COUNT, BLOCK), reclaims entries left idle by dead consumers, keeps entries in
- *    progress fresh and leaves the group on a clean stop;
+ *  - the group runtime (group-runtime.ts, shared with the projector) drives the subscriber
+ *    (subscriber.ts): this consumer's own pending entries first, then new ones in batches (COUNT,
+ *    BLOCK), entries left idle by dead consumers reclaimed, the group left on a clean stop; this
+ *    file is the stage's batch handler on it, plus the heartbeat that keeps locks and entries fresh;
  *  - per batch, one script call (begin) checks done-markers and takes the document-stage locks;
  *  - the attempt policy (attempt-policy.ts) runs the work with bounded concurrency under a
  *    watchdog, and retries failures with backoff, each retry counted as a delivery in Redis;
@@ -196,41 +198,11 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       if (active >= config.maxInFlight) capacity.closeUnsafe()
       return FiberSet.run(work)(processBatch(entries, deliveries))
     }
+    const deliveriesOf = (entries: ReadonlyArray<RawEntry>) =>
+      pendingDeliveries(redis, stage.inputStream, group, consumer, entries.map((entry) => entry.id))
 
-    yield* subscriber.ensureGroups
-
-    // 1. Our own pending entries (a previous run of this consumer died holding them).
-    let cursor = "0"
-    while (true) {
-      const { entries, deleted } = yield* subscriber.read(cursor, config.batchSize, undefined)
-      yield* subscriber.ack(deleted)
-      if (entries.length === 0 && deleted.length === 0) break
-      const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, entries.map((entry) => entry.id))
-      yield* dispatch(entries, counts)
-      cursor = [...entries, ...deleted].map((entry) => entry.id).sort(compareIds).at(-1)!
-      yield* capacity.await
-    }
-
-    // 2. Reclaim idle entries of dead consumers, in the background.
-    const reclaimOnce = Effect.gen(function*() {
-      yield* capacity.await
-      yield* subscriber.reclaim(config.claimIdleMs, config.batchSize, false, (claimed) =>
-        Effect.gen(function*() {
-          // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.
-          const orphans = claimed.filter((entry) => !inFlight.has(entry.id))
-          if (orphans.length > 0) {
-            metrics.reclaimed.inc({ stage: stage.name }, orphans.length)
-            yield* Effect.logInfo("reclaimed idle entries", { count: orphans.length }).pipe(log)
-            const counts = yield* pendingDeliveries(redis, stage.inputStream, group, consumer, orphans.map((entry) => entry.id))
-            yield* dispatch(orphans, counts)
-          }
-          yield* capacity.await
-        }))
-    }).pipe(Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log)))
-    const reclaimer = yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
-
-    // 3. Heartbeat: extend the locks of in-flight work and reset its idle time, so a slow document is
-    //    neither double-processed nor reclaimed by another consumer.
+    // Heartbeat: extend the locks of in-flight work and reset its idle time, so a slow document is
+    // neither double-processed nor reclaimed by another consumer.
     const heartbeat = Effect.suspend(() => {
       if (inFlight.size === 0) return Effect.void
       const held = [...inFlight.values()]
@@ -245,34 +217,51 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       Effect.forkScoped
     )
 
-    // 4. New entries until asked to stop. A read in progress is finished (its entries are handled), so
-    //    stopping never strands delivered entries.
-    yield* Effect.logInfo("stage started", { group, consumer, stream: stage.inputStream }).pipe(log)
-    while (!(yield* Deferred.isDone(stop))) {
-      yield* capacity.await
-      if (yield* Deferred.isDone(stop)) break
-      const free = Math.max(1, Math.min(config.batchSize, config.maxInFlight - active))
-      const { entries } = yield* subscriber.read(">", free, config.blockMs)
-      if (entries.length > 0) {
-        metrics.batchSize.observe({ stage: stage.name }, entries.length)
-        yield* dispatch(entries, undefined)
-      }
+    /** The stage as a batch handler: a batch is forked into the work set; capacity bounds what is in flight. */
+    const handler: BatchHandler<R> = {
+      ready: capacity.await,
+      room: () => config.maxInFlight - active,
+      handle: ({ entries, origin }) =>
+        Effect.gen(function*() {
+          if (origin === "new") {
+            metrics.batchSize.observe({ stage: stage.name }, entries.length)
+            return yield* dispatch(entries, undefined)
+          }
+          // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.
+          const orphans = origin === "claimed" ? entries.filter((entry) => !inFlight.has(entry.id)) : entries
+          if (orphans.length === 0) return
+          if (origin === "claimed") {
+            metrics.reclaimed.inc({ stage: stage.name }, orphans.length)
+            yield* Effect.logInfo("reclaimed idle entries", { count: orphans.length }).pipe(log)
+          }
+          yield* dispatch(orphans, yield* deliveriesOf(orphans))
+        }).pipe(Effect.asVoid),
+      // Finish in-flight work and its hand-off within the grace period, then release the rest.
+      drain: Effect.gen(function*() {
+        yield* Effect.logInfo("stage stopping", { inFlight: active }).pipe(log)
+        const drained = yield* FiberSet.awaitEmpty(work).pipe(
+          Effect.andThen(settler.awaitIdle),
+          Effect.timeoutOption(Duration.millis(config.shutdownGraceMs))
+        )
+        if (drained._tag === "None") {
+          yield* Effect.logWarning("grace period over; releasing unfinished entries", { inFlight: active }).pipe(log)
+          yield* FiberSet.clear(work)
+          // Let other workers take these locks right away; the entries stay pending for them to reclaim.
+          yield* releaseLocks([...inFlight.values()])
+        }
+      })
     }
 
-    // 5. Drain: finish in-flight work and its hand-off within the grace period, then release the rest.
-    yield* Effect.logInfo("stage stopping", { inFlight: active }).pipe(log)
-    yield* Fiber.interrupt(reclaimer)
-    const drained = yield* FiberSet.awaitEmpty(work).pipe(
-      Effect.andThen(settler.awaitIdle),
-      Effect.timeoutOption(Duration.millis(config.shutdownGraceMs))
-    )
-    if (drained._tag === "None") {
-      yield* Effect.logWarning("grace period over; releasing unfinished entries", { inFlight: active }).pipe(log)
-      yield* FiberSet.clear(work)
-      // Let other workers take these locks right away; the entries stay pending for them to reclaim.
-      yield* releaseLocks([...inFlight.values()])
-    }
-    // Leave the group if nothing is pending for us, so dead consumer names do not pile up.
-    const retired = yield* subscriber.retire
+    yield* Effect.logInfo("stage started", { group, consumer, stream: stage.inputStream }).pipe(log)
+    const retired = yield* runGroup({
+      subscriber,
+      handler,
+      stop,
+      batchSize: config.batchSize,
+      blockMs: config.blockMs,
+      claimIdleMs: config.claimIdleMs,
+      claimIntervalMs: config.claimIntervalMs,
+      log
+    })
     yield* Effect.logInfo("stage stopped", { leftGroup: retired }).pipe(log)
   }).pipe(Effect.scoped)

@@ -55,13 +55,16 @@ export const makeSubscriber = (options: SubscriberOptions) => {
     return { entries, deleted }
   }
 
-  /** `from`: "0" (or a cursor) for our own pending entries, ">" for new ones. Retries until Redis answers. */
-  const read = (from: string, count: number, blockMs: number | undefined) =>
+  /**
+   * `from`: "0" (or a cursor, one per stream in order) for our own pending entries, ">" for new ones.
+   * Retries until Redis answers.
+   */
+  const read = (from: string | ReadonlyArray<string>, count: number, blockMs: number | undefined) =>
     Effect.tryPromise({
       try: () => {
         const args: Array<string | number> = ["GROUP", group, consumer, "COUNT", count]
         if (blockMs !== undefined) args.push("BLOCK", blockMs)
-        args.push("STREAMS", ...streams, ...streams.map(() => from))
+        args.push("STREAMS", ...streams, ...(typeof from === "string" ? streams.map(() => from) : from))
         return options.binary ? reader.callBuffer("XREADGROUP", ...args) : reader.call("XREADGROUP", ...args)
       },
       catch: (error) => new RedisError({ operation: "read", message: String((error as Error)?.message ?? error) })
@@ -139,7 +142,7 @@ export const makeSubscriber = (options: SubscriberOptions) => {
     redis.use("retire", () => options.scripts.retire([stream], [group, consumer])).pipe(Effect.orElseSucceed(() => 0))
   ).pipe(Effect.map((left) => left.every((n) => n === 1)))
 
-  return { ensureGroups: ensureGroups.pipe(Effect.retry(redisRetry)), read, ack, reclaim, touch, retire }
+  return { streams, ensureGroups: ensureGroups.pipe(Effect.retry(redisRetry)), read, ack, reclaim, touch, retire }
 }
 
 export type Subscriber = ReturnType<typeof makeSubscriber>

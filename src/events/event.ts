@@ -167,6 +167,9 @@ const failure = (error: unknown) => new EventValidationError({ message: String((
  * what the codec accepts (test/event-codec.test.ts checks they agree).
  */
 const isLexEvent = Schema.is(Schema.toType(LexEvent))
+// The union's member is known from `type`: checking that one member alone skips the union's search.
+const isPipelineEvent = Schema.is(Schema.toType(PipelineEvent))
+const isFailedEvent = Schema.is(Schema.toType(FailedEvent))
 const fastDecode = (record: Record<string, string>): LexEvent | undefined => {
   const { version, occurred_at, submitted_at, data } = record
   if (!INTEGER_PATTERN.test(version ?? "") || !INTEGER_PATTERN.test(occurred_at ?? "") || !INTEGER_PATTERN.test(submitted_at ?? "")) return undefined
@@ -176,8 +179,17 @@ const fastDecode = (record: Record<string, string>): LexEvent | undefined => {
   } catch {
     return undefined
   }
-  const candidate = { ...record, version: Number(version), occurred_at: Number(occurred_at), submitted_at: Number(submitted_at), data: parsed }
-  return isLexEvent(candidate) ? (candidate as LexEvent) : undefined
+  const candidate = {
+    type: record.type,
+    document_id: record.document_id,
+    version: Number(version),
+    correlation_id: record.correlation_id,
+    causation_id: record.causation_id,
+    occurred_at: Number(occurred_at),
+    submitted_at: Number(submitted_at),
+    data: parsed
+  }
+  return (candidate.type === "document.failed" ? isFailedEvent(candidate) : isPipelineEvent(candidate)) ? (candidate as LexEvent) : undefined
 }
 
 /** Stream fields as a record of known envelope fields, or why they are not one. */

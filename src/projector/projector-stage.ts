@@ -1,6 +1,7 @@
-import { Deferred, Duration, Effect, Schedule } from "effect"
+import { Deferred, Duration, Effect, Schedule, Semaphore } from "effect"
 import { AppConfig } from "../config.ts"
 import { Database, DatabaseError } from "../db/database.ts"
+import { type Batch, runGroup } from "../engine/group-runtime.ts"
 import { registerScripts } from "../engine/scripts.ts"
 import { makeSubscriber } from "../engine/subscriber.ts"
 import { streamNames } from "../events/streams.ts"
@@ -34,8 +35,9 @@ const outageRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.s
  * The projector: a consumer group on every event stream (and `task.failed`). Per batch it writes
  * the archive rows, blob copies and read models in one Postgres transaction, then acks. While
  * Postgres is down it keeps retrying the same batch (nothing is acked, so nothing is lost; the lag
- * metric grows) and catches up when it is back. Like a stage, it drains its own pending entries
- * first, reclaims entries of dead consumers, and leaves the group on a clean stop.
+ * metric grows) and catches up when it is back. It is a batch handler on the same consumer-group
+ * runtime as the stages (engine/group-runtime.ts): own pending entries first, entries of dead
+ * consumers reclaimed, the group left on a clean stop.
  */
 export const runProjector = (options: ProjectorOptions) =>
   Effect.gen(function*() {
@@ -72,16 +74,6 @@ export const runProjector = (options: ProjectorOptions) =>
     yield* Effect.sync(() => {
       if (waitingFrom !== undefined) lagFrom(lastProjectedAt ?? waitingFrom)
     }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
-
-    yield* subscriber.ensureGroups
-
-    const read = (startId: "0" | ">", block: number | undefined) =>
-      subscriber.read(startId, config.batchSize, block).pipe(
-        Effect.map(({ entries, deleted }) => ({
-          entries: entries.map((entry) => decodeEntry(byStream.get(entry.stream)!, entry.id, entry.fields as Array<string>)),
-          gone: deleted
-        }))
-      )
 
     /** Keeps a batch that waits for Postgres from looking abandoned to other projectors. */
     const touch = (entries: ReadonlyArray<ProjectedEntry>) =>
@@ -141,18 +133,6 @@ export const runProjector = (options: ProjectorOptions) =>
         return true
       })
 
-    // Entries of dead consumers: claimed into our own pending list, which the loop below drains.
-    let drainOwn = true
-    let claims = 0 // bumped by each reclaim that took something; a drain that started before it is not the last
-    const reclaimOnce = subscriber.reclaim(config.claimIdleMs, config.batchSize, true, (claimed) =>
-      Effect.sync(() => {
-        drainOwn = true
-        claims++
-        metrics.reclaimed.inc({ stage: group }, claimed.length)
-      })
-    ).pipe(Effect.catchCause((cause) => Effect.logWarning("reclaim failed", cause).pipe(log)))
-    yield* reclaimOnce.pipe(Effect.delay(Duration.millis(config.claimIntervalMs)), Effect.forever, Effect.forkScoped)
-
     const trimInterval = options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS
     if (trimInterval > 0) {
       yield* trimStreams(group).pipe(
@@ -167,21 +147,36 @@ export const runProjector = (options: ProjectorOptions) =>
       )
     }
 
-    yield* Effect.logInfo("projector started", { consumer, streams: streamKeys.length }).pipe(log)
-    while (!stopping) {
-      const own = drainOwn
-      const claimsBefore = claims
-      const { entries, gone } = yield* read(own ? "0" : ">", own ? undefined : config.blockMs)
-      yield* subscriber.ack(gone)
-      // Our own pending list is drained until a read of it comes back empty.
-      if (own && entries.length === 0 && gone.length === 0 && claims === claimsBefore) drainOwn = false
-      if (entries.length === 0) {
-        if (!own) lagFrom(undefined) // caught up
-        continue
-      }
-      if (!(yield* project(entries))) break
+    // One batch at a time, in order: the read loop and the reclaimer both hand batches in.
+    const oneBatch = Semaphore.makeUnsafe(1)
+    const handler = {
+      ready: Effect.void,
+      room: () => config.batchSize,
+      handle: ({ entries, origin }: Batch) => {
+        if (origin === "claimed") metrics.reclaimed.inc({ stage: group }, entries.length)
+        const decoded = entries.map((entry) => decodeEntry(byStream.get(entry.stream)!, entry.id, entry.fields as Array<string>))
+        // A batch cut short (the reclaimer interrupted on stop) is not acked: it is projected again
+        // later, and projecting is idempotent (the archive knows what it holds).
+        return oneBatch.withPermits(1)(project(decoded)).pipe(
+          Effect.asVoid,
+          // Unacked entries stay pending: read again after a restart, or reclaimed by another projector.
+          Effect.catchCause((cause) => Effect.logError("projecting a batch failed", cause).pipe(log))
+        )
+      },
+      caughtUp: Effect.sync(() => lagFrom(undefined)),
+      drain: Effect.void
     }
 
-    const retired = yield* subscriber.retire
+    yield* Effect.logInfo("projector started", { consumer, streams: streamKeys.length }).pipe(log)
+    const retired = yield* runGroup({
+      subscriber,
+      handler,
+      stop: options.stop,
+      batchSize: config.batchSize,
+      blockMs: config.blockMs,
+      claimIdleMs: config.claimIdleMs,
+      claimIntervalMs: config.claimIntervalMs,
+      log
+    })
     yield* Effect.logInfo("projector stopped", { leftGroups: retired }).pipe(log)
   }).pipe(Effect.scoped)
