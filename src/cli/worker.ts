@@ -28,7 +28,10 @@ export const runWorkerProcess = (options: { readonly stages: ReadonlyArray<Stage
       return
     }
     if (options.projector === undefined) {
-      yield* Effect.logInfo("no durable blob tier: DATABASE_URL is unset and the projector runs elsewhere; a blob Redis lost cannot be read")
+      // A PostgreSQL projector evicts archived blobs from Redis: without the tier they cannot be read.
+      yield* Effect.logWarning(
+        "no durable blob tier: DATABASE_URL is unset and the projector runs elsewhere; a blob Redis lost, or one a PostgreSQL projector evicted, cannot be read — set DATABASE_URL to the projector's database"
+      )
       yield* stages
       return
     }
