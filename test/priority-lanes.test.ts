@@ -5,6 +5,7 @@ import { Database } from "../src/db/database.ts"
 import { documents, events } from "../src/db/schema.ts"
 import { trimStreams } from "../src/projector/trim.ts"
 import { StageFailure } from "../src/engine/stage.ts"
+import { derivedDocumentId } from "../src/events/intake.ts"
 import type { StageWork } from "../src/stages/event-stage.ts"
 import { names, readAll, serviceRunner, startWorker, submit, testRedis, waitFor, type RunningWorker } from "./support/harness.ts"
 import { fixtureWorks } from "./support/projector-fixtures.ts"
@@ -106,5 +107,43 @@ describe("priority lanes", () => {
     const trimmed = await services.run(trimStreams().pipe(Effect.provide(Database.layer)))
     expect(trimmed.find((r) => r.stream === names(prefix).lane("document.chunked"))?.removed).toBe(1)
     expect(await redis.xlen(names(prefix).lane("document.chunked"))).toBe(0)
+  })
+
+  it("a document sent to the priority intake behind an intake backlog completes before most of it, even at a low priority", async () => {
+    const prefix = newPrefix("prio-intake")
+    const queued = 40
+    for (let i = 0; i < queued; i++) await submit(redis, prefix, { source: `file:///n${i}.pdf`, document_id: `normal-${i}`, project: "p" })
+    await redis.xadd(names(prefix).intakeLane, "*", "source", "file:///urgent.pdf", "document_id", "urgent", "project", "p", "priority", "2")
+    workers.push(await startWorker({ prefix, works: { ocr: slowOcr }, config: { concurrency: 1, maxInFlight: 1, batchSize: 1 } }))
+
+    const done = await waitFor("every document completed", async () => {
+      const ids = await completedIds(prefix)
+      return ids.length >= queued + 1 && ids
+    }, 30_000, 100)
+    expect(new Set(done).size).toBe(queued + 1)
+    expect(done.indexOf("urgent")).toBeLessThan(queued / 4)
+    // Its declared priority 2 was raised to the lane threshold: it travelled the lanes all the way.
+    const [submitted] = await readAll(redis, names(prefix).lane("document.chunked"))
+    expect(submitted).toMatchObject({ document_id: "urgent" })
+    expect(JSON.parse(submitted!.data!).submission.priority).toBe(7)
+  })
+
+  it("the same entry id on both intake streams makes two documents, and the normal intake keeps its keys", async () => {
+    const prefix = newPrefix("prio-intake-ids")
+    const lanes = names(prefix)
+    await redis.xadd(lanes.intake, "5-1", "source", "file:///plain.pdf", "project", "p")
+    await redis.xadd(lanes.intakeLane, "5-1", "source", "file:///urgent.pdf", "project", "p")
+    await redis.xadd(lanes.intakeLane, "5-2", "project", "p") // no source: rejected
+    workers.push(await startWorker({ prefix }))
+    const done = await waitFor("both completed", async () => {
+      const ids = await completedIds(prefix)
+      return ids.length >= 2 && ids
+    })
+    expect([...done].sort()).toEqual([derivedDocumentId("5-1"), derivedDocumentId("priority/5-1")].sort())
+    const [rejected] = await waitFor("rejected", async () => {
+      const entries = await readAll(redis, lanes.rejected)
+      return entries.length > 0 && entries
+    })
+    expect(rejected).toMatchObject({ intake_id: "priority/5-2" })
   })
 })

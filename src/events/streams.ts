@@ -11,6 +11,11 @@ export interface StreamNames {
   readonly prefix: string
   /** Where producers XADD new documents. */
   readonly intake: string
+  /**
+   * The optional priority intake: producers XADD urgent documents here so they skip the intake
+   * backlog; read by intake's lane loop (src/stages/intake.ts), like `lane` for the event streams.
+   */
+  readonly intakeLane: string
   /** Intake entries that failed validation, with the reason and the original fields. */
   readonly rejected: string
   /** Entries parked after too many failed deliveries or as poison, with their last error. */
@@ -36,6 +41,7 @@ export interface StreamNames {
 export const streamNames = (prefix: string): StreamNames => ({
   prefix,
   intake: `${prefix}intake`,
+  intakeLane: `${prefix}intake:priority`,
   rejected: `${prefix}rejected`,
   deadLetter: `${prefix}dead-letter`,
   taskFailed: `${prefix}task.failed`,

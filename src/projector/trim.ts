@@ -83,9 +83,8 @@ export const trimStreams = (group = PROJECTOR_GROUP) =>
     const archived = yield* database.use("archive.positions", (db) => archivedPositions(db, streams.map((s) => s.stream)))
     const trim = trimCommand(redis.client)
     // Intake entries are not archived: one the intake group has acked became a submitted or
-    // rejected event, so intake is trimmed behind its group alone.
-    const intake = names.intake
-    const intakeTrim = redis.use("trim", () => trim(intake, UNBOUNDED, "intake")).pipe(
+    // rejected event, so intake (and the priority intake) is trimmed behind its group alone.
+    const intakeTrim = (intake: string) => redis.use("trim", () => trim(intake, UNBOUNDED, "intake")).pipe(
       Effect.map(([removed, minId]): TrimResult => ({ stream: intake, removed: Number(removed), minId: String(minId) }))
     )
     const projected = yield* Effect.forEach(streams, (source) => {
@@ -97,5 +96,5 @@ export const trimStreams = (group = PROJECTOR_GROUP) =>
         Effect.map(([removed, minId]): TrimResult => ({ stream: source.stream, removed: Number(removed), minId: String(minId) }))
       )
     })
-    return [...projected, yield* intakeTrim]
+    return [...projected, yield* intakeTrim(names.intake), yield* intakeTrim(names.intakeLane)]
   })

@@ -17,7 +17,16 @@ export interface IntakeStageOptions {
   readonly metrics: MetricsShape
   /** Documents of at least this priority go to the lane of `document.submitted` (src/events/priority-lanes.ts); default: no lanes. */
   readonly priorityLaneMin?: number
+  /**
+   * Read the priority intake (`names.intakeLane`) instead of `names.intake`. Its entries are keyed
+   * `priority/<entry id>` (done-marker, submission record, derived document id, rejection intake_id),
+   * since entry ids of two streams can be equal; a priority below the threshold is raised to it.
+   */
+  readonly fromLane?: boolean
 }
+
+/** Entry ids of the priority intake are qualified; those of the normal intake keep their keys. */
+export const laneIntakeId = (entryId: string) => `priority/${entryId}`
 
 /**
  * The intake stage: turns each raw producer entry into `document.submitted`, or into a `rejected`
@@ -35,22 +44,30 @@ export const intakeStage = (
     return { stream: names.rejected, fields: rejectedEntryFields({ ...header, rejectedAt: Date.now() }, fields) }
   }
 
+  const laneMin = options.priorityLaneMin ?? LANES_OFF
+  const inputStream = options.fromLane ? names.intakeLane : names.intake
+  const intakeId = (entryId: string) => options.fromLane ? laneIntakeId(entryId) : entryId
+
   const submitted = (accepted: AcceptedIntake, entryId: string, version: number) => {
-    const { documentId, correlationId, submission } = accepted
+    const { documentId, correlationId } = accepted
+    // Sent to the priority intake: priority lane traffic all the way, whatever priority it declared.
+    const submission = options.fromLane && accepted.submission.priority < laneMin
+      ? { ...accepted.submission, priority: laneMin }
+      : accepted.submission
     const now = Date.now()
     const encoded = encodeEventFields({
       type: "document.submitted",
       document_id: documentId,
       version,
       correlation_id: correlationId,
-      causation_id: `${names.intake}/${entryId}`,
+      causation_id: `${inputStream}/${entryId}`,
       occurred_at: now,
       submitted_at: now,
       data: { submission, artifacts: {}, facts: {} }
     })
     return Exit.isSuccess(encoded)
       ? Effect.succeed<Emission>({
-        stream: streamForPriority(names, "document.submitted", submission.priority, options.priorityLaneMin ?? LANES_OFF),
+        stream: streamForPriority(names, "document.submitted", submission.priority, laneMin),
         fields: encoded.value
       })
       : Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
@@ -58,12 +75,13 @@ export const intakeStage = (
 
   return {
     name: "intake",
-    inputStream: names.intake,
+    inputStream,
     binary: true,
     decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
-    workKey: (_fields, entryId) => `entry:${entryId}`,
-    process: (fields, { entryId }) =>
+    workKey: (_fields, entryId) => `entry:${intakeId(entryId)}`,
+    process: (fields, { entryId: streamEntryId }) =>
       Effect.suspend(() => {
+        const entryId = intakeId(streamEntryId)
         const accepted = validateIntake(entryId, fields, { maxMetadataBytes: options.maxMetadataBytes })
         if (Exit.isFailure(accepted)) {
           const { code, message }: Rejection = Option.getOrElse(
@@ -74,7 +92,7 @@ export const intakeStage = (
         }
         const { documentId, submission } = accepted.value
         // An id derived from the intake entry names a new document: nothing can have used it.
-        if (!accepted.value.producerNamedId) return submitted(accepted.value, entryId, options.processingVersion)
+        if (!accepted.value.producerNamedId) return submitted(accepted.value, streamEntryId, options.processingVersion)
         return recordSubmission({
           prefix: names.prefix,
           documentId,
@@ -86,7 +104,7 @@ export const intakeStage = (
           Effect.mapError((error) => new StageFailure({ message: `cannot record the submission: ${error.message}`, retryable: true })),
           Effect.flatMap((outcome) =>
             outcome.kind === "version"
-              ? submitted(accepted.value, entryId, outcome.version)
+              ? submitted(accepted.value, streamEntryId, outcome.version)
               : Effect.succeed(rejected(fields, {
                 code: "duplicate_document",
                 message: `document_id ${JSON.stringify(documentId)} was already submitted with the same sha256 by intake entry ` +

@@ -35,13 +35,16 @@ export const pipelineStages = <R = never>(
   const names = streamNames(config.keyPrefix)
   return only.flatMap((name): Array<AnyStage<R>> => {
     if (name === "intake") {
-      return [intakeStage(names, {
+      const intake = (fromLane: boolean) => intakeStage(names, {
         processingVersion: config.processingVersion,
         maxMetadataBytes: config.maxMetadataBytes,
         doneTtlSeconds: config.doneTtlSeconds,
         priorityLaneMin: config.priorityLaneMin,
+        fromLane,
         metrics
-      }) as AnyStage<R>] // its RedisClient is among the services every stage runs with
+      }) as AnyStage<R> // its RedisClient is among the services every stage runs with
+      // The priority intake is intake's lane: read by a loop of its own, only while lanes are on.
+      return lanesEnabled(config.priorityLaneMin) ? [intake(false), intake(true)] : [intake(false)]
     }
     const flow = STAGE_FLOW[name]
     const stage = (fromLane: boolean) => eventStage<R>({
