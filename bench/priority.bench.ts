@@ -8,7 +8,8 @@
 // one pipeline of XADDs to the intake stream, then the probe (a plain intake entry with `priority`).
 // One unmeasured warm-up round per mode, then BENCH_PRIORITY_ROUNDS (3) rounds of priority 5 and 9
 // in turn; medians and their ratio are printed. BENCH_PRIORITY_HOPS=on prints when each of the
-// probe's events was appended.
+// probe's events was appended. In pass-through mode a third series sends the priority-9 probe to the
+// priority intake (`lexstream:intake:priority`) instead, so it skips the intake backlog too.
 import { randomUUID } from "node:crypto"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
@@ -33,10 +34,12 @@ interface Mode {
   readonly title: string
   readonly works: StageWorks<never>
   readonly maxInFlight?: number
+  /** Also measure the probe XADDed to the priority intake. */
+  readonly viaPriorityIntake?: boolean
 }
 
 const MODES: ReadonlyArray<Mode> = [
-  { title: "pass-through stages", works: {} },
+  { title: "pass-through stages", works: {}, viaPriorityIntake: true },
   {
     title: `ocr sleeping ${ocrMs} ms per document, ${ocrInFlight} in flight (LEXSTREAM_MAX_IN_FLIGHT), the other stages pass-through`,
     works: { ocr: (event) => Effect.sleep(`${ocrMs} millis`).pipe(Effect.as(event.data)) },
@@ -70,7 +73,7 @@ const probeHops = async (control: import("ioredis").Redis, prefix: string, submi
   return hops.sort((a, b) => a[0] - b[0]).map(([ms, name]) => `${name} +${ms}`).join(", ")
 }
 
-const measure = async (mode: Mode, priority: number): Promise<Round> => {
+const measure = async (mode: Mode, priority: number, viaPriorityIntake = false): Promise<Round> => {
   const control = await openRedis(redisUrl)
   const prefix = `lexbench:prio:${randomUUID().slice(0, 8)}:`
   const intake = streamNames(prefix).intake
@@ -109,7 +112,8 @@ const measure = async (mode: Mode, priority: number): Promise<Round> => {
     await pipeline.exec()
     const submittedAt = performance.now()
     const submittedAtMs = Date.now()
-    await control.xadd(intake, "*", "source", "file:///bench/probe.pdf", "document_id", PROBE, "priority", String(priority), "metadata", metadata)
+    const probeStream = viaPriorityIntake ? streamNames(prefix).intakeLane : intake
+    await control.xadd(probeStream, "*", "source", "file:///bench/probe.pdf", "document_id", PROBE, "priority", String(priority), "metadata", metadata)
     const timeout = setTimeout(() => rejectAll(new Error(`only ${completed} of ${queued + 1} documents completed in 120 s`)), 120_000)
     const lastAt = await allDone.finally(() => clearTimeout(timeout))
     Deferred.doneUnsafe(stop, Effect.void)
@@ -128,17 +132,22 @@ console.log(`priority benchmark: one document behind ${queued} queued priority-5
 for (const mode of MODES) {
   console.log(`\n${mode.title}`)
   await measure(mode, 9)
-  const runs: Record<5 | 9, Array<Round>> = { 5: [], 9: [] }
+  const runs: Record<5 | 9 | "9p", Array<Round>> = { 5: [], 9: [], "9p": [] }
   for (let round = 0; round < rounds; round++) {
-    for (const priority of [5, 9] as const) {
-      const result = await measure(mode, priority)
-      runs[priority].push(result)
-      console.log(`  round ${round + 1}, priority ${priority}: probe ${fmt(result.probeMs)}, whole queue ${fmt(result.allMs)}`)
+    for (const series of mode.viaPriorityIntake ? [5, 9, "9p"] as const : [5, 9] as const) {
+      const result = await measure(mode, series === "9p" ? 9 : series, series === "9p")
+      runs[series].push(result)
+      const label = series === "9p" ? "9 via the priority intake" : series
+      console.log(`  round ${round + 1}, priority ${label}: probe ${fmt(result.probeMs)}, whole queue ${fmt(result.allMs)}`)
       if (process.env.BENCH_PRIORITY_HOPS === "on") console.log(`    probe events (ms after submission; * = lane): ${result.hops}`)
     }
   }
   const at5 = median(runs[5].map((r) => r.probeMs))
   const at9 = median(runs[9].map((r) => r.probeMs))
   console.log(`  probe latency (median): priority 5 ${fmt(at5)}, priority 9 ${fmt(at9)}; ratio ${(at5 / at9).toFixed(1)}x`)
+  if (mode.viaPriorityIntake) {
+    const viaLane = median(runs["9p"].map((r) => r.probeMs))
+    console.log(`  probe latency (median), priority 9 via the priority intake ${fmt(viaLane)}; ratio to priority 5 ${(at5 / viaLane).toFixed(1)}x`)
+  }
   console.log(`  whole queue (median): ${fmt(median([...runs[5], ...runs[9]].map((r) => r.allMs)))}`)
 }
