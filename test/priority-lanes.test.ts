@@ -22,21 +22,30 @@ const completedIds = async (prefix: string) =>
 
 describe("priority lanes", () => {
   const workers: Array<RunningWorker> = []
+  /** Normal documents queued ahead of the urgent one. */
+  const queued = 40
   afterAll(async () => {
     for (const worker of workers) await worker.stop()
   })
 
-  it("a priority-9 document submitted behind a queue of priority-5 ones completes before most of them", async () => {
-    const prefix = newPrefix("prio")
-    const queued = 40
+  /**
+   * `queued` normal documents, then the urgent one `sendUrgent` submits, through a worker whose OCR
+   * takes one document at a time: the order in which they completed.
+   */
+  const completedBehindBacklog = async (prefix: string, sendUrgent: () => Promise<unknown>) => {
     for (let i = 0; i < queued; i++) await submit(redis, prefix, { source: `file:///n${i}.pdf`, document_id: `normal-${i}`, project: "p" })
-    await submit(redis, prefix, { source: "file:///urgent.pdf", document_id: "urgent", project: "p", priority: "9" })
+    await sendUrgent()
     workers.push(await startWorker({ prefix, works: { ocr: slowOcr }, config: { concurrency: 1, maxInFlight: 1, batchSize: 1 } }))
-
-    const done = await waitFor("every document completed", async () => {
+    return waitFor("every document completed", async () => {
       const ids = await completedIds(prefix)
       return ids.length >= queued + 1 && ids
     }, 30_000, 100)
+  }
+
+  it("a priority-9 document submitted behind a queue of priority-5 ones completes before most of them", async () => {
+    const prefix = newPrefix("prio")
+    const done = await completedBehindBacklog(prefix, () =>
+      submit(redis, prefix, { source: "file:///urgent.pdf", document_id: "urgent", project: "p", priority: "9" }))
     // Each document completes once, and the urgent one before at least three quarters of the queue.
     expect(new Set(done).size).toBe(queued + 1)
     expect(done.length).toBe(queued + 1)
@@ -111,15 +120,8 @@ describe("priority lanes", () => {
 
   it("a document sent to the priority intake behind an intake backlog completes before most of it, even at a low priority", async () => {
     const prefix = newPrefix("prio-intake")
-    const queued = 40
-    for (let i = 0; i < queued; i++) await submit(redis, prefix, { source: `file:///n${i}.pdf`, document_id: `normal-${i}`, project: "p" })
-    await redis.xadd(names(prefix).intakeLane, "*", "source", "file:///urgent.pdf", "document_id", "urgent", "project", "p", "priority", "2")
-    workers.push(await startWorker({ prefix, works: { ocr: slowOcr }, config: { concurrency: 1, maxInFlight: 1, batchSize: 1 } }))
-
-    const done = await waitFor("every document completed", async () => {
-      const ids = await completedIds(prefix)
-      return ids.length >= queued + 1 && ids
-    }, 30_000, 100)
+    const done = await completedBehindBacklog(prefix, () =>
+      redis.xadd(names(prefix).intakeLane, "*", "source", "file:///urgent.pdf", "document_id", "urgent", "project", "p", "priority", "2"))
     expect(new Set(done).size).toBe(queued + 1)
     expect(done.indexOf("urgent")).toBeLessThan(queued / 4)
     // Its declared priority 2 was raised to the lane threshold: it travelled the lanes all the way.
