@@ -50,9 +50,9 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const scripts = registerScripts(redis.client)
     const group = stage.name
     const consumer = config.consumerName
-    const errorsKey = names.errorsKey(stage.name)
     const tokenPrefix = `${consumer}/${randomUUID().slice(0, 8)}`
     const handoff = makeHandoff(scripts, stage, names, config, tokenPrefix)
+    const { errorsKey } = handoff
     const log = Effect.annotateLogs({ stage: stage.name })
     const subscriber = makeSubscriber({
       redis,

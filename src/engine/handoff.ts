@@ -50,7 +50,8 @@ export const makeHandoff = (
   config: AppConfigShape,
   tokenPrefix: string
 ) => {
-  const errorsKey = names.errorsKey(stage.name)
+  // Per input stream: a stage's lane loop has entry ids of its own, which may equal the normal stream's.
+  const errorsKey = names.errorsKey(stage.name, stage.inputStream)
   const failedStream = names.event("document.failed")
 
   const begin = (items: ReadonlyArray<BeginItem>): Effect.Effect<Array<BeginResult>> => {
@@ -93,5 +94,5 @@ export const makeHandoff = (
     )
   }
 
-  return { begin, settle }
+  return { errorsKey, begin, settle }
 }

@@ -33,23 +33,26 @@ export interface StreamNames {
   readonly doneKey: (stage: string, workKey: string) => string
   /** Keeps two consumers off the same unit of work. */
   readonly lockKey: (stage: string, workKey: string) => string
-  /** Last error of each entry still being retried, per stage (a hash: entry id -> error). */
-  readonly errorsKey: (stage: string) => string
+  /** Last error of each entry still being retried, per stage and input stream (a lane has its own: entry ids are per stream); a hash: entry id -> error. */
+  readonly errorsKey: (stage: string, inputStream?: string) => string
   readonly blobKey: (sha256: string) => string
 }
+
+/** What a priority lane's name adds to its stream's. */
+const LANE_SUFFIX = ":priority"
 
 export const streamNames = (prefix: string): StreamNames => ({
   prefix,
   intake: `${prefix}intake`,
-  intakeLane: `${prefix}intake:priority`,
+  intakeLane: `${prefix}intake${LANE_SUFFIX}`,
   rejected: `${prefix}rejected`,
   deadLetter: `${prefix}dead-letter`,
   taskFailed: `${prefix}task.failed`,
   event: (type) => `${prefix}${type}`,
-  lane: (type) => `${prefix}${type}:priority`,
+  lane: (type) => `${prefix}${type}${LANE_SUFFIX}`,
   // One hash per unit of work, a field per stage (its output id): ~4x smaller than a key per stage.
   doneKey: (_stage, workKey) => `${prefix}done:${workKey}`,
   lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,
-  errorsKey: (stage) => `${prefix}errors:${stage}`,
+  errorsKey: (stage, inputStream) => `${prefix}errors:${stage}${inputStream?.endsWith(LANE_SUFFIX) ? LANE_SUFFIX : ""}`,
   blobKey: (sha256) => `${prefix}blob:${sha256}`
 })
