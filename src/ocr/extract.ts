@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import { Effect } from "effect"
 import type { ExtractedText, PageText } from "../contracts/index.ts"
 import { Cache } from "../services/cache.ts"
@@ -15,6 +14,7 @@ import { checkPdfImages } from "./pdf-images.ts"
 import type { PixelLimits } from "./pixel-limits.ts"
 import { needsLayout, shouldOcr } from "./scanned-page.ts"
 import { usableCharacters } from "./text-layer.ts"
+import { sha256Hex } from "../sources/source.ts"
 
 /**
  * Version of the extraction logic (text-layer joining, which pages are OCRed, rendering). Part of the
@@ -42,7 +42,6 @@ export interface ExtractOptions {
 const pixelLimits = (options: ExtractOptions): PixelLimits =>
   options.pixels ?? { maxImagePixels: defaults.maxImagePixels, ocrMaxPixels: defaults.ocrMaxPixels }
 
-export const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
 const tooManyPages = (pages: number, maxPages: number) =>
   extractionError("too_many_pages", `the document has ${pages} pages, more than the ${maxPages} allowed`)

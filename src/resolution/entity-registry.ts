@@ -97,6 +97,9 @@ export const loadEntitiesById = (keyPrefix: string, project: string, ids: Readon
     return yield* decodeStored(key, project, ids.flatMap((id, i) => (values[i] == null ? [] : [[id, values[i]!] as const])))
   })
 
+/** An index field no blocking key can equal (those are 12 base64url characters). */
+const INDEXED_MARK = "\u0000indexed"
+
 /**
  * The project's revision and the canonicals a document with these lookups (blocking-keys.ts
  * mentionLookups) can resolve to. A registry written before the index existed (no index, some
@@ -154,6 +157,9 @@ export const storeProjectEntities = (keyPrefix: string, project: string, entitie
       const merged = [...new Set([...listed, ...additions.get(key)!])]
       if (merged.length > listed.length) indexFields[key] = merged.join(" ")
     })
+    // Marks the registry indexed even when none of its canonicals has a stored key (dates, documents):
+    // without the index key, every reader would load the whole registry.
+    if (indexed === 0) indexFields[INDEXED_MARK] = "1"
     const fields = Object.fromEntries(entities.map((entity) => [entity.id, encodeStoredEntity(entity)]))
     yield* use("entities.store", (redis) => {
       const multi = redis.multi().hset(registry, fields)

@@ -1,4 +1,5 @@
 import type { TaskReport } from "../../events/event.ts"
+import { taskCost } from "../../providers/cost.ts"
 import type { ChunkMentions } from "../../providers/entity-extractor.ts"
 import { RULES_PROVIDER } from "../../providers/rules-extractor.ts"
 
@@ -11,16 +12,7 @@ import { RULES_PROVIDER } from "../../providers/rules-extractor.ts"
  */
 export const extractionTask = (extractorId: string, results: ReadonlyArray<ChunkMentions>): TaskReport => {
   const remote = results.filter((result) => result.cost.provider !== RULES_PROVIDER)
-  const cost = remote.reduce(
-    (sum, { cost }) => ({
-      calls: sum.calls + cost.calls,
-      pages: sum.pages + cost.pages,
-      tokensIn: sum.tokensIn + cost.tokensIn,
-      tokensOut: sum.tokensOut + cost.tokensOut,
-      dollars: sum.dollars + cost.dollars
-    }),
-    { calls: 0, pages: 0, tokensIn: 0, tokensOut: 0, dollars: 0 }
-  )
+  const cost = taskCost(remote.map((result) => result.cost))
   const fellBack = results.filter((result) => result.fallback !== undefined)
   const reasons = [...new Set(fellBack.map((result) => result.fallback!.reason))].join(", ")
   const fallback = fellBack.length === 0

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import { Effect, Layer, Option } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
@@ -63,8 +62,7 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
       const known = yield* knownExtraction(submission.sha256, ocr.cacheId)
       if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: submission.sha256 }, reused)
     }
-    const { bytes } = yield* sources.read(submission.source, { sha256: submission.sha256 })
-    const sha256 = createHash("sha256").update(bytes).digest("hex")
+    const { bytes, sha256 } = yield* sources.read(submission.source, { sha256: submission.sha256 })
     const known = submission.sha256 === undefined ? yield* knownExtraction(sha256, ocr.cacheId) : Option.none()
     if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: sha256 }, reused)
     const { extracted, task } = yield* ocr.extract(bytes, {

@@ -75,10 +75,11 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     const resolveAt = Effect.gen(function*() {
       const { revision, known } = yield* registryCandidates(config.keyPrefix, project, lookups)
       let output = resolveEntities({ project, mentions, known })
-      // A new canonical's id comes from a key looked up above, so it cannot be a stored canonical
-      // left unread; checked anyway, since resolveEntities keeps a clashing id apart only if it sees it.
-      const knownIds = new Set(known.map((entity) => entity.id))
-      const fresh = output.changed.filter((entity) => !knownIds.has(entity.id)).map((entity) => entity.id)
+      // A new canonical's id usually comes from a key looked up above (read already, so not stored);
+      // any other new id (a clash's, say) is checked, since resolveEntities keeps a clashing id apart
+      // only if it sees it. Usually nothing is left to read, and then Redis is not asked.
+      const readAlready = new Set([...lookups.ids, ...known.map((entity) => entity.id)])
+      const fresh = output.changed.filter((entity) => !readAlready.has(entity.id)).map((entity) => entity.id)
       const clashing = yield* loadEntitiesById(config.keyPrefix, project, fresh)
       if (clashing.length > 0) output = resolveEntities({ project, mentions, known: [...known, ...clashing] })
       return { revision, ...output }
