@@ -159,8 +159,8 @@ export const sampleTop = Effect.gen(function*() {
     for (const stage of STAGE_NAMES) {
       const sample = await sampleStage(client, stage, inputStream(names, stage))
       // A stage also reads its input's priority lane (src/events/priority-lanes.ts): one row, both streams.
-      const lane = stage === "intake" ? undefined : await sampleStage(client, stage, names.lane(STAGE_FLOW[stage].input))
-      stages.push(lane === undefined || !lane.group ? sample : withLane(sample, lane))
+      const lane = await sampleStage(client, stage, stage === "intake" ? names.intakeLane : names.lane(STAGE_FLOW[stage].input))
+      stages.push(lane.group ? withLane(sample, lane) : sample)
     }
     const flat = (await client.eval(COUNT_DEAD_LETTERS, 1, names.deadLetter, DEAD_LETTER_SCAN_LIMIT)) as Array<string | number>
     const byStage: Record<string, number> = {}

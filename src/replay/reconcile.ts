@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Cause, Effect, Exit, Option } from "effect"
+import { Effect, Exit } from "effect"
 import { AppConfig } from "../config.ts"
 import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
@@ -8,6 +8,7 @@ import { RedisClient } from "../services/redis.ts"
 import { submissionKey } from "../stages/submission-record.ts"
 import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedOrFailedDocuments } from "./archive.ts"
 import { usedVersionStages } from "./redis-state.ts"
+import { failureMessage } from "../failure-message.ts"
 
 /**
  * Reconcile: after Redis has lost its data, put every document Postgres shows as unfinished
@@ -97,11 +98,6 @@ const submissionFromRow = (row: DocumentRow, runId: string): Submission => ({
   intakeId: `reconcile/${runId}`
 })
 
-const failureMessage = <E>(exit: Exit.Exit<unknown, E>, describe: (error: E) => string) => {
-  if (Exit.isSuccess(exit)) return ""
-  return Option.match(Cause.findErrorOption(exit.cause), { onNone: () => "invalid", onSome: describe })
-}
-
 const leftFailedReason = (row: DocumentRow) =>
   row.failureRetryable === false
     ? `permanent failure: ${row.error ?? "no reason recorded"}`
@@ -175,7 +171,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         const fields = intakeFields(row, submission)
         const check = validateIntake("0-0", fields.map((field) => Buffer.from(field)), { maxMetadataBytes: config.maxMetadataBytes })
         if (Exit.isFailure(check)) {
-          failed.push({ documentId: row.id, version, reason: `intake would reject it: ${failureMessage(check, (r) => r.message)}` })
+          failed.push({ documentId: row.id, version, reason: `intake would reject it: ${Exit.isFailure(check) ? failureMessage(check.cause, "invalid") : ""}` })
           return
         }
         toResubmit.push({ row, version, via: "intake", stream: names.intake, fields })
@@ -193,7 +189,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         data: { submission: submission ?? submissionFromRow(row, runId), artifacts: {}, facts: {} }
       })
       if (Exit.isFailure(encoded)) {
-        failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${failureMessage(encoded, (e) => e.message)}` })
+        failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${Exit.isFailure(encoded) ? failureMessage(encoded.cause, "invalid") : ""}` })
         return
       }
       toResubmit.push({ row, version, via: "document.submitted", stream: names.event("document.submitted"), fields: encoded.value })

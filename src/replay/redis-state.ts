@@ -27,12 +27,12 @@ export const usedVersionStages = (items: ReadonlyArray<DocumentVersion>) =>
     const names = streamNames(config.keyPrefix)
     const replies = yield* redis.use("replay.done-markers", (client) => {
       const pipeline = client.pipeline()
-      for (const item of items) {
-        for (const stage of WORK_STAGES) pipeline.hexists(names.doneKey(stage, `${item.documentId}:${item.version}`), stage)
-      }
+      // One hash per document and version, a field per stage that emitted.
+      for (const item of items) pipeline.hkeys(names.doneKey("", `${item.documentId}:${item.version}`))
       return pipeline.exec()
     })
-    return items.map((_, i) =>
-      WORK_STAGES.filter((_, s) => replies?.[i * WORK_STAGES.length + s]?.[1] === 1)
-    )
+    return items.map((_, i) => {
+      const done = new Set((replies?.[i]?.[1] as Array<string> | undefined) ?? [])
+      return WORK_STAGES.filter((stage) => done.has(stage))
+    })
   })
