@@ -9,7 +9,7 @@ import type { RedisError } from "../../services/redis.ts"
 import { type CallCost, taskCost } from "../cost.ts"
 import type { ProviderError } from "../errors.ts"
 import { type OcrDocument, OcrProvider, type OcrResult } from "../ocr-provider.ts"
-import { ProviderMetrics } from "../provider-metrics.ts"
+import { ProviderMetrics, recordTaskCost } from "../provider-metrics.ts"
 
 /** A fallback reason is a task field and a log line, not a stack trace. */
 const MAX_REASON = 500
@@ -54,7 +54,12 @@ export const textractDocumentOcr = Layer.effect(
             if (found === undefined || found.text.trim() === "") return undefined // read locally
             return { page, text: found.text, method: "textract", confidence: found.confidence } satisfies PageText
           })
-        const extracted = yield* extractText(bytes, options, providerText).pipe(Effect.provideContext(context))
+        const extracted = yield* extractText(bytes, options, providerText).pipe(
+          Effect.provideContext(context),
+          // Pages Textract billed before the read failed (the stage only counts what a finished attempt
+          // reports; a fallback's task reports none): counted here, or never.
+          Effect.onError(() => Effect.sync(() => recordTaskCost(metrics, "ocr", { provider: textract.id, cost: taskCost(costs) })))
+        )
         return { extracted, task: { provider: textract.id, cost: taskCost(costs) } } satisfies DocumentOcrResult
       })
 

@@ -7,7 +7,7 @@ import { ChunkListForExtraction, isCategory, type MentionList } from "../../cont
 import { documentTitle } from "../../graph/document-title.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { factsOf } from "../../pipeline/facts.ts"
-import { type ChunkContext, EntityExtractor, type ExtractorChunk } from "../../providers/entity-extractor.ts"
+import { type ChunkContext, type ChunkMentions, EntityExtractor, type ExtractorChunk } from "../../providers/entity-extractor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import type { Cache } from "../../services/cache.ts"
 import { Metrics } from "../../services/metrics.ts"
@@ -15,6 +15,8 @@ import { cachedChunkMentions, CHUNK_MENTIONS_ARTIFACT, storedChunkMentions } fro
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
 import { extractionTask } from "./extraction-task.ts"
+import { taskCost } from "../../providers/cost.ts"
+import { recordTaskCost } from "../../providers/provider-metrics.ts"
 
 /** How many chunks are extracted (or looked up in the caches) at once. */
 const CHUNK_CONCURRENCY = 8
@@ -45,10 +47,16 @@ const documentContext = (event: PipelineEvent, chunks: ReadonlyArray<ExtractorCh
  * event's task the extractor, what its calls cost and any fallback to the rules. The chunk's hash
  * is checked against its text first: a wrong hash would file one text's mentions under another's key.
  */
-export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metrics> = (event) =>
-  Effect.gen(function*() {
+export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metrics> = (event) => {
+  // What the provider billed this attempt, chunk by chunk: if the attempt fails after some paid
+  // chunks, no task reports them, so they are counted on the way out (the retry reads their replies
+  // from the LLM cache, at no cost).
+  const spent: Array<ChunkMentions["cost"]> = []
+  let extractorId = ""
+  return Effect.gen(function*() {
     const { chunks } = yield* readArtifact(event, ARTIFACTS.chunks, ChunkListForExtraction)
     const extractor = yield* EntityExtractor
+    extractorId = extractor.id
     for (const chunk of chunks) {
       if (sha256(chunk.text) !== chunk.sha256) {
         return yield* new StageFailure({ message: `chunk ${chunk.index}: sha256 does not match its text`, retryable: false })
@@ -60,6 +68,7 @@ export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metri
       (chunk) => extractor.cacheKey(chunk, context),
       (chunk) =>
         extractor.extract(chunk, context).pipe(
+          Effect.tap((result) => Effect.sync(() => spent.push(result.cost))),
           Effect.mapError((error) =>
             error._tag === "RedisError"
               ? redisFailure(error)
@@ -99,4 +108,12 @@ export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metri
       artifacts: { ...data.artifacts, [CHUNK_MENTIONS_ARTIFACT]: storedRef },
       task: extractionTask(extractor.id, results) as PipelineData["task"]
     }
-  }).pipe(Effect.withSpan("stage.entities"))
+  }).pipe(
+    Effect.onError(() =>
+      Metrics.use((metrics) =>
+        Effect.sync(() => recordTaskCost(metrics.providers, "entities", { provider: extractorId, cost: taskCost(spent) }))
+      )
+    ),
+    Effect.withSpan("stage.entities")
+  )
+}
