@@ -1,0 +1,335 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { once } from "node:events"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { Redis } from "ioredis"
+
+/**
+ * A throwaway Redis Cluster of `redis-server` processes on loopback (no persistence), for tests,
+ * the cluster chaos run and the cluster bench. No vitest imports: scripts use it too.
+ *
+ * Three or more masters are joined with `redis-cli --cluster create`; fewer (redis-cli refuses
+ * them) get their slots with CLUSTER ADDSLOTSRANGE and meet each other directly.
+ */
+
+const SLOTS = 16384
+/** Redis listens for the cluster bus on port + 10000, which must stay below 65536. */
+const BUS_OFFSET = 10_000
+const READY = "Ready to accept connections"
+const run = promisify(execFile)
+
+export interface ClusterNode {
+  readonly id: string
+  readonly port: number
+  readonly role: "master" | "replica"
+  /** The node id of its master (replicas only). */
+  readonly masterId: string | undefined
+  /** Marked failed (or possibly failed) by the node asked. */
+  readonly failing: boolean
+  /** Slot ranges it serves, inclusive (masters only). */
+  readonly slots: ReadonlyArray<readonly [number, number]>
+}
+
+export interface RedisCluster {
+  /** Seed URLs, comma-separated (`redis://127.0.0.1:p1,redis://127.0.0.1:p2,…`): LEXSTREAM_REDIS_URL. */
+  readonly url: string
+  /** The same seeds as ioredis Cluster start nodes. */
+  readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>
+  /** Ports of the masters now (a killed master's promoted replica replaces it). */
+  readonly masterPorts: () => ReadonlyArray<number>
+  /** Ports of the live replicas now. */
+  readonly replicaPorts: () => ReadonlyArray<number>
+  /** The cluster as the first live node sees it (CLUSTER NODES). */
+  readonly nodes: () => Promise<ReadonlyArray<ClusterNode>>
+  /** Port of the master serving `key`'s slot now. */
+  readonly masterOf: (key: string) => Promise<number>
+  /**
+   * kill -9 the master on `port`, then wait until its replica took over and every live node
+   * reports `cluster_state:ok`. Resolves with the promoted replica's port.
+   */
+  readonly killMaster: (port: number) => Promise<number>
+  /** Starts a killed node again on its port and config; it rejoins as a replica. */
+  readonly restartNode: (port: number) => Promise<void>
+  /** kill -9 every node and remove the temp folder; safe to call twice. */
+  readonly stop: () => Promise<void>
+}
+
+export interface RedisClusterOptions {
+  /** Default 3. */
+  readonly masters?: number
+  /** Replicas per master; default 1. */
+  readonly replicasPerMaster?: number
+  /** cluster-node-timeout: how long a silent master takes to be failed over. Default 1500 ms. */
+  readonly nodeTimeoutMs?: number
+  /** How long to wait for the cluster to form or heal. Default 30 s. */
+  readonly readyTimeoutMs?: number
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const canBind = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+    server.once("error", () => resolve(false))
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
+  })
+
+/** A port that is free, with its bus port (port + 10000) free too. */
+const freeClusterPort = async (taken: ReadonlySet<number>): Promise<number> => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    // Below the ephemeral range, so the bus port is one too and both rarely collide with clients.
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (taken.has(port) || taken.has(port + BUS_OFFSET) || taken.has(port - BUS_OFFSET)) continue
+    if ((await canBind(port)) && (await canBind(port + BUS_OFFSET))) return port
+  }
+  throw new Error("no free port pair for a cluster node")
+}
+
+const killNow = async (child: ChildProcess) => {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, "exit")
+  child.kill("SIGKILL")
+  await exited
+}
+
+const launchNode = async (port: number, dir: string, nodeTimeoutMs: number): Promise<ChildProcess> => {
+  const child = spawn("redis-server", [
+    "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
+    "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`),
+    "--cluster-node-timeout", String(nodeTimeoutMs),
+    "--save", "", "--appendonly", "no", "--daemonize", "no"
+  ], { stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  child.stdout!.on("data", (chunk) => (output += chunk))
+  child.stderr!.on("data", (chunk) => (output += chunk))
+  const deadline = Date.now() + 15_000
+  while (!output.includes(READY)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server (cluster) on port ${port} exited at start:\n${output}`)
+    if (Date.now() > deadline) {
+      await killNow(child)
+      throw new Error(`redis-server (cluster) on port ${port} not ready after 15 s:\n${output}`)
+    }
+    await sleep(20)
+  }
+  // Keep draining its output so the node never blocks on a full pipe.
+  child.stdout!.removeAllListeners("data").resume()
+  child.stderr!.removeAllListeners("data").resume()
+  return child
+}
+
+const connect = (port: number) => {
+  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  client.on("error", () => {}) // a dead node surfaces through the command that needed it
+  return client
+}
+
+/** One command to one node; the connection is closed afterwards. */
+const ask = async (port: number, ...args: [string, ...Array<string | number>]): Promise<unknown> => {
+  const client = connect(port)
+  try {
+    await client.connect()
+    return await client.call(...args)
+  } finally {
+    client.disconnect()
+  }
+}
+
+const infoField = (info: string, field: string) => new RegExp(`^${field}:(.*)$`, "m").exec(info)?.[1]?.trim()
+
+export const parseClusterNodes = (text: string): Array<ClusterNode> =>
+  text.trim().split("\n").filter((line) => line.trim() !== "").map((line) => {
+    const [id, address, flags, master, , , , , ...slotFields] = line.trim().split(" ")
+    const port = Number(/:(\d+)@/.exec(address!)?.[1])
+    const flagList = flags!.split(",")
+    const slots = slotFields
+      .filter((field) => !field.startsWith("[")) // slots being migrated: none in a fresh cluster
+      .map((field): readonly [number, number] => {
+        const [from, to] = field.split("-").map(Number)
+        return [from!, to ?? from!]
+      })
+    return {
+      id: id!,
+      port,
+      role: flagList.includes("master") ? "master" as const : "replica" as const,
+      masterId: master === "-" ? undefined : master,
+      failing: flagList.includes("fail") || flagList.includes("fail?"),
+      slots
+    }
+  })
+
+/** Every listed node reports cluster_state:ok with all slots served, and every replica is in sync. */
+const isHealthy = async (ports: ReadonlyArray<number>, expectedNodes: number): Promise<boolean> => {
+  for (const port of ports) {
+    try {
+      const info = String(await ask(port, "CLUSTER", "INFO"))
+      if (infoField(info, "cluster_state") !== "ok") return false
+      if (Number(infoField(info, "cluster_slots_ok")) !== SLOTS) return false
+      if (Number(infoField(info, "cluster_known_nodes")) < expectedNodes) return false
+      const replication = String(await ask(port, "INFO", "replication"))
+      if (infoField(replication, "role") === "slave" && infoField(replication, "master_link_status") !== "up") return false
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+/** Slot ranges for `masters` masters, the way redis-cli splits them. */
+const slotRanges = (masters: number) =>
+  Array.from({ length: masters }, (_, i): readonly [number, number] => [
+    Math.floor((i * SLOTS) / masters),
+    Math.floor(((i + 1) * SLOTS) / masters) - 1
+  ])
+
+/** Joins nodes by hand (for fewer than three masters, which redis-cli --cluster create refuses). */
+const joinByHand = async (masterPorts: ReadonlyArray<number>, replicaPorts: ReadonlyArray<number>) => {
+  const ranges = slotRanges(masterPorts.length)
+  for (const [i, port] of masterPorts.entries()) {
+    await ask(port, "CLUSTER", "ADDSLOTSRANGE", ranges[i]![0], ranges[i]![1])
+    await ask(port, "CLUSTER", "SET-CONFIG-EPOCH", i + 1)
+  }
+  const [first, ...others] = [...masterPorts, ...replicaPorts]
+  for (const port of others) await ask(port, "CLUSTER", "MEET", "127.0.0.1", first!)
+  for (const [i, port] of replicaPorts.entries()) {
+    const masterPort = masterPorts[i % masterPorts.length]!
+    const masterId = String(await ask(masterPort, "CLUSTER", "MYID"))
+    // A replica can follow only a master it already knows through gossip.
+    await waitUntil(`node ${port} to learn of ${masterPort}`, 15_000, async () =>
+      parseClusterNodes(String(await ask(port, "CLUSTER", "NODES"))).some((node) => node.id === masterId))
+    await ask(port, "CLUSTER", "REPLICATE", masterId)
+  }
+}
+
+const waitUntil = async (what: string, timeoutMs: number, check: () => Promise<boolean>) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return
+    await sleep(100)
+  }
+  throw new Error(`redis cluster: timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+export const startRedisCluster = async (options: RedisClusterOptions = {}): Promise<RedisCluster> => {
+  const masterCount = options.masters ?? 3
+  const replicasPerMaster = options.replicasPerMaster ?? 1
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 1_500
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000
+  if (masterCount < 1 || replicasPerMaster < 0) throw new Error("redis cluster: needs at least one master")
+  const dir = mkdtempSync(join(tmpdir(), "lexstream-cluster-"))
+  const children = new Map<number, ChildProcess>()
+  let stopped = false
+  // If the process running the cluster dies, its nodes must not outlive it.
+  const killOnExit = () => {
+    for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  }
+  process.on("exit", killOnExit)
+
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    await Promise.all([...children.values()].map(killNow))
+    process.off("exit", killOnExit)
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  const startOn = async (taken: Set<number>) => {
+    // A port found free can be taken by someone else before redis-server binds it: try another.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freeClusterPort(taken)
+      try {
+        children.set(port, await launchNode(port, dir, nodeTimeoutMs))
+        taken.add(port)
+        return port
+      } catch (error) {
+        if (attempt >= 5) throw error
+      }
+    }
+  }
+
+  try {
+    const taken = new Set<number>()
+    const total = masterCount * (1 + replicasPerMaster)
+    const ports: Array<number> = []
+    for (let i = 0; i < total; i++) ports.push(await startOn(taken))
+
+    if (masterCount >= 3) {
+      await run("redis-cli", [
+        "--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`),
+        "--cluster-replicas", String(replicasPerMaster), "--cluster-yes"
+      ], { timeout: readyTimeoutMs })
+    } else {
+      await joinByHand(ports.slice(0, masterCount), ports.slice(masterCount))
+    }
+    await waitUntil("cluster_state:ok on every node", readyTimeoutMs, () => isHealthy(ports, total))
+  } catch (error) {
+    await stop()
+    throw error
+  }
+
+  const livePorts = () => [...children].filter(([, child]) => child.exitCode === null && child.signalCode === null).map(([port]) => port)
+  let topology: ReadonlyArray<ClusterNode> = []
+
+  const nodes = async () => {
+    for (const port of livePorts()) {
+      try {
+        return parseClusterNodes(String(await ask(port, "CLUSTER", "NODES")))
+      } catch {
+        // that node is going away: ask the next one
+      }
+    }
+    throw new Error("redis cluster: no live node answers")
+  }
+  topology = await nodes()
+
+  const alive = (port: number) => livePorts().includes(port)
+  const masterPorts = () => topology.filter((node) => node.role === "master" && alive(node.port)).map((node) => node.port)
+  const replicaPorts = () => topology.filter((node) => node.role === "replica" && alive(node.port)).map((node) => node.port)
+
+  const seeds = [...children.keys()].map((port) => ({ host: "127.0.0.1", port }))
+
+  return {
+    url: seeds.map(({ host, port }) => `redis://${host}:${port}`).join(","),
+    seeds,
+    masterPorts,
+    replicaPorts,
+    nodes,
+    masterOf: async (key) => {
+      const slot = Number(await ask(livePorts()[0]!, "CLUSTER", "KEYSLOT", key))
+      topology = await nodes()
+      const owner = topology.find((node) => node.role === "master" && !node.failing && node.slots.some(([from, to]) => slot >= from && slot <= to))
+      if (owner === undefined) throw new Error(`redis cluster: no master serves slot ${slot}`)
+      return owner.port
+    },
+    killMaster: async (port) => {
+      topology = await nodes()
+      const master = topology.find((node) => node.port === port && node.role === "master")
+      if (master === undefined) throw new Error(`redis cluster: ${port} is not a master`)
+      if (!topology.some((node) => node.masterId === master.id && alive(node.port))) {
+        throw new Error(`redis cluster: master ${port} has no live replica to take over`)
+      }
+      await killNow(children.get(port)!)
+      let promoted: number | undefined
+      await waitUntil(`a replica of ${port} to take over`, readyTimeoutMs, async () => {
+        const now = await nodes()
+        promoted = now.find((node) => node.role === "master" && alive(node.port) && node.slots.length > 0 &&
+          topology.some((before) => before.id === node.id && before.masterId === master.id))?.port
+        if (promoted === undefined) return false
+        topology = now
+        return isHealthy(livePorts(), 0)
+      })
+      return promoted!
+    },
+    restartNode: async (port) => {
+      const child = children.get(port)
+      if (child === undefined) throw new Error(`redis cluster: no node on ${port}`)
+      if (alive(port)) throw new Error(`redis cluster: node ${port} is running`)
+      children.set(port, await launchNode(port, dir, nodeTimeoutMs))
+      await waitUntil(`node ${port} to rejoin`, readyTimeoutMs, () => isHealthy(livePorts(), 0))
+      topology = await nodes()
+    },
+    stop
+  }
+}
