@@ -24,6 +24,14 @@ export const configProblems = (config: AppConfigShape): Array<string> => {
   atLeast("LEXSTREAM_CLAIM_IDLE_MS", config.claimIdleMs, 300, "in-flight entries are kept fresh every third of it")
   atLeast("LEXSTREAM_DONE_TTL_SECONDS", config.doneTtlSeconds, 1, "done-marker lifetime")
   atLeast("LEXSTREAM_PRIORITY_LANE_MIN", config.priorityLaneMin, 0, "priorities are 0-9; 10 turns the lanes off")
+  atLeast("LEXSTREAM_PARTITIONS", config.partitions, 1, "documents are spread over this many partitions")
+  const outside = (config.ownedPartitions ?? []).filter((p) => p >= config.partitions)
+  if (outside.length > 0) {
+    problems.push(`LEXSTREAM_PARTITIONS_OWNED names partition(s) ${outside.join(", ")}, but only 0-${config.partitions - 1} exist (LEXSTREAM_PARTITIONS=${config.partitions})`)
+  }
+  if (config.ownedPartitions !== undefined && config.ownedPartitions.length === 0) {
+    problems.push("LEXSTREAM_PARTITIONS_OWNED is empty: the worker would consume nothing")
+  }
   if (config.retryMaxMs < config.retryBaseMs) {
     problems.push(`LEXSTREAM_RETRY_MAX_MS=${config.retryMaxMs} is below LEXSTREAM_RETRY_BASE_MS=${config.retryBaseMs}`)
   }

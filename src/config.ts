@@ -1,6 +1,7 @@
 import { hostname } from "node:os"
 import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { configProblems } from "./config-rules.ts"
+import { parsePartitionSet } from "./events/key-layout.ts"
 
 /** Settings that cannot work together; the message lists every problem. */
 export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", { problems: Schema.Array(Schema.String) }) {
@@ -15,6 +16,12 @@ export interface AppConfigShape {
   readonly redisUrl: Redacted.Redacted<string>
   /** Prefix of every Redis key lexstream owns (streams, locks, markers, blobs). Public contract. */
   readonly keyPrefix: string
+  /** Connect to a Redis Cluster (`redisUrl` may then list several seed URLs, comma-separated). */
+  readonly redisCluster: boolean
+  /** Partitions documents are spread over (src/events/key-layout.ts); 1 on a single Redis is today's layout. */
+  readonly partitions: number
+  /** Partitions this process consumes; undefined: all of them. */
+  readonly ownedPartitions: ReadonlyArray<number> | undefined
   /** Name of this consumer inside every consumer group; unique per process. */
   readonly consumerName: string
   /** Entries read per XREADGROUP call. */
@@ -86,6 +93,9 @@ export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
 
 export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   keyPrefix: "lexstream:",
+  redisCluster: false,
+  partitions: 1,
+  ownedPartitions: undefined,
   batchSize: 100,
   blockMs: 2_000,
   concurrency: 16,
@@ -178,9 +188,21 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         maxImagePixels: int("LEXSTREAM_MAX_IMAGE_PIXELS", defaults.maxImagePixels),
         ocrMaxPixels: int("LEXSTREAM_OCR_MAX_PIXELS", defaults.ocrMaxPixels)
       })
+      const cluster = yield* Config.all({
+        redisCluster: Config.Boolean("LEXSTREAM_REDIS_CLUSTER").pipe(Config.withDefault(defaults.redisCluster)),
+        partitions: int("LEXSTREAM_PARTITIONS", defaults.partitions)
+      })
+      const owned = yield* Config.String("LEXSTREAM_PARTITIONS_OWNED").pipe(Config.option, Config.map(Option.getOrUndefined))
+      const ownedProblems: Array<string> = []
+      let ownedPartitions: ReadonlyArray<number> | undefined
+      try {
+        ownedPartitions = owned === undefined ? undefined : parsePartitionSet(owned)
+      } catch (error) {
+        ownedProblems.push(`LEXSTREAM_PARTITIONS_OWNED=${owned}: ${(error as Error).message}`)
+      }
       const tesseract = yield* Config.Literals(TESSERACT_CHOICES, "LEXSTREAM_TESSERACT").pipe(Config.withDefault(defaults.tesseract))
-      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits, tesseract })
-      const problems = configProblems(config)
+      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits, ...cluster, ownedPartitions, tesseract })
+      const problems = [...ownedProblems, ...configProblems(config)]
       if (problems.length > 0) return yield* new ConfigInvalid({ problems })
       return config
     })

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 import { AppConfig } from "../config.ts"
 import { flatRecord } from "../events/flat-record.ts"
 import { STAGE_NAMES, type StageName, streamNames } from "../events/streams.ts"
@@ -45,7 +45,7 @@ export const LAG_COUNT_LIMIT = 10_000
 
 const toRecord = flatRecord<unknown>
 
-const groupsOf = async (client: Redis, stream: string): Promise<Array<Record<string, unknown>>> => {
+const groupsOf = async (client: RedisConnection, stream: string): Promise<Array<Record<string, unknown>>> => {
   const groups = (await client.call("XINFO", "GROUPS", stream).catch(() => [])) as Array<Array<unknown>>
   return groups.map(toRecord)
 }
@@ -67,7 +67,7 @@ while total < tonumber(ARGV[2]) do
 end
 return total`
 
-const undelivered = async (client: Redis, stream: string, group: Record<string, unknown>): Promise<number> => {
+const undelivered = async (client: RedisConnection, stream: string, group: Record<string, unknown>): Promise<number> => {
   if (group.lag !== null && group.lag !== undefined) return Number(group.lag)
   const counted = await client.eval(COUNT_AFTER, 1, stream, String(group["last-delivered-id"] ?? "0-0"), LAG_COUNT_LIMIT)
   return Math.min(Number(counted), LAG_COUNT_LIMIT)
@@ -101,7 +101,7 @@ const DEAD_LETTER_SCAN_LIMIT = 10_000
 const inputStream = (names: ReturnType<typeof streamNames>, stage: StageName) =>
   stage === "intake" ? names.intake : names.event(STAGE_FLOW[stage].input)
 
-const sampleStage = async (client: Redis, stage: StageName, stream: string): Promise<StageSample> => {
+const sampleStage = async (client: RedisConnection, stage: StageName, stream: string): Promise<StageSample> => {
   const group = (await groupsOf(client, stream)).find((g) => g.name === stage)
   if (group === undefined) return { stage, stream, group: false, pending: 0, lag: await client.xlen(stream), settled: null }
   const pending = Number(group.pending ?? 0)
@@ -124,7 +124,7 @@ const withLane = (sample: StageSample, lane: StageSample): StageSample => ({
   settled: sample.settled === null || lane.settled === null ? sample.settled ?? lane.settled : sample.settled + lane.settled
 })
 
-const sampleProjector = async (client: Redis, streams: ReadonlyArray<string>): Promise<ProjectorSample | null> => {
+const sampleProjector = async (client: RedisConnection, streams: ReadonlyArray<string>): Promise<ProjectorSample | null> => {
   let found = false
   let behind = 0
   let oldest: number | null = null

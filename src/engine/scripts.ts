@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 
 /**
  * Lua scripts that make each stage's hand-off atomic. One call covers a whole batch of entries so a
@@ -212,7 +212,7 @@ export interface Scripts {
  * Registers the scripts on a connection. ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT,
  * so a restarted Redis (empty script cache) needs nothing from us.
  */
-export const registerScripts = (client: Redis): Scripts => {
+export const registerScripts = (client: RedisConnection): Scripts => {
   const sources = { lexBegin: BEGIN, lexSettle: SETTLE, lexExtend: EXTEND, lexRelease: RELEASE, lexRetire: RETIRE }
   for (const [name, lua] of Object.entries(sources)) {
     if (!(name in client)) client.defineCommand(name, { lua })

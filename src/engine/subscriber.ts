@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 import { RedisError, type RedisClient } from "../services/redis.ts"
 import { redisRetry } from "./handoff.ts"
 import type { Scripts } from "./scripts.ts"
@@ -20,7 +20,7 @@ export interface DeletedEntry {
 export interface SubscriberOptions {
   readonly redis: RedisClient["Service"]
   /** A connection of its own: XREADGROUP BLOCK holds it. */
-  readonly reader: Redis
+  readonly reader: RedisConnection
   readonly scripts: Scripts
   readonly group: string
   readonly consumer: string

@@ -1,6 +1,7 @@
 /**
  * Stream and key names. The defaults (prefix `lexstream:`) are a public contract: producers XADD to
- * the intake stream and dashboards read the event streams by these names.
+ * the intake stream and dashboards read the event streams by these names. On Redis Cluster (or with
+ * more than one partition) the names of one partition carry a hash tag: src/events/key-layout.ts.
  */
 import type { EventType } from "../pipeline/descriptor.ts"
 
@@ -8,8 +9,9 @@ import type { EventType } from "../pipeline/descriptor.ts"
 export { EVENT_TYPES, type EventType, STAGE_NAMES, type StageName } from "../pipeline/descriptor.ts"
 
 export interface StreamNames {
+  /** What every key name below starts with (it carries the hash tag in a partitioned layout). */
   readonly prefix: string
-  /** Where producers XADD new documents. */
+  /** Where producers XADD new documents (never tagged: producers write one plain stream). */
   readonly intake: string
   /**
    * The optional priority intake: producers XADD urgent documents here so they skip the intake
@@ -35,24 +37,30 @@ export interface StreamNames {
   readonly lockKey: (stage: string, workKey: string) => string
   /** Last error of each entry still being retried, per stage and input stream (a lane has its own: entry ids are per stream); a hash: entry id -> error. */
   readonly errorsKey: (stage: string, inputStream?: string) => string
+  /** Content-addressed blobs: never tagged (one key per command, shared by every partition). */
   readonly blobKey: (sha256: string) => string
 }
 
 /** What a priority lane's name adds to its stream's. */
-const LANE_SUFFIX = ":priority"
+export const LANE_SUFFIX = ":priority"
 
-export const streamNames = (prefix: string): StreamNames => ({
-  prefix,
+/**
+ * The names under one key prefix. `keyPrefix` is the prefix of the per-partition keys (a tagged one
+ * such as `lexstream:{p3}:` in a partitioned layout); `prefix` (the configured one) still names the
+ * producers' intake streams and the blobs.
+ */
+export const streamNames = (prefix: string, keyPrefix: string = prefix): StreamNames => ({
+  prefix: keyPrefix,
   intake: `${prefix}intake`,
   intakeLane: `${prefix}intake${LANE_SUFFIX}`,
-  rejected: `${prefix}rejected`,
-  deadLetter: `${prefix}dead-letter`,
-  taskFailed: `${prefix}task.failed`,
-  event: (type) => `${prefix}${type}`,
-  lane: (type) => `${prefix}${type}${LANE_SUFFIX}`,
+  rejected: `${keyPrefix}rejected`,
+  deadLetter: `${keyPrefix}dead-letter`,
+  taskFailed: `${keyPrefix}task.failed`,
+  event: (type) => `${keyPrefix}${type}`,
+  lane: (type) => `${keyPrefix}${type}${LANE_SUFFIX}`,
   // One hash per unit of work, a field per stage (its output id): ~4x smaller than a key per stage.
-  doneKey: (_stage, workKey) => `${prefix}done:${workKey}`,
-  lockKey: (stage, workKey) => `${prefix}lock:${stage}:${workKey}`,
-  errorsKey: (stage, inputStream) => `${prefix}errors:${stage}${inputStream?.endsWith(LANE_SUFFIX) ? LANE_SUFFIX : ""}`,
+  doneKey: (_stage, workKey) => `${keyPrefix}done:${workKey}`,
+  lockKey: (stage, workKey) => `${keyPrefix}lock:${stage}:${workKey}`,
+  errorsKey: (stage, inputStream) => `${keyPrefix}errors:${stage}${inputStream?.endsWith(LANE_SUFFIX) ? LANE_SUFFIX : ""}`,
   blobKey: (sha256) => `${prefix}blob:${sha256}`
 })

@@ -1,13 +1,13 @@
 import { createServer } from "node:http"
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 import type { Registry } from "prom-client"
 
 /**
  * /metrics (Prometheus), /healthz (the process is alive), /readyz (Redis answers: the worker can make
  * progress). Plain node:http: three routes need no framework.
  */
-export const serveHttp = (port: number, registry: Registry, redis: Redis) =>
+export const serveHttp = (port: number, registry: Registry, redis: RedisConnection) =>
   Effect.acquireRelease(
     Effect.callback<ReturnType<typeof createServer>, Error>((resume) => {
       const server = createServer((request, response) => {

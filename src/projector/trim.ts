@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 import { AppConfig } from "../config.ts"
 import { Database } from "../db/database.ts"
 import { streamNames } from "../events/streams.ts"
@@ -64,7 +64,7 @@ export interface TrimResult {
   readonly minId: string
 }
 
-const trimCommand = (client: Redis) => {
+const trimCommand = (client: RedisConnection) => {
   if (!("lexTrim" in client)) client.defineCommand("lexTrim", { lua: TRIM, numberOfKeys: 1 })
   return (client as unknown as { lexTrim: (stream: string, ...args: Array<string>) => Promise<[number, string]> }).lexTrim.bind(client)
 }

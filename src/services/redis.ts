@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Redacted, Schema, Scope } from "effect"
-import { Redis, type RedisOptions } from "ioredis"
+import { Cluster, Redis, type RedisOptions } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { Metrics } from "./metrics.ts"
 
@@ -8,13 +8,23 @@ export class RedisError extends Schema.TaggedError<RedisError>()("RedisError", {
   message: Schema.String
 }) {}
 
+/**
+ * A connection to a single Redis or to a Redis Cluster (LEXSTREAM_REDIS_CLUSTER): both take the same
+ * commands; on a cluster every multi-key command, script and MULTI must name keys of one slot
+ * (src/events/key-layout.ts).
+ */
+export type RedisConnection = Redis | Cluster
+
 export interface RedisShape {
   /** Shared connection for ordinary commands; the engine batches its hot-path calls itself. */
-  readonly client: Redis
-  /** A dedicated connection, closed with the scope: blocking reads must not stall other commands. */
-  readonly dedicated: (name: string) => Effect.Effect<Redis, never, Scope.Scope>
+  readonly client: RedisConnection
+  /**
+   * A dedicated connection, closed with the scope: blocking reads must not stall other commands.
+   * On a cluster, a Cluster client of its own (its own connection to each node).
+   */
+  readonly dedicated: (name: string) => Effect.Effect<RedisConnection, never, Scope.Scope>
   /** Runs a promise-returning Redis call, mapping its rejection to a RedisError. */
-  readonly use: <A>(operation: string, run: (client: Redis) => Promise<A>) => Effect.Effect<A, RedisError>
+  readonly use: <A>(operation: string, run: (client: RedisConnection) => Promise<A>) => Effect.Effect<A, RedisError>
 }
 
 /**
@@ -29,6 +39,32 @@ const connectionOptions = (name: string): RedisOptions => ({
   retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000)
 })
 
+/** Seed nodes of a cluster from `redis://[:password@]host:port` URLs, comma-separated. */
+export const clusterSeeds = (urls: string) => {
+  const parsed = urls.split(",").map((url) => url.trim()).filter((url) => url !== "").map((url) => new URL(url))
+  if (parsed.length === 0) throw new Error("LEXSTREAM_REDIS_URL names no cluster node")
+  const auth = parsed.find((url) => url.password !== "")
+  return {
+    nodes: parsed.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    ...(auth ? { password: decodeURIComponent(auth.password), username: decodeURIComponent(auth.username) || undefined } : {})
+  }
+}
+
+/** A client of the cluster the seeds belong to; commands wait through failovers like through reconnects. */
+const openCluster = (urls: string, name: string) => {
+  const { nodes, password, username } = clusterSeeds(urls)
+  return new Cluster(nodes, {
+    redisOptions: { ...connectionOptions(name), ...(password !== undefined ? { password } : {}), ...(username !== undefined ? { username } : {}) },
+    // While a master fails over, retry instead of failing the command (CLUSTERDOWN, TRYAGAIN, lost node).
+    retryDelayOnClusterDown: 200,
+    retryDelayOnFailover: 200,
+    retryDelayOnTryAgain: 200,
+    maxRedirections: 64,
+    clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    slotsRefreshTimeout: 2_000
+  })
+}
+
 export class RedisClient extends Context.Service<RedisClient, RedisShape>()("lexstream/RedisClient") {
   static readonly layer = Layer.effect(
     RedisClient,
@@ -40,7 +76,8 @@ export class RedisClient extends Context.Service<RedisClient, RedisShape>()("lex
       const open = (name: string) =>
         Effect.acquireRelease(
           Effect.sync(() => {
-            const client = new Redis(url, connectionOptions(`${config.consumerName}:${name}`))
+            const connectionName = `${config.consumerName}:${name}`
+            const client: RedisConnection = config.redisCluster ? openCluster(url, connectionName) : new Redis(url, connectionOptions(connectionName))
             // Errors surface through commands; the listener keeps ioredis from crashing the process.
             client.on("error", () => {})
             client.on("reconnecting", () => metrics.redisReconnects.inc())
@@ -55,7 +92,7 @@ export class RedisClient extends Context.Service<RedisClient, RedisShape>()("lex
         )
 
       const client = yield* open("commands")
-      const use = <A>(operation: string, run: (client: Redis) => Promise<A>) =>
+      const use = <A>(operation: string, run: (client: RedisConnection) => Promise<A>) =>
         Effect.tryPromise({
           try: () => run(client),
           catch: (error) => new RedisError({ operation, message: String((error as Error)?.message ?? error) })

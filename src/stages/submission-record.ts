@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
+import type { RedisConnection } from "../services/redis.ts"
 import { WORK_STAGE_NAMES } from "../pipeline/descriptor.ts"
 import { RedisClient, type RedisError } from "../services/redis.ts"
 
@@ -93,9 +93,9 @@ interface RecordRequest {
 const MAX_BATCH = 500
 
 /** Requests made in the same turn of the event loop share one script call. */
-const batchers = new WeakMap<Redis, (request: Omit<RecordRequest, "resolve" | "reject">) => Promise<string>>()
+const batchers = new WeakMap<RedisConnection, (request: Omit<RecordRequest, "resolve" | "reject">) => Promise<string>>()
 
-const batcherFor = (client: Redis) => {
+const batcherFor = (client: RedisConnection) => {
   const existing = batchers.get(client)
   if (existing) return existing
   if (!("lexRecordSubmissions" in client)) client.defineCommand("lexRecordSubmissions", { lua: RECORD })
