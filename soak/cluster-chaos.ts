@@ -33,7 +33,8 @@ const WORKERS = 2
 const WORKER_KILL_AT = 0.2
 const MASTER_KILL_AT = 0.45
 const TICK_MS = 1_000
-const SETTLE_LIMIT_MS = 150_000
+/** After the last document ended: a restarted worker's start-up, the claim idle time, and slack. */
+const SETTLE_LIMIT_MS = 90_000
 const STOP_GRACE_MS = 20_000
 
 const positive = (name: string, fallback: number) =>
