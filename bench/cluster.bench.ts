@@ -5,7 +5,8 @@
 // `npm run bench` (intake + six pass-through stages), each run in a fresh process.
 //   BENCH_DOCS (default 2000)        documents per run
 //   BENCH_WARMUP (default 200)       documents every run processes first, unmeasured
-//   BENCH_PARTITIONS (default 6)     LEXSTREAM_PARTITIONS on the clusters (2 per master on 3 masters)
+//   BENCH_PARTITIONS (default 6)     LEXSTREAM_PARTITIONS on the clusters, their slots moved so the
+//                                    masters serve them in turn (2 per master on 3 masters)
 //   BENCH_REPEAT (default 1)         runs per configuration; the median is kept
 import { execFileSync } from "node:child_process"
 import { availableParallelism } from "node:os"
@@ -40,6 +41,8 @@ const startTopology = async (topology: Topology) => {
     return { redisUrl: `redis://127.0.0.1:${port}`, cluster: undefined, stop: () => stopProcess(server, "SIGKILL") }
   }
   const cluster = await startRedisCluster({ masters: topology.masters, replicasPerMaster: 0 })
+  // The {p<n>} tags do not fall evenly on equal slot ranges: serve the partitions in turn.
+  await cluster.spreadKeys(Array.from({ length: partitions }, (_, p) => `{p${p}}`))
   return { redisUrl: cluster.url, cluster: { partitions }, stop: cluster.stop }
 }
 

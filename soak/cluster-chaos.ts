@@ -134,6 +134,8 @@ try {
   const documents = await generateDocuments(documentsDir, settings.documents)
   const cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 })
   cleanup.add("stop the cluster", () => cluster.stop())
+  // The {p<n>} tags do not fall evenly on equal slot ranges: serve the partitions in turn.
+  await cluster.spreadKeys(Array.from({ length: settings.partitions }, (_, p) => `{p${p}}`))
   log(`cluster up: masters ${cluster.masterPorts().join(", ")}, replicas ${cluster.replicaPorts().join(", ")}`)
   const databaseUrl = await createDatabase(settings.adminDatabaseUrl, "cluster", cleanup)
 
