@@ -41,7 +41,15 @@ const connect = async (options: BenchOptions): Promise<Redis | Cluster> => {
   if (!options.cluster) return openRedis(options.redisUrl)
   const seeds = options.redisUrl.split(",").map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }))
   const cluster = new Cluster(seeds, { lazyConnect: true })
-  await cluster.connect()
+  // A Cluster client retries for ever; a bench that cannot reach its cluster should say so.
+  const timeout = setTimeout(() => cluster.disconnect(), 10_000)
+  try {
+    await cluster.connect()
+  } catch (error) {
+    throw new Error(`cannot connect to the Redis Cluster at ${options.redisUrl}`, { cause: error })
+  } finally {
+    clearTimeout(timeout)
+  }
   return cluster
 }
 

@@ -67,3 +67,21 @@ describe("redis cluster helper", () => {
     expect(cluster.replicaPorts()).toContain(victim)
   })
 })
+
+describe("redis cluster helper, one master", () => {
+  it("serves every slot from one master with no replica, reachable by a Cluster client", async () => {
+    const cluster = await startRedisCluster({ masters: 1, replicasPerMaster: 0 })
+    const client = new Cluster(cluster.seeds.map((seed) => ({ ...seed })), { redisOptions: { maxRetriesPerRequest: 3 } })
+    client.on("error", () => {})
+    try {
+      expect(cluster.masterPorts()).toHaveLength(1)
+      expect(cluster.replicaPorts()).toEqual([])
+      const keys = Array.from({ length: 20 }, (_, i) => `lxcluster:{p${i}}:single`)
+      await Promise.all(keys.map((key) => client.set(key, "1")))
+      expect(new Set(await Promise.all(keys.map((key) => cluster.masterOf(key))))).toEqual(new Set(cluster.masterPorts()))
+    } finally {
+      client.disconnect()
+      await cluster.stop()
+    }
+  })
+})

@@ -106,6 +106,8 @@ const launchNode = async (port: number, dir: string, nodeTimeoutMs: number): Pro
     "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
     "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`),
     "--cluster-node-timeout", String(nodeTimeoutMs),
+    // A node learns its own address from the nodes that meet it; a lone master would announce none.
+    "--cluster-announce-ip", "127.0.0.1",
     "--save", "", "--appendonly", "no", "--daemonize", "no"
   ], { stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
