@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { Config, Effect, Schema } from "effect"
+import { Config, Effect } from "effect"
 import { Cluster } from "ioredis"
 import pg from "pg"
 import { keyLayout } from "../src/events/key-layout.ts"
@@ -23,7 +23,8 @@ import { startRedisCluster } from "../test/support/redis-cluster.ts"
 import { generateDocuments } from "./documents.ts"
 import { startLexstreamProcesses } from "./lexstream-processes.ts"
 import { observeRun, readProgress, unsettledGroups } from "./observe.ts"
-import { Cleanup, createDatabase, submitDocuments, waitForTables } from "./setup.ts"
+import { adminDatabaseUrl, positive, secondsAsMs } from "./settings.ts"
+import { Cleanup, cleanUpOnSignals, createDatabase, submitDocuments, waitForTables } from "./setup.ts"
 import { judgeRun, type RunObservation, type Verdict } from "./verdict.ts"
 
 const CLI = fileURLToPath(new URL("../bin/lexstream.js", import.meta.url))
@@ -37,15 +38,13 @@ const TICK_MS = 1_000
 const SETTLE_LIMIT_MS = 90_000
 const STOP_GRACE_MS = 20_000
 
-const positive = (name: string, fallback: number) =>
-  Config.schema(Schema.Int.check(Schema.isGreaterThan(0)), name).pipe(Config.withDefault(fallback))
 const settings = await Effect.runPromise(Effect.gen(function*() {
   return yield* Config.all({
     documents: positive("CHAOS_DOCS", 1_000),
     partitions: positive("CHAOS_PARTITIONS", 4),
-    runLimitMs: positive("CHAOS_RUN_LIMIT_S", 600).pipe(Config.map((seconds) => seconds * 1000)),
-    stallLimitMs: positive("CHAOS_STALL_LIMIT_S", 60).pipe(Config.map((seconds) => seconds * 1000)),
-    adminDatabaseUrl: Config.String("SOAK_DATABASE_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/test")),
+    runLimitMs: secondsAsMs("CHAOS_RUN_LIMIT_S", 600),
+    stallLimitMs: secondsAsMs("CHAOS_STALL_LIMIT_S", 60),
+    adminDatabaseUrl,
     keepTemp: Config.Boolean("CHAOS_KEEP_TEMP").pipe(Config.withDefault(false))
   })
 })).catch((error: unknown) => {
@@ -60,15 +59,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const tempDir = mkdtempSync(join(tmpdir(), "lexstream-cluster-chaos-"))
 const cleanup = new Cleanup()
 cleanup.add("remove temp folder", () => (settings.keepTemp ? log(`kept ${tempDir}`) : rmSync(tempDir, { recursive: true, force: true })))
-let exiting = false
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    if (exiting) return
-    exiting = true
-    log(`${signal}: cleaning up`)
-    void cleanup.runAll().finally(() => process.exit(130))
-  })
-}
+const exiting = cleanUpOnSignals(() => cleanup.runAll(), log)
 
 /** Waits until every document ended (or nothing moved for the stall limit, or the time is up), calling `onTick` with the completed count. */
 const awaitEnd = async (db: pg.Client, redis: Cluster, spaces: ReadonlyArray<StreamNames>, expected: number, onTick: (completed: number) => Promise<void>) => {
@@ -246,7 +237,7 @@ try {
   ].join("\n"))
   process.exitCode = failed ? 1 : 0
 } catch (error) {
-  if (!exiting) {
+  if (!exiting()) {
     process.stderr.write(`chaos:cluster: could not run: ${(error as Error)?.stack ?? String(error)}\n`)
     process.exitCode = 2
   }
