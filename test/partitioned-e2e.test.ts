@@ -8,13 +8,16 @@ import { canonicalEntities, documents, events } from "../src/db/schema.ts"
 import { derivedDocumentId } from "../src/events/intake.ts"
 import { keyLayout } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
+import { reconcileDocuments } from "../src/replay/reconcile.ts"
+import { replayDocuments } from "../src/replay/replay.ts"
 import { makeMetrics, Metrics } from "../src/services/metrics.ts"
 import { intakeStage } from "../src/stages/intake.ts"
+import { routedKey } from "../src/stages/intake-route.ts"
 import { resolveWork } from "../src/stages/works/resolve.ts"
 import { deletePrefix, REDIS_URL, readAll, redisClient, startWorker, testConfig, uniquePrefix, waitFor } from "./support/harness.ts"
 import { fixtureWorks } from "./support/projector-fixtures.ts"
 import { databaseClient, startProjector } from "./support/projector-harness.ts"
-import { freshDatabase } from "./support/read-models.ts"
+import { freshDatabase, readModelRuntime } from "./support/read-models.ts"
 import { type RedisCluster, startRedisCluster } from "./support/redis-cluster.ts"
 
 /**
@@ -161,6 +164,55 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
     } finally {
       await worker.stop()
       await projector.stop()
+    }
+  }, 90_000)
+
+  it("reconcile resubmits, once, a document whose partition lost its submission while intake's ack survived; replay runs one again in its partition", async () => {
+    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
+    const runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
+    const partition = layout.forDocument("orphan")
+    const entriesOf = async (type: "document.submitted" | "document.completed", documentId: string) =>
+      (await readAll(redis as Redis, partition.event(type))).filter((e) => e.document_id === documentId)
+    const statusOf = async (documentId: string) =>
+      (await db.select({ status: documents.status, version: documents.version }).from(documents).where(eq(documents.id, documentId)))[0]
+
+    // Intake routes the document and acks it; the projector archives its submission.
+    let worker = await startWorker({ prefix, redisUrl: url, stages: ["intake"], config: overrides })
+    let projector = startProjector({ prefix, databaseUrl, redisUrl: url, config: overrides })
+    const intakeId = await redis.xadd(layout.plain.intake, "*", "source", "file:///data/orphan.pdf", "document_id", "orphan", "project", "acme")
+    await waitFor("the submission archived", async () => (await statusOf("orphan"))?.status === "processing", 20_000)
+    await worker.stop()
+    await projector.stop()
+
+    // The partition's master fails over to a replica that had not received the routing (step one).
+    const [routed] = await entriesOf("document.submitted", "orphan")
+    await redis.xdel(partition.event("document.submitted"), routed!.id)
+    await redis.del(`${partition.prefix}submission:orphan`)
+    expect(await redis.del(routedKey(partition, layout.plain.intake, intakeId!))).toBe(1)
+
+    const first = await runtime.runPromise(reconcileDocuments())
+    expect(first.resubmitted.map((d) => [d.documentId, d.via, d.stream])).toEqual([["orphan", "intake", layout.plain.intake]])
+    const again = await runtime.runPromise(reconcileDocuments())
+    expect(again.resubmitted).toEqual([])
+
+    worker = await startWorker({ prefix, redisUrl: url, works: { ...fixtureWorks(), resolve: resolveWork }, config: overrides })
+    projector = startProjector({ prefix, databaseUrl, redisUrl: url, config: overrides })
+    try {
+      await waitFor("the orphan completed", async () => (await statusOf("orphan"))?.status === "completed", 30_000)
+      expect(await entriesOf("document.submitted", "orphan")).toHaveLength(1)
+      expect(await entriesOf("document.completed", "orphan")).toHaveLength(1)
+
+      const replay = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "orphan" }, reuse: false }))
+      expect(replay.replayed.map((d) => [d.version, d.stream])).toEqual([[2, partition.event("document.submitted")]])
+      await waitFor("version 2 completed", async () => {
+        const row = await statusOf("orphan")
+        return row?.status === "completed" && row.version === 2
+      }, 30_000)
+      expect((await entriesOf("document.completed", "orphan")).map((e) => e.version)).toEqual(["1", "2"])
+    } finally {
+      await worker.stop()
+      await projector.stop()
+      await runtime.dispose()
     }
   }, 90_000)
 })
