@@ -8,6 +8,8 @@ import { canonicalEntities, documents, events } from "../src/db/schema.ts"
 import { derivedDocumentId } from "../src/events/intake.ts"
 import { keyLayout } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
+import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
+import { sampleTop } from "../src/cli/top-sample.ts"
 import { reconcileDocuments } from "../src/replay/reconcile.ts"
 import { replayDocuments } from "../src/replay/replay.ts"
 import { makeMetrics, Metrics } from "../src/services/metrics.ts"
@@ -215,4 +217,38 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
       await runtime.dispose()
     }
   }, 90_000)
+
+  it("dlq and top see every partition: a poison entry parked in its partition is listed, counted and re-driven there", async () => {
+    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
+    const runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
+    const partition = layout.partition(2)
+    const input = partition.event("document.chunked")
+    await redis.xadd(input, "*", "type", "document.chunked", "document_id", "poison", "version", "not-a-number")
+    const worker = await startWorker({ prefix, redisUrl: url, stages: ["entities"], config: overrides })
+    try {
+      const [letter] = await waitFor("the poison entry parked", async () => {
+        const letters = await runtime.runPromise(listDeadLetters(100))
+        return letters.length > 0 && letters
+      })
+      expect(letter).toMatchObject({ stage: "entities", stream: input, deadLetter: partition.deadLetter })
+      expect(letter!.id).toBe(`${partition.deadLetter}/${letter!.entryIdInDeadLetter}`)
+      const top = await runtime.runPromise(sampleTop)
+      expect(top.deadLetters).toEqual({ total: 1, byStage: { entities: 1 } })
+      // Summed over every partition: the earlier tests' documents too.
+      expect(top.stages.find((stage) => stage.stage === "entities")).toMatchObject({ group: true, pending: 0, lag: 0, settled: 13 })
+
+      const before = await redis.xlen(input)
+      const { retried } = await runtime.runPromise(retryDeadLetters([letter!.id]))
+      expect(retried).toEqual([{ id: letter!.id, stream: input, newId: expect.any(String) }])
+      expect(await redis.xlen(input)).toBe(before + 1)
+      // Parked again (it is still poison), as a new dead letter in the same partition.
+      await waitFor("parked again", async () => {
+        const letters = await runtime.runPromise(listDeadLetters(100))
+        return letters.length === 1 && letters[0]!.id !== letter!.id
+      })
+    } finally {
+      await worker.stop()
+      await runtime.dispose()
+    }
+  }, 60_000)
 })
