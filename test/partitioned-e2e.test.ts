@@ -6,7 +6,7 @@ import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
 import type { Db } from "../src/db/database.ts"
 import { canonicalEntities, documents, events } from "../src/db/schema.ts"
 import { derivedDocumentId } from "../src/events/intake.ts"
-import { keyLayout } from "../src/events/key-layout.ts"
+import { keyLayout, type KeyLayout } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
 import { sampleTop } from "../src/cli/top-sample.ts"
@@ -82,6 +82,9 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
   let databaseUrl: string
   const prefix = uniquePrefix("part")
   let overrides: AppConfigOverrides
+  let layout: KeyLayout
+  /** The CLIs' services (Redis, Postgres) on this target. */
+  let runtime: ReturnType<typeof readModelRuntime>
 
   beforeAll(async () => {
     databaseUrl = await freshDatabase()
@@ -89,16 +92,18 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
     const started = await target.start()
     ;({ client: redis, url, stop: stopTarget, mastersOf } = started)
     overrides = { partitions: PARTITIONS, redisCluster: started.cluster }
+    layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: started.cluster })
+    runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
   }, 60_000)
 
   afterAll(async () => {
+    await runtime?.dispose()
     if (!(redis instanceof Cluster)) await deletePrefix(redis, prefix)
     await stopTarget()
   })
 
   it("routes every document to its partition and projects it; an intake entry redelivered after routing submits once", async () => {
     const config = testConfig(prefix, overrides)
-    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
     const submittedOf = async (documentId: string) =>
       (await readAll(redis as Redis, layout.forDocument(documentId).event("document.submitted"))).filter((e) => e.document_id === documentId)
 
@@ -170,8 +175,6 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
   }, 90_000)
 
   it("reconcile resubmits, once, a document whose partition lost its submission while intake's ack survived; replay runs one again in its partition", async () => {
-    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
-    const runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
     const partition = layout.forDocument("orphan")
     const entriesOf = async (type: "document.submitted" | "document.completed", documentId: string) =>
       (await readAll(redis as Redis, partition.event(type))).filter((e) => e.document_id === documentId)
@@ -214,13 +217,10 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
     } finally {
       await worker.stop()
       await projector.stop()
-      await runtime.dispose()
     }
   }, 90_000)
 
   it("dlq and top see every partition: a poison entry parked in its partition is listed, counted and re-driven there", async () => {
-    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
-    const runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
     const partition = layout.partition(2)
     const input = partition.event("document.chunked")
     await redis.xadd(input, "*", "type", "document.chunked", "document_id", "poison", "version", "not-a-number")
@@ -248,7 +248,6 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
       })
     } finally {
       await worker.stop()
-      await runtime.dispose()
     }
   }, 60_000)
 })
