@@ -3,7 +3,6 @@ import { drizzle } from "drizzle-orm/node-postgres"
 import { Effect, Layer, type Redacted, Schema } from "effect"
 import type pg from "pg"
 import { CanonicalEntity } from "../contracts/index.ts"
-import { inTransaction } from "../projector/transaction.ts"
 import { storedBlockingKeys } from "../resolution/blocking-keys.ts"
 import { RegistryCorrupt } from "../resolution/entity-registry.ts"
 import { EntityRegistry, RegistryUnavailable } from "../resolution/registry-store.ts"
@@ -17,7 +16,7 @@ import { registryEntities, registryKeys, registryRevisions } from "./schema.ts"
  * canonicals, not a Redis counter: a write that failed halfway (Redis or PostgreSQL down between
  * the two) could otherwise leave new canonicals under an unchanged revision, and a resolver holding
  * an older read would then overwrite them. Candidates and their revision are read in one statement
- * (one snapshot); a write is one transaction, so a failure anywhere loses nothing and is retried.
+ * (one snapshot); a write is one statement too, so a failure anywhere loses nothing and is retried.
  */
 
 const decodeEntity = Schema.decodeUnknownExit(CanonicalEntity)
@@ -46,12 +45,6 @@ const decodeRows = (project: string, rows: ReadonlyArray<StoredRow>) =>
     }
     return entities
   })
-
-/** Rows per INSERT: far below PostgreSQL's 65,535 parameters. */
-const INSERT_ROWS = 2_000
-
-const chunked = <A>(items: ReadonlyArray<A>): Array<Array<A>> =>
-  Array.from({ length: Math.ceil(items.length / INSERT_ROWS) }, (_, i) => items.slice(i * INSERT_ROWS, (i + 1) * INSERT_ROWS))
 
 /**
  * The store over a pool. Its tables are migrated on first use (under the migration lock), so a
@@ -108,27 +101,31 @@ export const postgresRegistry = (pool: pg.Pool) => {
       )
     )
 
+  // One statement (atomic by itself, one round trip: it runs under the project lock): the canonicals
+  // upserted, their keys added, the revision moved. Rows travel as one JSON and two arrays, so a
+  // document with thousands of canonicals stays far from the parameter limit.
   const store = (project: string, entities: ReadonlyArray<CanonicalEntity>) => {
     if (entities.length === 0) return Effect.void
     // One row per id (the last written wins): an upsert may not touch a row twice.
     const latest = [...new Map(entities.map((entity) => [entity.id, entity])).values()]
-    const rows = latest.map(({ id, type, name, aliases, roles }) => ({ project, id, type, name, aliases: [...aliases], roles: [...roles] }))
-    const keys = latest.flatMap((entity) => storedBlockingKeys(entity).map((key) => ({ project, key, entityId: entity.id })))
-    return use("registry.store", () =>
-      inTransaction({ db, kind: "postgres" }, async (tx) => {
-        for (const slice of chunked(rows)) {
-          await tx.insert(registryEntities).values(slice).onConflictDoUpdate({
-            target: [registryEntities.project, registryEntities.id],
-            set: { type: sql`excluded.type`, name: sql`excluded.name`, aliases: sql`excluded.aliases`, roles: sql`excluded.roles` }
-          })
-        }
-        for (const slice of chunked(keys)) await tx.insert(registryKeys).values(slice).onConflictDoNothing()
-        await tx.insert(registryRevisions).values({ project, revision: 1 }).onConflictDoUpdate({
-          target: registryRevisions.project,
-          set: { revision: sql`${registryRevisions.revision} + 1` }
-        })
-      })
-    )
+    const rows = JSON.stringify(latest.map(({ id, type, name, aliases, roles }) => ({ id, type, name, aliases, roles })))
+    const indexed = latest.flatMap((entity) => storedBlockingKeys(entity).map((key) => [key, entity.id] as const))
+    return use("registry.store", (db) =>
+      db.execute(sql`
+        WITH written AS (
+          INSERT INTO ${registryEntities} (project, id, type, name, aliases, roles)
+          SELECT ${project}::text, e.id, e.type, e.name, e.aliases, e.roles
+          FROM jsonb_to_recordset(${rows}::jsonb) AS e(id text, type text, name text, aliases jsonb, roles jsonb)
+          ON CONFLICT (project, id) DO UPDATE SET type = excluded.type, name = excluded.name, aliases = excluded.aliases, roles = excluded.roles
+        ), keyed AS (
+          INSERT INTO ${registryKeys} (project, key, entity_id)
+          SELECT ${project}::text, k.key, k.entity_id
+          FROM unnest(${sql.param(indexed.map(([key]) => key))}::text[], ${sql.param(indexed.map(([, id]) => id))}::text[]) AS k(key, entity_id)
+          ON CONFLICT DO NOTHING
+        )
+        INSERT INTO ${registryRevisions} (project, revision) VALUES (${project}, 1)
+        ON CONFLICT (project) DO UPDATE SET revision = ${registryRevisions}.revision + 1`)
+    ).pipe(Effect.asVoid)
   }
 
   return EntityRegistry.of({ kind: "postgres", revision, candidates, byId, store })
