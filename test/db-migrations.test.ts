@@ -57,7 +57,13 @@ describe("migrations", () => {
     await admin.query(`CREATE DATABASE ${name}`)
     const url = new URL(ADMIN_URL)
     url.pathname = `/${name}`
-    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: url.toString(), max: 1 }))
+    const pools = [0, 1, 2].map(() => {
+      const pool = new pg.Pool({ connectionString: url.toString(), max: 1 })
+      // The DROP … WITH (FORCE) below may end a connection a pool is still closing.
+      pool.on("error", () => {})
+      pool.on("connect", (client) => client.on("error", () => {}))
+      return pool
+    })
     try {
       // Unlocked, concurrent CREATE TABLEs of the same migration collide; under the lock they queue.
       await Promise.all(pools.map((pool) => migratePostgres(pool)))
