@@ -515,6 +515,12 @@ describe("resolveWork with the registry in PostgreSQL", () => {
     expect(stored.find((entity) => entity.type === "ORGANIZATION")!.roles).toEqual(["licensor", "seller"])
     // Under the prefix only the artifacts the documents were given and produced: the registry, its
     // index and its revision are all in PostgreSQL.
+    // The revision as a lookup reads it and as the locked check reads it: equal, or every write would re-resolve.
+    const revisions = await run(Effect.gen(function*() {
+      const store = yield* EntityRegistry
+      return [(yield* store.candidates("matter-pg", { keys: [], ids: [] })).revision, yield* store.revision("matter-pg")]
+    }))
+    expect(revisions).toEqual(["2", "2"])
     const keys = (await redis.keys(`${prefix}*`)).map((key) => key.slice(prefix.length))
     expect(keys.length).toBeGreaterThan(0)
     expect(keys.filter((key) => !key.startsWith("blob:"))).toEqual([])
