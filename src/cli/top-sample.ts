@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import type { RedisConnection } from "../services/redis.ts"
 import { AppConfig } from "../config.ts"
 import { flatRecord } from "../events/flat-record.ts"
-import { STAGE_NAMES, type StageName, streamNames } from "../events/streams.ts"
+import { keyLayout, type KeyLayout } from "../events/key-layout.ts"
+import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { projectedStreams, PROJECTOR_GROUP } from "../projector/streams.ts"
 import { RedisClient } from "../services/redis.ts"
 import { STAGE_FLOW } from "../stages/pipeline.ts"
@@ -98,8 +99,11 @@ return flat`
 
 const DEAD_LETTER_SCAN_LIMIT = 10_000
 
-const inputStream = (names: ReturnType<typeof streamNames>, stage: StageName) =>
-  stage === "intake" ? names.intake : names.event(STAGE_FLOW[stage].input)
+/** Every stream a stage reads: intake's two, or its input and lane in every partition. */
+const inputStreams = (layout: KeyLayout, stage: StageName): Array<string> =>
+  stage === "intake"
+    ? [layout.plain.intake, layout.plain.intakeLane]
+    : layout.everyPartition.flatMap((names) => [names.event(STAGE_FLOW[stage].input), names.lane(STAGE_FLOW[stage].input)])
 
 const sampleStage = async (client: RedisConnection, stage: StageName, stream: string): Promise<StageSample> => {
   const group = (await groupsOf(client, stream)).find((g) => g.name === stage)
@@ -116,7 +120,8 @@ const sampleStage = async (client: RedisConnection, stage: StageName, stream: st
   }
 }
 
-const withLane = (sample: StageSample, lane: StageSample): StageSample => ({
+/** One row for a stage that reads several streams (its lane, its partitions): the sums. */
+const combined = (sample: StageSample, lane: StageSample): StageSample => ({
   ...sample,
   group: sample.group || lane.group,
   pending: sample.pending + lane.pending,
@@ -153,20 +158,30 @@ const sampleProjector = async (client: RedisConnection, streams: ReadonlyArray<s
 export const sampleTop = Effect.gen(function*() {
   const config = yield* AppConfig
   const redis = yield* RedisClient
-  const names = streamNames(config.keyPrefix)
+  const layout = keyLayout(config)
   return yield* redis.use("top.sample", async (client): Promise<TopSample> => {
     const stages: Array<StageSample> = []
     for (const stage of STAGE_NAMES) {
-      const sample = await sampleStage(client, stage, inputStream(names, stage))
-      // A stage also reads its input's priority lane (src/events/priority-lanes.ts): one row, both streams.
-      const lane = await sampleStage(client, stage, stage === "intake" ? names.intakeLane : names.lane(STAGE_FLOW[stage].input))
-      stages.push(lane.group ? withLane(sample, lane) : sample)
+      // A stage also reads its input's priority lane (src/events/priority-lanes.ts), and in the
+      // partitioned layout every partition's: one row, the sums (a stream without the group adds nothing).
+      const [first, ...rest] = inputStreams(layout, stage)
+      let sample = await sampleStage(client, stage, first!)
+      for (const stream of rest) {
+        const other = await sampleStage(client, stage, stream)
+        if (other.group) sample = combined(sample, other)
+      }
+      stages.push(sample)
     }
-    const flat = (await client.eval(COUNT_DEAD_LETTERS, 1, names.deadLetter, DEAD_LETTER_SCAN_LIMIT)) as Array<string | number>
     const byStage: Record<string, number> = {}
-    for (let i = 0; i + 1 < flat.length; i += 2) byStage[String(flat[i])] = Number(flat[i + 1])
-    const [total, rejected] = await Promise.all([client.xlen(names.deadLetter), client.xlen(names.rejected)])
-    const projector = await sampleProjector(client, projectedStreams(names).map((s) => s.stream))
+    let total = 0
+    for (const names of layout.keySpaces) {
+      const flat = (await client.eval(COUNT_DEAD_LETTERS, 1, names.deadLetter, DEAD_LETTER_SCAN_LIMIT)) as Array<string | number>
+      for (let i = 0; i + 1 < flat.length; i += 2) byStage[String(flat[i])] = (byStage[String(flat[i])] ?? 0) + Number(flat[i + 1])
+      total += await client.xlen(names.deadLetter)
+    }
+    const rejectedStreams = [...new Set([layout.plain.intake, layout.plain.intakeLane].map((intake) => layout.intakeSide(intake).rejected))]
+    const rejected = (await Promise.all(rejectedStreams.map((stream) => client.xlen(stream)))).reduce((sum, n) => sum + n, 0)
+    const projector = await sampleProjector(client, layout.everyPartition.flatMap((names) => projectedStreams(names).map((s) => s.stream)))
     return { at: Date.now(), stages, deadLetters: { total, byStage }, rejected, projector }
   })
 })
