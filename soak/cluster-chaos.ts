@@ -6,6 +6,8 @@
 //   CHAOS_PARTITIONS (4)         LEXSTREAM_PARTITIONS of the workers and the projector
 //   CHAOS_RUN_LIMIT_S (600)      a phase (the run, or after reconcile) gives up after this long
 //   CHAOS_STALL_LIMIT_S (60)     … or when no document reached an end state for this long
+//   CHAOS_REPLICA_LAG_MS (0)     cut the master's replica off this long before the kill (< 1500, the
+//                                node timeout), so what the master acknowledged meanwhile is lost for sure
 //   SOAK_DATABASE_URL            PostgreSQL server for the throwaway database (trust auth)
 //   CHAOS_KEEP_TEMP (false)      keep the temp folder (documents, process logs)
 import { execFile } from "node:child_process"
@@ -42,6 +44,7 @@ const settings = await Effect.runPromise(Effect.gen(function*() {
   return yield* Config.all({
     documents: positive("CHAOS_DOCS", 1_000),
     partitions: positive("CHAOS_PARTITIONS", 4),
+    replicaLagMs: Config.Int("CHAOS_REPLICA_LAG_MS").pipe(Config.withDefault(0)),
     runLimitMs: secondsAsMs("CHAOS_RUN_LIMIT_S", 600),
     stallLimitMs: secondsAsMs("CHAOS_STALL_LIMIT_S", 60),
     adminDatabaseUrl,
@@ -172,9 +175,10 @@ try {
     // Not in the same tick as the worker kill: two faults, each with work in flight.
     else if (masterKilled === undefined && completed >= documents.length * MASTER_KILL_AT) {
       const victim = await cluster.masterOf(layout.partition(0).event("document.submitted"))
-      log(`kill -9 the master of partition 0 on port ${victim} (${completed} completed)`)
+      const lag = settings.replicaLagMs > 0 ? `, its replica cut off for ${settings.replicaLagMs} ms first` : ""
+      log(`kill -9 the master of partition 0 on port ${victim} (${completed} completed${lag})`)
       const killedAt = Date.now()
-      const promoted = await cluster.killMaster(victim)
+      const promoted = await cluster.killMaster(victim, { replicaLagMs: settings.replicaLagMs })
       masterKilled = { victim, promoted, failoverMs: Date.now() - killedAt }
       log(`replica ${promoted} promoted after ${seconds(masterKilled.failoverMs)}; the old master rejoins as a replica`)
       await cluster.restartNode(victim)
@@ -225,7 +229,10 @@ try {
   }
   await processes.stopAll(STOP_GRACE_MS)
 
-  const kill = masterKilled === undefined ? "none" : `${masterKilled.victim} → replica ${masterKilled.promoted} promoted in ${seconds(masterKilled.failoverMs)}`
+  const kill = masterKilled === undefined
+    ? "none"
+    : `${masterKilled.victim} → replica ${masterKilled.promoted} promoted in ${seconds(masterKilled.failoverMs)}` +
+      (settings.replicaLagMs > 0 ? ` (replica cut off ${settings.replicaLagMs} ms before the kill)` : "")
   process.stdout.write([
     "",
     `cluster: 3 masters + 3 replicas, ${settings.partitions} partitions, ${WORKERS} workers + projector, ${documents.length} documents`,

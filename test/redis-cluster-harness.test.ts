@@ -1,4 +1,4 @@
-import { Cluster } from "ioredis"
+import { Cluster, Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisCluster, startRedisCluster } from "./support/redis-cluster.ts"
 
@@ -49,17 +49,27 @@ describe("redis cluster helper", () => {
     expect(await Promise.all(keys.map((key) => client.get(key)))).toEqual(keys.map(() => "moved"))
   })
 
-  it("promotes the replica when a master is killed, and writes to its slots work again", async () => {
+  it("promotes the replica when a master is killed; writes it never replicated are lost; its slots take writes again", async () => {
     const key = "lxcluster:{p7}:failover"
-    await client.set(key, "before")
     const victim = await cluster.masterOf(key)
-    const promoted = await cluster.killMaster(victim)
+    // Written on the master and confirmed by its replica (WAIT): this survives the failover.
+    const direct = new Redis({ host: "127.0.0.1", port: victim })
+    await direct.set(key, "replicated")
+    expect(await direct.wait(1, 2_000)).toBe(1)
+    direct.disconnect()
+
+    // The replica is frozen for a second before the kill: what the master acknowledges meanwhile is lost.
+    const killing = cluster.killMaster(victim, { replicaLagMs: 1_000 })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await client.set(key, "acknowledged, never replicated")
+    const promoted = await killing
 
     expect(promoted).not.toBe(victim)
     expect(cluster.masterPorts()).toContain(promoted)
     expect(cluster.masterPorts()).not.toContain(victim)
     expect(await cluster.masterOf(key)).toBe(promoted)
     // The client finds the new owner by itself (MOVED / reconnect), with no restart.
+    expect(await client.get(key)).toBe("replicated")
     await client.set(key, "after")
     expect(await client.get(key)).toBe("after")
 

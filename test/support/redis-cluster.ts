@@ -48,9 +48,11 @@ export interface RedisCluster {
   readonly masterOf: (key: string) => Promise<number>
   /**
    * kill -9 the master on `port`, then wait until its replica took over and every live node
-   * reports `cluster_state:ok`. Resolves with the promoted replica's port.
+   * reports `cluster_state:ok`. Resolves with the promoted replica's port. With `replicaLagMs`, its
+   * replicas are cut off (SIGSTOP, link dropped) that long before the kill, so the master's writes
+   * of that time are lost for sure; keep it under the node timeout, or they are failed too.
    */
-  readonly killMaster: (port: number) => Promise<number>
+  readonly killMaster: (port: number, options?: { readonly replicaLagMs: number }) => Promise<number>
   /**
    * Moves the slots of `keys` so that the masters serve them in turn (key i on master i mod
    * masters), as an operator would with `redis-cli --cluster reshard`: hash tags such as `{p0}`…
@@ -311,14 +313,22 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
       if (owner === undefined) throw new Error(`redis cluster: no master serves slot ${slot}`)
       return owner.port
     },
-    killMaster: async (port) => {
+    killMaster: async (port, options = { replicaLagMs: 0 }) => {
       topology = await nodes()
       const master = topology.find((node) => node.port === port && node.role === "master")
       if (master === undefined) throw new Error(`redis cluster: ${port} is not a master`)
-      if (!topology.some((node) => node.masterId === master.id && alive(node.port))) {
-        throw new Error(`redis cluster: master ${port} has no live replica to take over`)
+      const replicas = topology.filter((node) => node.masterId === master.id && alive(node.port))
+      if (replicas.length === 0) throw new Error(`redis cluster: master ${port} has no live replica to take over`)
+      if (options.replicaLagMs > 0) {
+        // Frozen replicas whose link the master drops take nothing from it meanwhile (a stopped
+        // process would still find what the kernel buffered for it): what the master acknowledges
+        // in that time is lost with it — the asynchronous-replication window, made certain.
+        for (const replica of replicas) children.get(replica.port)!.kill("SIGSTOP")
+        await ask(port, "CLIENT", "KILL", "TYPE", "replica")
+        await sleep(options.replicaLagMs)
       }
       await killNow(children.get(port)!)
+      for (const replica of replicas) children.get(replica.port)!.kill("SIGCONT")
       let promoted: number | undefined
       await waitUntil(`a replica of ${port} to take over`, readyTimeoutMs, async () => {
         const now = await nodes()
