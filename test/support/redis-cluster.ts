@@ -52,7 +52,7 @@ export interface RedisCluster {
    * replicas are cut off (SIGSTOP, link dropped) that long before the kill, so the master's writes
    * of that time are lost for sure; keep it under the node timeout, or they are failed too.
    */
-  readonly killMaster: (port: number, options?: { readonly replicaLagMs: number }) => Promise<number>
+  readonly killMaster: (port: number, options?: KillMasterOptions) => Promise<number>
   /**
    * Moves the slots of `keys` so that the masters serve them in turn (key i on master i mod
    * masters), as an operator would with `redis-cli --cluster reshard`: hash tags such as `{p0}`…
@@ -63,6 +63,18 @@ export interface RedisCluster {
   readonly restartNode: (port: number) => Promise<void>
   /** kill -9 every node and remove the temp folder; safe to call twice. */
   readonly stop: () => Promise<void>
+}
+
+export interface KillMasterOptions {
+  /** Cut the replicas off this long before the kill (see killMaster). */
+  readonly replicaLagMs?: number
+  /** Runs right before the kill, after the lag (e.g. to read what the master holds last). */
+  readonly beforeKill?: () => Promise<void>
+  /**
+   * Runs right after the kill, before a replica is promoted (no client writes to them yet), with
+   * the replicas' ports: what they hold then is what the failover keeps.
+   */
+  readonly afterKill?: (replicaPorts: ReadonlyArray<number>) => Promise<void>
 }
 
 export interface RedisClusterOptions {
@@ -313,13 +325,13 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
       if (owner === undefined) throw new Error(`redis cluster: no master serves slot ${slot}`)
       return owner.port
     },
-    killMaster: async (port, options = { replicaLagMs: 0 }) => {
+    killMaster: async (port, options = {}) => {
       topology = await nodes()
       const master = topology.find((node) => node.port === port && node.role === "master")
       if (master === undefined) throw new Error(`redis cluster: ${port} is not a master`)
       const replicas = topology.filter((node) => node.masterId === master.id && alive(node.port))
       if (replicas.length === 0) throw new Error(`redis cluster: master ${port} has no live replica to take over`)
-      if (options.replicaLagMs > 0) {
+      if (options.replicaLagMs !== undefined && options.replicaLagMs > 0) {
         // Frozen replicas whose link the master drops take nothing from it meanwhile (a stopped
         // process would still find what the kernel buffered for it): what the master acknowledges
         // in that time is lost with it — the asynchronous-replication window, made certain.
@@ -327,8 +339,10 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
         await ask(port, "CLIENT", "KILL", "TYPE", "replica")
         await sleep(options.replicaLagMs)
       }
+      await options.beforeKill?.()
       await killNow(children.get(port)!)
       for (const replica of replicas) children.get(replica.port)!.kill("SIGCONT")
+      await options.afterKill?.(replicas.map((replica) => replica.port))
       let promoted: number | undefined
       await waitUntil(`a replica of ${port} to take over`, readyTimeoutMs, async () => {
         const now = await nodes()
