@@ -91,7 +91,7 @@ describe("BlobStore with the durable tier", () => {
     const ref = await onlyInPostgres(bytes)
     const key = names(prefix).blobKey(ref.slice("sha256:".length))
 
-    const get = (r: string) => Effect.gen(function*() { return yield* (yield* BlobStore).get(r) })
+    const get = (r: string) => Effect.gen(function*() { return yield* (yield* BlobStore).get("tier-doc", r) })
     const redisOnly = await services.runPromiseExit(get(ref))
     expect(Exit.isFailure(redisOnly) && String(redisOnly.cause)).toMatch(/BlobNotFound/)
 

@@ -84,7 +84,7 @@ describe("blobs leave Redis once archived", () => {
     // Meanwhile the registry learnt more about one of the order's entities (as from another document
     // naming it): resolved afresh, the order's canonical would carry it, yet every mention maps as before.
     const recorded = await runtime.runPromise(Effect.gen(function*() {
-      const recorded = (yield* (yield* BlobStore).getJson(firstArtifacts.entities!)) as Resolution
+      const recorded = (yield* (yield* BlobStore).getJson("order", firstArtifacts.entities!)) as Resolution
       const party = recorded.canonicals.find((canonical) => canonical.type === "ORGANIZATION" || canonical.type === "PERSON")!
       yield* storeProjectEntities(prefix, "evict", [{ ...party, roles: [...party.roles, "licensor"].sort() }])
       return recorded

@@ -1,19 +1,23 @@
 import { createHash, randomBytes } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { partitionOf } from "../src/events/key-layout.ts"
 import { BlobStore, blobRefOf } from "../src/services/blob-store.ts"
 import { names, serviceRunner, testRedis } from "./support/harness.ts"
 
 /** The content-addressed blob store on the real Redis. */
+
+/** The document the blobs belong to (in the single layout its partition changes no key name). */
+const DOC = "contract-7"
 
 /** Every way of reading a ref that should not resolve. */
 const lookUp = (ref: string) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
     return {
-      error: yield* Effect.flip(blobs.get(ref)),
-      jsonError: yield* Effect.flip(blobs.getJson(ref)),
-      has: yield* blobs.has(ref)
+      error: yield* Effect.flip(blobs.get(DOC, ref)),
+      jsonError: yield* Effect.flip(blobs.getJson(DOC, ref)),
+      has: yield* blobs.has(DOC, ref)
     }
   })
 
@@ -43,8 +47,8 @@ describe("BlobStore", () => {
     const bytes = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(100_000)])
     const { ref, back, has } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.put(bytes)
-      return { ref, back: yield* blobs.get(ref), has: yield* blobs.has(ref) }
+      const ref = yield* blobs.put(DOC, bytes)
+      return { ref, back: yield* blobs.get(DOC, ref), has: yield* blobs.has(DOC, ref) }
     }))
     expect(ref).toBe(`sha256:${sha256(bytes)}`)
     expect(ref).toBe(blobRefOf(bytes))
@@ -59,9 +63,9 @@ describe("BlobStore", () => {
     const { run } = setup("edge")
     const [emptyBack, arrayBack] = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const empty = yield* blobs.put(new Uint8Array(0))
-      const array = yield* blobs.put(new Uint8Array([0, 1, 2, 255]))
-      return [yield* blobs.get(empty), yield* blobs.get(array)] as const
+      const empty = yield* blobs.put(DOC, new Uint8Array(0))
+      const array = yield* blobs.put(DOC, new Uint8Array([0, 1, 2, 255]))
+      return [yield* blobs.get(DOC, empty), yield* blobs.get(DOC, array)] as const
     }))
     expect(emptyBack.length).toBe(0)
     expect([...arrayBack]).toEqual([0, 1, 2, 255])
@@ -77,8 +81,8 @@ describe("BlobStore", () => {
     }
     const { ref, back } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson(value)
-      return { ref, back: yield* blobs.getJson(ref) }
+      const ref = yield* blobs.putJson(DOC, value)
+      return { ref, back: yield* blobs.getJson(DOC, ref) }
     }))
     expect(back).toEqual(value)
     expect(ref).toBe(blobRefOf(Buffer.from(JSON.stringify(value))))
@@ -89,11 +93,11 @@ describe("BlobStore", () => {
     const content = Buffer.from("the same clause, twice")
     const refs = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const a = yield* blobs.put(content)
-      const b = yield* blobs.put(Buffer.from(content))
-      const c = yield* blobs.putJson({ n: 1 })
-      const d = yield* blobs.putJson({ n: 1 })
-      const other = yield* blobs.put(Buffer.from("a different clause"))
+      const a = yield* blobs.put(DOC, content)
+      const b = yield* blobs.put(DOC, Buffer.from(content))
+      const c = yield* blobs.putJson(DOC, { n: 1 })
+      const d = yield* blobs.putJson(DOC, { n: 1 })
+      const other = yield* blobs.put(DOC, Buffer.from("a different clause"))
       return { a, b, c, d, other }
     }))
     expect(refs.b).toBe(refs.a)
@@ -133,13 +137,13 @@ describe("BlobStore", () => {
 
   it("fails BlobCorrupt when the stored bytes were tampered with", async () => {
     const { run, keyOf } = setup("tampered")
-    const ref = await run(BlobStore.use((blobs) => blobs.put(Buffer.from("Clause 7: the tenant pays 1,000 EUR"))))
+    const ref = await run(BlobStore.use((blobs) => blobs.put(DOC, Buffer.from("Clause 7: the tenant pays 1,000 EUR"))))
     await redis.set(keyOf(ref), Buffer.from("Clause 7: the tenant pays 9,000 EUR"))
-    const jsonRef = await run(BlobStore.use((blobs) => blobs.putJson({ amount: 1000 })))
+    const jsonRef = await run(BlobStore.use((blobs) => blobs.putJson(DOC, { amount: 1000 })))
     await redis.set(keyOf(jsonRef), JSON.stringify({ amount: 9000 }))
     const { error, jsonError } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      return { error: yield* Effect.flip(blobs.get(ref)), jsonError: yield* Effect.flip(blobs.getJson(jsonRef)) }
+      return { error: yield* Effect.flip(blobs.get(DOC, ref)), jsonError: yield* Effect.flip(blobs.getJson(DOC, jsonRef)) }
     }))
     expect(error._tag).toBe("BlobCorrupt")
     expect(error._tag === "BlobCorrupt" && error.ref).toBe(ref)
@@ -151,10 +155,30 @@ describe("BlobStore", () => {
     const { run } = setup("not-json")
     const error = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.put(Buffer.from("{ not json"))
-      return yield* Effect.flip(blobs.getJson(ref))
+      const ref = yield* blobs.put(DOC, Buffer.from("{ not json"))
+      return yield* Effect.flip(blobs.getJson(DOC, ref))
     }))
     expect(error._tag).toBe("BlobCorrupt")
     expect(error._tag === "BlobCorrupt" && error.message).toContain("not JSON")
+  })
+
+  it("keeps a document's blobs in its partition's slot when partitioned, so they fail over with its events", async () => {
+    const { prefix, run } = serviceRunner("blob-partitioned", { partitions: 4 })
+    track(prefix)
+    const documents = ["contract-7", "order-12", "lease-3", "deed-9"]
+    const bytes = Buffer.from("Clause 7: the tenant pays 1,000 EUR")
+    const refs = await run(Effect.forEach(documents, (id) => BlobStore.use((blobs) => blobs.put(id, bytes))))
+    const hex = sha256(bytes)
+    for (const id of documents) {
+      const partition = partitionOf(id, 4)
+      expect(await redis.getBuffer(`${prefix}{p${partition}}:blob:${hex}`)).toEqual(bytes)
+    }
+    expect(new Set(refs)).toEqual(new Set([`sha256:${hex}`]))
+    // No untagged copy: a master's loss cannot leave it behind while the partition's events survive.
+    expect(await redis.exists(`${prefix}blob:${hex}`)).toBe(0)
+    // A reader naming another partition's document does not find it there.
+    const other = documents.map((id) => partitionOf(id, 4))
+    const stranger = Array.from({ length: 100 }, (_, i) => `stranger-${i}`).find((id) => !other.includes(partitionOf(id, 4)))!
+    expect((await run(Effect.flip(BlobStore.use((blobs) => blobs.get(stranger, refs[0]!)))))._tag).toBe("BlobNotFound")
   })
 })

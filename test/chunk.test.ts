@@ -227,9 +227,9 @@ describe("chunkWork (stage work on the real BlobStore)", () => {
     const clean = cleanOf([AGREEMENT, ORDER])
     const { data, stored, textRef } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const textRef = yield* blobs.putJson(clean)
+      const textRef = yield* blobs.putJson("agreement-1", clean)
       const data = yield* chunkWork(eventWith({ extracted: "sha256:" + "2".repeat(64), text: textRef }), context)
-      const stored = (yield* blobs.getJson(data.artifacts.chunks!)) as ChunkList
+      const stored = (yield* blobs.getJson("agreement-1", data.artifacts.chunks!)) as ChunkList
       return { data, stored, textRef }
     }))
     expect(stored).toEqual(chunkText(clean))
@@ -241,7 +241,7 @@ describe("chunkWork (stage work on the real BlobStore)", () => {
 
   it("parks a clean text whose page spans do not fit it", async () => {
     const failure = await run(Effect.gen(function*() {
-      const ref = yield* (yield* BlobStore).putJson({ text: "short", pages: [{ page: 1, charStart: 0, charEnd: 99 }] })
+      const ref = yield* (yield* BlobStore).putJson("agreement-1", { text: "short", pages: [{ page: 1, charStart: 0, charEnd: 99 }] })
       return yield* Effect.flip(chunkWork(eventWith({ text: ref }), context))
     }))
     expect(failure).toBeInstanceOf(StageFailure)

@@ -282,9 +282,9 @@ describe("cleanWork (stage work on the real BlobStore)", () => {
   it("reads `extracted`, writes `text`, and adds the category facts", async () => {
     const { data, stored, extractedRef } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const extractedRef = yield* blobs.putJson(EXTRACTED)
+      const extractedRef = yield* blobs.putJson("order-1", EXTRACTED)
       const data = yield* cleanWork(eventWith({ extracted: extractedRef, source: "sha256:" + "1".repeat(64) }), context)
-      const stored = (yield* blobs.getJson(data.artifacts.text!)) as CleanText
+      const stored = (yield* blobs.getJson("order-1", data.artifacts.text!)) as CleanText
       return { data, stored, extractedRef }
     }))
     expect(stored).toEqual(cleanDocument(EXTRACTED))
@@ -302,7 +302,7 @@ describe("cleanWork (stage work on the real BlobStore)", () => {
   it("parks a malformed or missing input at once and retries a blob that is not there yet", async () => {
     const failure = (artifacts: (ref: string) => Record<string, string>, value: unknown = { pages: [{ page: 1, text: 7 }] }) =>
       run(Effect.gen(function*() {
-        const ref = yield* (yield* BlobStore).putJson(value)
+        const ref = yield* (yield* BlobStore).putJson("order-1", value)
         return yield* Effect.flip(cleanWork(eventWith(artifacts(ref)), context))
       }))
     const malformed = await failure((ref) => ({ extracted: ref }))

@@ -82,7 +82,7 @@ const runDocuments = async (prefix: string, files: ReadonlyArray<{ id: string; p
   const services = serviceRunner("llm-read", { keyPrefix: prefix })
   return Promise.all(completed.map(async (event) => {
     const artifacts = JSON.parse(event.data!).artifacts as Record<string, string>
-    const load = <A>(name: string) => services.run(BlobStore.use((blobs) => blobs.getJson(artifacts[name]!))) as Promise<A>
+    const load = <A>(name: string) => services.run(BlobStore.use((blobs) => blobs.getJson(event.document_id!, artifacts[name]!))) as Promise<A>
     const entities = extracted.find((e) => e.document_id === event.document_id)!
     return {
       id: event.document_id!,

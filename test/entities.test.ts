@@ -560,9 +560,9 @@ describe("entitiesWork (stage work on the real Redis)", () => {
 
     const first = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const chunksRef = yield* blobs.putJson(list)
+      const chunksRef = yield* blobs.putJson("order-1", list)
       const data = yield* entitiesWork(eventWith({ text: "sha256:" + "1".repeat(64), chunks: chunksRef }), context).pipe(Effect.provide(rulesExtractorLayer))
-      const stored = (yield* blobs.getJson(data.artifacts.mentions!)) as MentionList
+      const stored = (yield* blobs.getJson("order-1", data.artifacts.mentions!)) as MentionList
       return { data, stored, chunksRef, misses: yield* cacheCount("miss"), hits: yield* cacheCount("hit") }
     }))
     const { mentions } = first.stored
@@ -624,11 +624,11 @@ describe("entitiesWork (stage work on the real Redis)", () => {
     const forged: ChunkList = { chunks: [{ ...chunkOf(text, 0, 0, text.length), sha256: sha256("something else") }] }
     const exits = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson(forged)
+      const ref = yield* blobs.putJson("order-1", forged)
       return {
         forged: yield* Effect.exit(entitiesWork(eventWith({ chunks: ref }), context)),
         missing: yield* Effect.exit(entitiesWork(eventWith({}), context)),
-        misshapen: yield* Effect.exit(entitiesWork(eventWith({ chunks: yield* blobs.putJson({ chunks: [{ index: 0 }] }) }), context))
+        misshapen: yield* Effect.exit(entitiesWork(eventWith({ chunks: yield* blobs.putJson("order-1", { chunks: [{ index: 0 }] }) }), context))
       }
     }).pipe(Effect.provide(rulesExtractorLayer)))
     for (const [name, exit] of Object.entries(exits)) {

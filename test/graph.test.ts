@@ -405,10 +405,10 @@ describe("graphWork", () => {
     const { data, graph } = await run(Effect.gen(function*() {
       const blobs = yield* BlobStore
       const artifacts = {
-        text: yield* blobs.putJson({ text: fixture.text, pages: [], removedLines: [], classification: { category: "contract", confidence: 0.9, signals: [] } }),
-        chunks: yield* blobs.putJson({ chunks: fixture.chunks }),
-        mentions: yield* blobs.putJson({ mentions: fixture.mentions }),
-        entities: yield* blobs.putJson(resolution)
+        text: yield* blobs.putJson("apa-2024", { text: fixture.text, pages: [], removedLines: [], classification: { category: "contract", confidence: 0.9, signals: [] } }),
+        chunks: yield* blobs.putJson("apa-2024", { chunks: fixture.chunks }),
+        mentions: yield* blobs.putJson("apa-2024", { mentions: fixture.mentions }),
+        entities: yield* blobs.putJson("apa-2024", resolution)
       }
       const event = stageInput({
         type: "document.entities_resolved",
@@ -418,7 +418,7 @@ describe("graphWork", () => {
         facts: { canonicals: resolution.canonicals.length }
       })
       const data = yield* graphWork(event, { entryId: "1-0", deliveries: 1 })
-      return { data, graph: yield* blobs.getJson(data.artifacts.graph!) }
+      return { data, graph: yield* blobs.getJson("apa-2024", data.artifacts.graph!) }
     }))
     expect(graph).toEqual(buildGraph({
       documentId: "apa-2024", project: PROJECT, category: "contract", mentions: fixture.mentions, resolution, chunks: fixture.chunks, text: fixture.text

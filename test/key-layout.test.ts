@@ -32,9 +32,10 @@ describe("key layout", () => {
     expect(p3.errorsKey("ocr")).toBe("lexstream:{p3}:errors:ocr")
     expect(p3.deadLetter).toBe("lexstream:{p3}:dead-letter")
     expect(p3.taskFailed).toBe("lexstream:{p3}:task.failed")
-    // Producers keep writing the plain intake; blobs stay untagged (single-key commands).
+    // Producers keep writing the plain intake; a document's blobs live in its partition's slot.
     expect(p3.intake).toBe("lexstream:intake")
-    expect(p3.blobKey("ab")).toBe("lexstream:blob:ab")
+    expect(p3.blobKey("ab")).toBe("lexstream:{p3}:blob:ab")
+    expect(layout.plain.blobKey("ab")).toBe("lexstream:blob:ab")
     expect(layout.intakeSide("lexstream:intake").rejected).toBe("lexstream:{lexstream:intake}:rejected")
     expect(layout.intakeSide("lexstream:intake:priority").deadLetter).toBe("lexstream:{lexstream:intake:priority}:dead-letter")
     expect(layout.scope("project:acme")).toBe("lexstream:{project:acme}:")

@@ -142,7 +142,7 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
       expect(s3.get(BUCKET, `lexstream/textract/${sha256(notice)}.pdf`)).toEqual(notice)
       const noticeRead = (await events(prefix, "document.text_extracted")).find((event) => event.document_id === "scanned-notice")!
       const extracted = await services.run(Effect.gen(function*() {
-        return (yield* (yield* BlobStore).getJson(noticeRead.data.artifacts[ARTIFACTS.extracted]!)) as ExtractedText
+        return (yield* (yield* BlobStore).getJson("scanned-notice", noticeRead.data.artifacts[ARTIFACTS.extracted]!)) as ExtractedText
       }))
       expect(extracted.pages.map((page) => page.method)).toEqual(["textract", "text-layer"])
       expect(extracted.pages[0]!.text.split("\n")).toEqual(lines)
@@ -203,7 +203,7 @@ describe("ocr stage with LEXSTREAM_OCR=textract", () => {
       await completed(prefix, 1)
       const event = (await events(prefix, "document.text_extracted"))[0]!
       const extracted = await serviceRunner("tx-empty", { keyPrefix: prefix }).run(Effect.gen(function*() {
-        return (yield* (yield* BlobStore).getJson(event.data.artifacts[ARTIFACTS.extracted]!)) as ExtractedText
+        return (yield* (yield* BlobStore).getJson("unreadable", event.data.artifacts[ARTIFACTS.extracted]!)) as ExtractedText
       }))
       expect(extracted.pages.map((page) => page.method)).toEqual(["tesseract"])
       expect(extracted.pages[0]!.text).toMatch(/NOTICE OF APPEAL/)

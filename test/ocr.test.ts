@@ -347,7 +347,7 @@ describe("ocrWork (the ocr stage)", () => {
     expect(data.submission).toEqual(event.data.submission)
     expect(data.artifacts.previous).toBe(event.data.artifacts.previous)
     expect(data.artifacts.extracted).toMatch(/^sha256:[0-9a-f]{64}$/)
-    const stored = (await run(BlobStore.use((blobs) => blobs.getJson(data.artifacts.extracted!)))) as ExtractedText
+    const stored = (await run(BlobStore.use((blobs) => blobs.getJson(event.document_id, data.artifacts.extracted!)))) as ExtractedText
     expect(stored.sha256).toBe(sha256Hex(pdf))
     expect(stored.pages.map((page) => page.method)).toEqual(["text-layer", "text-layer", "tesseract"])
     const scanned = stored.pages[2]!

@@ -40,7 +40,7 @@ describe("pipeline end to end", () => {
     const artifactsOf = (id: string) => JSON.parse(completed.find((e) => e.document_id === id)!.data!).artifacts as Record<string, string>
     const load = <A>(id: string, name: string) => services.run(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      return yield* blobs.getJson(artifactsOf(id)[name]!)
+      return yield* blobs.getJson(id, artifactsOf(id)[name]!)
     })) as Promise<A>
 
     const scanned = await load<ExtractedText>("scanned-notice", ARTIFACTS.extracted)

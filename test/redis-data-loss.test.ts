@@ -55,7 +55,7 @@ describe("after Redis loses its data", () => {
         Effect.gen(function*() {
           yield* Effect.sleep("400 millis")
           const store = yield* BlobStore
-          yield* store.getJson(event.data.artifacts[ARTIFACTS.mentions]!).pipe(
+          yield* store.getJson(event.document_id, event.data.artifacts[ARTIFACTS.mentions]!).pipe(
             Effect.mapError((error) => new StageFailure({ message: `artifact 'mentions': ${error._tag}`, retryable: true }))
           )
           return yield* base.graph!(event, context)

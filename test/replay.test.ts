@@ -66,7 +66,7 @@ describe("lexstream replay", () => {
   })
 
   it("from a stage: appends that stage's archived input event with its artifacts, and the engine runs it to the end", async () => {
-    const text = await runtime.runPromise(Effect.gen(function*() { return yield* (yield* BlobStore).putJson({ text: "AGREEMENT between …" }) }))
+    const text = await runtime.runPromise(Effect.gen(function*() { return yield* (yield* BlobStore).putJson("rp-stage", { text: "AGREEMENT between …" }) }))
     await processedDocument("rp-stage", { artifacts: { text } })
     const report = await replay({ target: { _tag: "document", documentId: "rp-stage" }, fromStage: "chunk" })
 

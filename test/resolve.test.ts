@@ -340,9 +340,9 @@ const setup = (label: string, overrides: AppConfigOverrides = {}) => {
   const resolveDocument = (documentId: string, project: string, mentions: ReadonlyArray<Mention>) =>
     Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson({ mentions })
+      const ref = yield* blobs.putJson(documentId, { mentions })
       const data = yield* resolveWork(eventFor(documentId, project, ref), { entryId: "1-0", deliveries: 1 })
-      const resolution = (yield* blobs.getJson(data.artifacts.entities!)) as Resolution
+      const resolution = (yield* blobs.getJson(documentId, data.artifacts.entities!)) as Resolution
       return { data, resolution }
     })
   const registry = (project: string): Promise<ReadonlyArray<CanonicalEntity>> =>
@@ -393,12 +393,12 @@ describe("resolveWork", () => {
     const replayOf = (recorded?: Resolution) =>
       Effect.gen(function*() {
         const blobs = yield* BlobStore
-        const hintArtifacts: Record<string, string> = recorded === undefined ? {} : { entities: yield* blobs.putJson(recorded) }
-        const input = eventFor("doc-a", "matter-1", yield* blobs.putJson({ mentions: docA }))
+        const hintArtifacts: Record<string, string> = recorded === undefined ? {} : { entities: yield* blobs.putJson("doc-a", recorded) }
+        const input = eventFor("doc-a", "matter-1", yield* blobs.putJson("doc-a", { mentions: docA }))
         const hint = reuseHint("resolve", input.data, { ...first.data, artifacts: { ...first.data.artifacts, ...hintArtifacts } })!
         const replay = { ...input, version: 2, data: { ...input.data, facts: { ...input.data.facts, [REUSE_FACT]: { resolve: hint } } } }
         const data = yield* resolveWork(replay, { entryId: "2-0", deliveries: 1 })
-        return { data, recordedRef: hintArtifacts.entities, resolution: (yield* blobs.getJson(data.artifacts.entities!)) as Resolution }
+        return { data, recordedRef: hintArtifacts.entities, resolution: (yield* blobs.getJson("doc-a", data.artifacts.entities!)) as Resolution }
       })
     // Resolved afresh the canonicals carry what doc-b added, but map the same: the recorded artifact stays.
     const kept = await run(replayOf())
@@ -452,7 +452,7 @@ describe("resolveWork", () => {
     await redis.set(projectLockKey(runner.prefix, project), "dead-worker", "PX", 1_600)
     const exit = await runner.runExit(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson({ mentions: mentionsOf(["ORGANIZATION", "Acme Corporation"]) })
+      const ref = yield* blobs.putJson("doc-waits", { mentions: mentionsOf(["ORGANIZATION", "Acme Corporation"]) })
       return yield* resolveWork(eventFor("doc-waits", project, ref), { entryId: "1-0", deliveries: 1 })
     }))
     expect(Exit.isSuccess(exit)).toBe(true)
@@ -466,7 +466,7 @@ describe("resolveWork", () => {
     ))
     const bad = await runExit(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson({ mentions: [{ type: "PLANET", text: "Mars" }] })
+      const ref = yield* blobs.putJson("doc-y", { mentions: [{ type: "PLANET", text: "Mars" }] })
       return yield* resolveWork(eventFor("doc-y", "matter-1", ref), { entryId: "1-0", deliveries: 1 })
     }))
     for (const [exit, reason] of [[missing, "no 'mentions' artifact"], [bad, "wrong shape"]] as const) {
@@ -482,7 +482,7 @@ describe("resolveWork", () => {
     await redis.hset(entityRegistryKey(prefix, "matter-1"), "ent_broken", "{ not json")
     const corrupt = await runExit(Effect.gen(function*() {
       const blobs = yield* BlobStore
-      const ref = yield* blobs.putJson({ mentions: mentionsOf(["PERSON", "Michael Paul"]) })
+      const ref = yield* blobs.putJson("doc-z", { mentions: mentionsOf(["PERSON", "Michael Paul"]) })
       return yield* resolveWork(eventFor("doc-z", "matter-1", ref), { entryId: "1-0", deliveries: 1 })
     }))
     const failure = Exit.isFailure(corrupt) ? corrupt.cause.reasons.find((r) => r._tag === "Fail") : undefined

@@ -9,9 +9,10 @@ import { streamNames, type StreamNames } from "./streams.ts"
  * - Single layout (LEXSTREAM_PARTITIONS=1 and not LEXSTREAM_REDIS_CLUSTER): every name exactly as
  *   `streamNames(prefix)` gives it, one partition (0).
  * - Partitioned layout (otherwise): every stream and per-document key of partition p carries the
- *   hash tag `{p<p>}` (`lexstream:{p3}:document.chunked`, `lexstream:{p3}:done:<work key>`), so a
- *   stage's atomic hand-off (input ack, output append, done-marker, lock) is one script call in one
- *   Redis Cluster slot. Producers still write the plain `lexstream:intake`; intake's own keys are
+ *   hash tag `{p<p>}` (`lexstream:{p3}:document.chunked`, `lexstream:{p3}:done:<work key>`,
+ *   `lexstream:{p3}:blob:<sha256>`), so a stage's atomic hand-off (input ack, output append,
+ *   done-marker, lock) is one script call in one Redis Cluster slot, and a master's loss takes a
+ *   document's events and blobs together. Producers still write the plain `lexstream:intake`; intake's own keys are
  *   tagged with the name of the intake stream it reads (`lexstream:{lexstream:intake}:rejected`),
  *   which puts them in that stream's slot.
  *
@@ -27,7 +28,7 @@ export interface KeyLayout {
   readonly partitions: number
   /** The partitions this process consumes (LEXSTREAM_PARTITIONS_OWNED; default: all). */
   readonly owned: ReadonlyArray<number>
-  /** The untagged names: the producers' intake streams and blobs; every name in the single layout. */
+  /** The untagged names: the producers' intake streams; every name in the single layout. */
   readonly plain: StreamNames
   /** Names of partition `p`'s streams and per-document keys. */
   readonly partition: (p: number) => StreamNames

@@ -37,7 +37,10 @@ export interface StreamNames {
   readonly lockKey: (stage: string, workKey: string) => string
   /** Last error of each entry still being retried, per stage and input stream (a lane has its own: entry ids are per stream); a hash: entry id -> error. */
   readonly errorsKey: (stage: string, inputStream?: string) => string
-  /** Content-addressed blobs: never tagged (one key per command, shared by every partition). */
+  /**
+   * Content-addressed blobs of this partition's documents: in the partition's slot, so a failover
+   * loses (or keeps) a document's blobs together with the events that name them.
+   */
   readonly blobKey: (sha256: string) => string
 }
 
@@ -47,7 +50,7 @@ export const LANE_SUFFIX = ":priority"
 /**
  * The names under one key prefix. `keyPrefix` is the prefix of the per-partition keys (a tagged one
  * such as `lexstream:{p3}:` in a partitioned layout); `prefix` (the configured one) still names the
- * producers' intake streams and the blobs.
+ * producers' intake streams.
  */
 export const streamNames = (prefix: string, keyPrefix: string = prefix): StreamNames => ({
   prefix: keyPrefix,
@@ -62,5 +65,5 @@ export const streamNames = (prefix: string, keyPrefix: string = prefix): StreamN
   doneKey: (_stage, workKey) => `${keyPrefix}done:${workKey}`,
   lockKey: (stage, workKey) => `${keyPrefix}lock:${stage}:${workKey}`,
   errorsKey: (stage, inputStream) => `${keyPrefix}errors:${stage}${inputStream?.endsWith(LANE_SUFFIX) ? LANE_SUFFIX : ""}`,
-  blobKey: (sha256) => `${prefix}blob:${sha256}`
+  blobKey: (sha256) => `${keyPrefix}blob:${sha256}`
 })

@@ -25,9 +25,9 @@ const decode = Schema.decodeUnknownOption(KnownExtraction)
 const keyOf = (sha256: string, engineId: string) => createHash("sha256").update(ocrCacheKey(sha256, engineId)).digest("base64url")
 
 /**
- * The remembered extraction of these bytes. Its blob is not looked up: the entry is written after
- * the blob, in the same Redis, and a blob leaves Redis only once Postgres holds it (evict.ts), so
- * while the entry exists the blob is readable from one of the two.
+ * The remembered extraction of these bytes. Its blob is not looked up here: it lives in the slot of
+ * the document that wrote it, so the ocr stage checks that the document at hand can read it (its
+ * partition's copy, or the durable tier once archived) before reusing it.
  */
 export const knownExtraction = (sha256: string, engineId: string) =>
   Effect.gen(function*() {

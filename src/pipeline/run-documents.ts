@@ -91,7 +91,7 @@ export const stageDurations = (run: DocumentRun): Array<{ readonly stage: WorkSt
  * Reads the named artifacts of an event's data from the blob store, each decoded by its contract;
  * unreadable ones, and ones not in their contract's shape, are reported, not fatal.
  */
-export const loadArtifacts = (refs: Record<string, string>) =>
+export const loadArtifacts = (documentId: string, refs: Record<string, string>) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
     const artifacts: Record<string, unknown> = {}
@@ -100,7 +100,7 @@ export const loadArtifacts = (refs: Record<string, string>) =>
       const ref = refs[name]
       if (ref === undefined) continue
       const contract = stageWriting(name).schema as Schema.Codec<unknown>
-      yield* blobs.getJson(ref).pipe(
+      yield* blobs.getJson(documentId, ref).pipe(
         Effect.mapError((error) => (error._tag === "BlobCorrupt" ? error.message : error._tag)),
         Effect.flatMap((value) =>
           Schema.decodeUnknownEffect(contract)(value).pipe(
@@ -169,7 +169,7 @@ export const runDocuments = <R>(options: RunDocumentsOptions<R>) =>
       const seen = events.get(documentId) ?? new Map<EventType, SeenEvent>()
       const failed = seen.get("document.failed")
       const last = lastPipelineEvent(seen)
-      const { artifacts, errors } = yield* loadArtifacts(last?.data.artifacts ?? {})
+      const { artifacts, errors } = yield* loadArtifacts(documentId, last?.data.artifacts ?? {})
       runs.push({
         file,
         documentId,

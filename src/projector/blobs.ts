@@ -54,14 +54,16 @@ export const loadBatchBlobs = (entries: ReadonlyArray<ProjectedEntry>) =>
   Effect.gen(function*() {
     const database = yield* Database
     const store = yield* BlobStore
-    const referenced = unique(entries.flatMap(referencedBlobs))
+    // A blob lives in the partition of the document naming it (any one of them: same bytes).
+    const ownerOf = new Map(entries.flatMap((entry) => referencedBlobs(entry).map((ref) => [ref, entry.archive.documentId ?? ""] as const)))
+    const referenced = [...ownerOf.keys()]
     const needed = unique(entries.flatMap(neededBlobs))
     if (referenced.length === 0) return { lookup: () => undefined, toCopy: [], archived: () => false } satisfies BatchBlobs
     const present = yield* database.use("blobs.present", (db) => presentIn(db, referenced))
     const missing = new Map<string, string>()
     const toCopy: Array<{ ref: string; bytes: Buffer }> = []
     yield* Effect.forEach(referenced.filter((ref) => !present.has(ref)), (ref) =>
-      store.get(ref).pipe(
+      store.get(ownerOf.get(ref)!, ref).pipe(
         Effect.map((bytes) => void toCopy.push({ ref, bytes })),
         // Gone or damaged for good: its read model is skipped (and said so); a Redis outage is retried.
         Effect.catchTag("BlobNotFound", () => Effect.sync(() => void missing.set(ref, "not in Redis nor in Postgres"))),

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
-import { streamNames } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { RedisClient, type RedisConnection } from "../services/redis.ts"
 import type { ProjectedEntry } from "./entry.ts"
 import { referencedBlobs } from "./rows.ts"
@@ -19,19 +19,20 @@ import { referencedBlobs } from "./rows.ts"
  * second projection, a consumer of your own) may still want the blobs and cannot read our Postgres.
  * (Each partition has its own `document.completed` stream: the rule holds per stream.)
  */
-export const completedDocumentBlobs = (entries: ReadonlyArray<ProjectedEntry>, fromStream?: (stream: string) => boolean): Array<string> => {
-  const refs = new Set<string>()
-  for (const entry of entries) {
-    if (entry.record.kind === "event" && entry.record.event.type === "document.completed" && (fromStream?.(entry.stream) ?? true)) {
-      for (const ref of referencedBlobs(entry)) refs.add(ref)
-    }
-  }
-  return [...refs]
-}
+export const completedDocumentBlobs = (entries: ReadonlyArray<ProjectedEntry>, fromStream?: (stream: string) => boolean): Array<string> =>
+  [...new Set(completedDocumentBlobOwners(entries, fromStream).map(({ ref }) => ref))]
+
+/** Each blob of a completed document with that document: its key is in the document's partition. */
+const completedDocumentBlobOwners = (entries: ReadonlyArray<ProjectedEntry>, fromStream?: (stream: string) => boolean) =>
+  entries.flatMap((entry) =>
+    entry.record.kind === "event" && entry.record.event.type === "document.completed" && (fromStream?.(entry.stream) ?? true)
+      ? referencedBlobs(entry).map((ref) => ({ ref, documentId: entry.archive.documentId ?? "" }))
+      : []
+  )
 
 /**
- * Deletes keys, a slice per call. On a cluster one UNLINK may only name keys of one slot, and blob
- * keys are untagged (spread over every master), so each key is its own call there.
+ * Deletes keys, a slice per call. On a cluster one UNLINK may only name keys of one slot, and a
+ * batch's blobs span every partition (so every master), so each key is its own call there.
  */
 export const unlinkKeys = async (client: RedisConnection, keys: ReadonlyArray<string>): Promise<number> => {
   if ("isCluster" in client && client.isCluster) {
@@ -51,7 +52,7 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
     const config = yield* AppConfig
     if (config.databaseUrl === undefined) return 0
     const redis = yield* RedisClient
-    const names = streamNames(config.keyPrefix)
+    const layout = keyLayout(config)
     const completedStreams = new Set(entries.flatMap((entry) =>
       entry.record.kind === "event" && entry.record.event.type === "document.completed" ? [entry.stream] : []))
     if (completedStreams.size === 0) return 0
@@ -60,11 +61,11 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
       const groups = (yield* redis.use("blob.evict.readers", (client) => client.call("XINFO", "GROUPS", stream))) as Array<unknown>
       if (groups.length === 1) soleReader.add(stream)
     }
-    const refs = completedDocumentBlobs(entries, (stream) => soleReader.has(stream))
-    const keys = refs.filter(archived).flatMap((ref) => {
+    const owned = completedDocumentBlobOwners(entries, (stream) => soleReader.has(stream))
+    const keys = [...new Set(owned.filter(({ ref }) => archived(ref)).flatMap(({ ref, documentId }) => {
       const match = REF.exec(ref)
-      return match ? [names.blobKey(match[1]!)] : []
-    })
+      return match ? [layout.forDocument(documentId).blobKey(match[1]!)] : []
+    }))]
     if (keys.length === 0) return 0
     return yield* redis.use("blob.evict", (client) => unlinkKeys(client, keys))
   })

@@ -175,7 +175,7 @@ export const replayDocuments = (request: ReplayRequest) =>
     for (const item of fromStage === "ocr" ? [] : planned) {
       const missing: Array<string> = []
       for (const [name, ref] of Object.entries(item.source.data.artifacts)) {
-        if (!(yield* blobs.has(ref))) missing.push(`${name} (${ref})`)
+        if (!(yield* blobs.has(item.source.documentId, ref))) missing.push(`${name} (${ref})`)
       }
       if (missing.length > 0) {
         skipped.push({

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { AppConfig } from "../config.ts"
-import { streamNames } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { DurableBlobs, type DurableBlobsError, type DurableBlobsShape } from "./durable-blobs.ts"
 import { RedisClient, type RedisError } from "./redis.ts"
 
@@ -18,13 +18,17 @@ const REF = /^sha256:([0-9a-f]{64})$/
 
 export const blobRefOf = (bytes: Uint8Array): BlobRef => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
 
+/**
+ * Every call names the document the blob belongs to: its blobs live in its partition's slot
+ * (`lexstream:{p3}:blob:<sha256>`, src/events/key-layout.ts), while the ref stays `sha256:<hex>`.
+ */
 export interface BlobStoreShape {
-  readonly put: (bytes: Uint8Array) => Effect.Effect<BlobRef, RedisError>
+  readonly put: (documentId: string, bytes: Uint8Array) => Effect.Effect<BlobRef, RedisError>
   /** DurableBlobsError: Redis does not have it and the durable tier could not be read (retry later). */
-  readonly get: (ref: BlobRef) => Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
-  readonly putJson: (value: unknown) => Effect.Effect<BlobRef, RedisError>
-  readonly getJson: (ref: BlobRef) => Effect.Effect<unknown, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
-  readonly has: (ref: BlobRef) => Effect.Effect<boolean, DurableBlobsError | RedisError>
+  readonly get: (documentId: string, ref: BlobRef) => Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
+  readonly putJson: (documentId: string, value: unknown) => Effect.Effect<BlobRef, RedisError>
+  readonly getJson: (documentId: string, ref: BlobRef) => Effect.Effect<unknown, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError>
+  readonly has: (documentId: string, ref: BlobRef) => Effect.Effect<boolean, DurableBlobsError | RedisError>
 }
 
 /**
@@ -52,15 +56,15 @@ const makeBlobStore = (durable: Option.Option<DurableBlobsShape>) =>
   Effect.gen(function*() {
     const { use } = yield* RedisClient
     const config = yield* AppConfig
-    const names = streamNames(config.keyPrefix)
-    const keyOf = (ref: BlobRef) => {
+    const layout = keyLayout(config)
+    const keyOf = (documentId: string, ref: BlobRef) => {
       const match = REF.exec(ref)
-      return match ? Option.some(names.blobKey(match[1]!)) : Option.none()
+      return match ? Option.some(layout.forDocument(documentId).blobKey(match[1]!)) : Option.none()
     }
 
-    const put = (bytes: Uint8Array) => {
+    const put = (documentId: string, bytes: Uint8Array) => {
       const ref = blobRefOf(bytes)
-      const key = names.blobKey(ref.slice(7))
+      const key = layout.forDocument(documentId).blobKey(ref.slice(7))
       // NX: content-addressed, so an existing value is already the same bytes.
       return use("blob.put", (redis) => redis.set(key, Buffer.from(bytes), "NX")).pipe(Effect.as(ref))
     }
@@ -84,8 +88,8 @@ const makeBlobStore = (durable: Option.Option<DurableBlobsShape>) =>
           )
       })
 
-    const get = (ref: BlobRef): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError> =>
-      Option.match(keyOf(ref), {
+    const get = (documentId: string, ref: BlobRef): Effect.Effect<Buffer, BlobNotFound | BlobCorrupt | DurableBlobsError | RedisError> =>
+      Option.match(keyOf(documentId, ref), {
         onNone: () => Effect.fail(new BlobCorrupt({ ref, message: "not a sha256 blob reference" })),
         onSome: (key) =>
           use("blob.get", (redis) => redis.getBuffer(key)).pipe(
@@ -93,9 +97,9 @@ const makeBlobStore = (durable: Option.Option<DurableBlobsShape>) =>
           )
       })
 
-    const putJson = (value: unknown) => put(Buffer.from(JSON.stringify(value)))
-    const getJson = (ref: BlobRef) =>
-      get(ref).pipe(
+    const putJson = (documentId: string, value: unknown) => put(documentId, Buffer.from(JSON.stringify(value)))
+    const getJson = (documentId: string, ref: BlobRef) =>
+      get(documentId, ref).pipe(
         Effect.flatMap((bytes) =>
           Effect.try({
             try: () => JSON.parse(bytes.toString("utf8")) as unknown,
@@ -103,8 +107,8 @@ const makeBlobStore = (durable: Option.Option<DurableBlobsShape>) =>
           })
         )
       )
-    const has = (ref: BlobRef): Effect.Effect<boolean, DurableBlobsError | RedisError> =>
-      Option.match(keyOf(ref), {
+    const has = (documentId: string, ref: BlobRef): Effect.Effect<boolean, DurableBlobsError | RedisError> =>
+      Option.match(keyOf(documentId, ref), {
         onNone: () => Effect.succeed(false),
         onSome: (key) =>
           use("blob.has", (redis) => redis.exists(key)).pipe(

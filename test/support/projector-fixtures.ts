@@ -107,7 +107,7 @@ export const fixtureWorks = (options: { readonly failFirst?: WorkStageName; read
           }
           const store = yield* BlobStore
           const artifact = artifactsFor(event.document_id, event.data.submission.project)[name]
-          const ref = yield* store.putJson(artifact).pipe(Effect.orDie)
+          const ref = yield* store.putJson(event.document_id, artifact).pipe(Effect.orDie)
           return {
             ...event.data,
             artifacts: { ...event.data.artifacts, [name]: ref },

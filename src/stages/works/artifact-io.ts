@@ -25,7 +25,7 @@ export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineE
       return yield* new StageFailure({ message: `the event has no '${name}' artifact`, retryable: false })
     }
     const blobs = yield* BlobStore
-    const value = yield* blobs.getJson(ref).pipe(
+    const value = yield* blobs.getJson(event.document_id, ref).pipe(
       Effect.mapError((error) => {
         switch (error._tag) {
           case "RedisError":
@@ -54,7 +54,7 @@ export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineE
 export const writeArtifact = <N extends ArtifactName>(event: PipelineEvent, name: N, value: ArtifactType<N>, facts: ArtifactFacts<N>) =>
   Effect.gen(function*() {
     const blobs = yield* BlobStore
-    const ref = yield* blobs.putJson(value).pipe(Effect.mapError(redisFailure))
+    const ref = yield* blobs.putJson(event.document_id, value).pipe(Effect.mapError(redisFailure))
     const data: PipelineData = {
       ...event.data,
       artifacts: { ...event.data.artifacts, [name]: ref },

@@ -83,6 +83,7 @@ export const storedChunkMentions = (chunk: Pick<ExtractorChunk, "charStart">, re
  * it), so a replay asks that extractor again.
  */
 export const cachedChunkMentions = <C extends ExtractorChunk>(
+  documentId: string,
   chunks: ReadonlyArray<C>,
   keyOf: (chunk: C) => string,
   extract: (chunk: C) => Effect.Effect<ChunkMentions, StageFailure>,
@@ -94,8 +95,10 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
     const metrics = yield* Metrics
     const keys = chunks.map(keyOf)
     const docKey = documentKey(keys)
+    // Read in this document's partition (then the durable tier): a pointer left by a document of
+    // another partition may miss until its blob is archived, which only costs a recomputation.
     const readList = (ref: BlobRef) =>
-      blobs.getJson(ref).pipe(Effect.map((value) => (Array.isArray(value) ? value : undefined)), Effect.orElseSucceed(() => undefined))
+      blobs.getJson(documentId, ref).pipe(Effect.map((value) => (Array.isArray(value) ? value : undefined)), Effect.orElseSucceed(() => undefined))
     const toResult = (chunk: C, found: StoredChunkMentions): ChunkMentions => {
       const { provider, model } = splitProviderId(found.extractor)
       return { mentions: inDocument(chunk, found.mentions), extractorId: found.extractor, cost: noCost(provider, model) }

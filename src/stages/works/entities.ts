@@ -64,6 +64,7 @@ export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metri
     }
     const context = documentContext(event, chunks)
     const { results, remember } = yield* cachedChunkMentions(
+      event.document_id,
       chunks,
       (chunk) => extractor.cacheKey(chunk, context),
       (chunk) =>
@@ -91,7 +92,7 @@ export const entitiesWork: StageWork<BlobStore | Cache | EntityExtractor | Metri
     }
     const stored = results.map((result, position) => storedChunkMentions(chunks[position]!, result))
     const blobs = yield* BlobStore
-    const storedRef = yield* blobs.putJson(stored).pipe(Effect.mapError(redisFailure))
+    const storedRef = yield* blobs.putJson(event.document_id, stored).pipe(Effect.mapError(redisFailure))
     yield* remember(storedRef)
     const perChunk = stored.map((chunk) => chunk.mentions)
     const list: MentionList = {

@@ -4,7 +4,7 @@ import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
 import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { DocumentOcr } from "../../ocr/document-ocr.ts"
-import { knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
+import { type KnownExtraction, knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
 import type { ExtractedText, OcrFacts, TextMethod } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
@@ -58,12 +58,26 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
       }) as PipelineData
     // A remembered extraction cost nothing this time.
     const reused = { provider: ocr.id } as PipelineData["task"]
+    // The remembered text may be another document's blob, in another partition's slot: reused only
+    // if this document's partition (or the durable tier) has it, else the bytes are read again.
+    const knownHere = (sha256: string) =>
+      knownExtraction(sha256, ocr.cacheId).pipe(
+        Effect.flatMap((known) =>
+          Option.isNone(known)
+            ? Effect.succeed(known)
+            : blobs.has(event.document_id, known.value.ref).pipe(
+              Effect.map((here) => (here ? known : Option.none<KnownExtraction>())),
+              // The durable tier could not say now (database down): retried, not re-extracted.
+              Effect.catchTag("DurableBlobsError", (error) => Effect.fail(new StageFailure({ message: error.message, retryable: true })))
+            )
+        )
+      )
     if (submission.sha256 !== undefined) {
-      const known = yield* knownExtraction(submission.sha256, ocr.cacheId)
+      const known = yield* knownHere(submission.sha256)
       if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: submission.sha256 }, reused)
     }
     const { bytes, sha256 } = yield* sources.read(submission.source, { sha256: submission.sha256 })
-    const known = submission.sha256 === undefined ? yield* knownExtraction(sha256, ocr.cacheId) : Option.none()
+    const known = submission.sha256 === undefined ? yield* knownHere(sha256) : Option.none()
     if (Option.isSome(known)) return withResult(known.value.ref, { ...known.value.facts, contentSha256: sha256 }, reused)
     const { extracted, task } = yield* ocr.extract(bytes, {
       maxPages: config.maxPages,
@@ -71,7 +85,7 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
       pixels: { maxImagePixels: config.maxImagePixels, ocrMaxPixels: config.ocrMaxPixels },
       hints: { contentType: submission.contentType, filename: submission.filename }
     })
-    const ref = yield* blobs.putJson(extracted)
+    const ref = yield* blobs.putJson(event.document_id, extracted)
     const facts = ocrFacts(extracted)
     // A fallback's reading is not remembered under the configured provider: a replay asks it again.
     if (task.fallback === undefined) yield* rememberExtraction(sha256, ocr.cacheId, ref, facts)
