@@ -132,7 +132,7 @@ describe("BlobStore with the durable tier", () => {
         return out.length > 0 && out
       })
       expect(failed[0]!.document_id).toBe("tier-lost")
-      expect(JSON.parse(failed[0]!.data!)).toMatchObject({ reason: expect.stringMatching(/artifact 'text' .* is not in the blob store/), retryable: true })
+      expect(JSON.parse(failed[0]!.data!)).toMatchObject({ reason: expect.stringMatching(/artifact lost: 'text' .* is not in the blob store/), retryable: true })
     } finally {
       await worker.stop()
     }

@@ -3,6 +3,7 @@ import { Effect, Exit } from "effect"
 import { AppConfig } from "../config.ts"
 import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
+import { isLostArtifactReason } from "../events/lost-artifact.ts"
 import { keyLayout } from "../events/key-layout.ts"
 import { RedisClient, repliesOf } from "../services/redis.ts"
 import { submissionKey } from "../stages/submission-record.ts"
@@ -26,6 +27,12 @@ import { failureMessage } from "../failure-message.ts"
  *   - the document's intake record (intake would take a resubmission as a duplicate or a new version).
  * A resubmission keeps the document's version, so should it ever meet a surviving entry of the
  * same run, the engine's done-markers still let only one through each stage.
+ *
+ * One exception: a document that failed because an artifact its input named was lost for good
+ * (src/events/lost-artifact.ts; on Redis Cluster a blob written on a master that died before its
+ * replica had it) cannot finish whatever Redis still tracks. It goes straight to its partition's
+ * `document.submitted` as the next version (its old done-markers would drop the same version), once:
+ * the reconcile marker of that version keeps a second reconcile from adding another.
  *
  * On Redis Cluster (src/events/key-layout.ts) each probe names the key in its document's partition,
  * and a reconcile marker sits in the slot of the stream its resubmission goes to (the intake
@@ -129,15 +136,22 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
 
     /** The processing version goes in through intake; any other straight to `document.submitted`. */
     const viaIntake = (version: number) => version === config.processingVersion
-    const markerOf = (documentId: string, version: number) =>
-      reconcileMarker((viaIntake(version) ? layout.intakeSide(intake) : layout.forDocument(documentId)).prefix, documentId, version)
+    const markerOf = (documentId: string, version: number, via: ResubmittedDocument["via"]) =>
+      reconcileMarker((via === "intake" ? layout.intakeSide(intake) : layout.forDocument(documentId)).prefix, documentId, version)
+    /** Failed on an artifact lost for good while Redis kept the rest of it: runs again as a new version. */
+    const lostArtifact = (row: DocumentRow) => row.status === "failed" && row.failureRetryable === true && isLostArtifactReason(row.error)
+    /** The version a resubmission gets and where it goes. */
+    const targetOf = (row: DocumentRow): { readonly version: number; readonly via: ResubmittedDocument["via"] } =>
+      lostArtifact(row)
+        ? { version: versionOf(row) + 1, via: "document.submitted" }
+        : { version: versionOf(row), via: viaIntake(versionOf(row)) ? "intake" : "document.submitted" }
 
     const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
     const probes = yield* redis.use("reconcile.state", (client) =>
       repliesOf(rows.flatMap((row) => {
         const event = latest.get(row.id)
         return [
-          client.get(markerOf(row.id, versionOf(row))),
+          client.get(markerOf(row.id, targetOf(row).version, targetOf(row).via)),
           // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
           event !== undefined ? client.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1) : client.echo(""),
           client.exists(submissionKey(layout.forDocument(row.id).prefix, row.id))
@@ -147,15 +161,39 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     const tracked: Array<LeftDocument> = []
     const failed: Array<LeftDocument> = []
     const toResubmit: Array<{ readonly row: DocumentRow; readonly version: number; readonly via: ResubmittedDocument["via"]; readonly stream: string; readonly fields: Array<string> }> = []
+    /** Plans a `document.submitted` of `version` in the document's partition (intake would assign another version). */
+    const submitDirectly = (row: DocumentRow, version: number, event: ArchivedEvent | undefined) => {
+      const encoded = encodeEventFields({
+        type: "document.submitted",
+        document_id: row.id,
+        version,
+        correlation_id: row.correlationId,
+        causation_id: `reconcile/${runId}`,
+        occurred_at: Date.now(),
+        submitted_at: Date.now(),
+        data: { submission: event?.data.submission ?? submissionFromRow(row, runId), artifacts: {}, facts: {} }
+      })
+      if (Exit.isFailure(encoded)) {
+        failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${failureMessage(encoded.cause, "invalid")}` })
+        return
+      }
+      toResubmit.push({ row, version, via: "document.submitted", stream: layout.forDocument(row.id).event("document.submitted"), fields: encoded.value })
+    }
     rows.forEach((row, index) => {
-      const version = versionOf(row)
       const event: ArchivedEvent | undefined = latest.get(row.id)
+      const { version, via } = targetOf(row)
       const earlier = probes?.[index * 3]?.[1]
       const entry = probes?.[index * 3 + 1]
       const intakeRecord = probes?.[index * 3 + 2]?.[1]
       const stages = markers[index]!
       if (typeof earlier === "string") {
         tracked.push({ documentId: row.id, version, reason: `already resubmitted by reconcile (${earlier})` })
+        return
+      }
+      if (lostArtifact(row)) {
+        // Redis may still track it (done-markers, its entries, its intake record), but it cannot
+        // finish: an artifact it needs is gone. From its source again, as the next version.
+        submitDirectly(row, version, event)
         return
       }
       if (stages.length > 0) {
@@ -174,7 +212,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         return
       }
       const submission = event?.data.submission
-      if (viaIntake(version)) {
+      if (via === "intake") {
         // Through the public contract, exactly as a producer would resubmit it; checked first with
         // the intake's own validation so a resubmission never lands in `rejected`.
         const fields = intakeFields(row, submission)
@@ -187,21 +225,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         return
       }
       // Intake assigns the configured processing version; a replayed version must keep its own.
-      const encoded = encodeEventFields({
-        type: "document.submitted",
-        document_id: row.id,
-        version,
-        correlation_id: row.correlationId,
-        causation_id: `reconcile/${runId}`,
-        occurred_at: Date.now(),
-        submitted_at: Date.now(),
-        data: { submission: submission ?? submissionFromRow(row, runId), artifacts: {}, facts: {} }
-      })
-      if (Exit.isFailure(encoded)) {
-        failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${Exit.isFailure(encoded) ? failureMessage(encoded.cause, "invalid") : ""}` })
-        return
-      }
-      toResubmit.push({ row, version, via: "document.submitted", stream: layout.forDocument(row.id).event("document.submitted"), fields: encoded.value })
+      submitDirectly(row, version, event)
     })
 
     const resubmitted: Array<ResubmittedDocument> = []
@@ -211,7 +235,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         resubmitted.push(base)
         continue
       }
-      const marker = markerOf(item.row.id, item.version)
+      const marker = markerOf(item.row.id, item.version, item.via)
       const id = yield* redis.use("reconcile.resubmit", (client) =>
         client.eval(RESUBMIT, 2, item.stream, marker, config.doneTtlSeconds, ...item.fields) as Promise<string | null>)
       if (typeof id === "string") resubmitted.push({ ...base, entryId: id })

@@ -2,6 +2,7 @@ import { Effect, Schema } from "effect"
 import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData, PipelineEvent } from "../../events/event.ts"
 import type { ArtifactFacts, ArtifactName, ArtifactType } from "../../pipeline/descriptor.ts"
+import { lostArtifactMessage } from "../../events/lost-artifact.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import type { RedisError } from "../../services/redis.ts"
 
@@ -32,8 +33,9 @@ export const readArtifact = <S extends Schema.Decoder<unknown>>(event: PipelineE
             return redisFailure(error)
           case "BlobNotFound":
             // Blobs are written before the event that names them; a miss is a lagging replica or an
-            // eviction being repaired, so it is worth another try before the entry parks.
-            return new StageFailure({ message: `artifact '${name}' (${ref}) is not in the blob store`, retryable: true })
+            // eviction being repaired, so it is worth another try before the entry parks. If it stays
+            // lost, reconcile recognises the reason and runs the document again (lost-artifact.ts).
+            return new StageFailure({ message: lostArtifactMessage(name, ref, "the blob store"), retryable: true })
           case "DurableBlobsError":
             // Gone from Redis, and its durable copy could not be read now (database down): retried.
             return new StageFailure({ message: `artifact '${name}' (${ref}) is not in Redis and the durable blob tier failed: ${error.message}`, retryable: true })
