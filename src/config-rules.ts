@@ -25,6 +25,8 @@ export const configProblems = (config: AppConfigShape): Array<string> => {
   atLeast("LEXSTREAM_DONE_TTL_SECONDS", config.doneTtlSeconds, 1, "done-marker lifetime")
   atLeast("LEXSTREAM_PRIORITY_LANE_MIN", config.priorityLaneMin, 0, "priorities are 0-9; 10 turns the lanes off")
   atLeast("LEXSTREAM_PARTITIONS", config.partitions, 1, "documents are spread over this many partitions")
+  atLeast("LEXSTREAM_ROUTE_REPLICAS", config.routeReplicas, 0, "replicas that confirm a routed document (0: none)")
+  atLeast("LEXSTREAM_ROUTE_WAIT_MS", config.routeWaitMs, 1, "how long intake waits for those replicas")
   const outside = (config.ownedPartitions ?? []).filter((p) => p >= config.partitions)
   if (outside.length > 0) {
     problems.push(`LEXSTREAM_PARTITIONS_OWNED names partition(s) ${outside.join(", ")}, but only 0-${config.partitions - 1} exist (LEXSTREAM_PARTITIONS=${config.partitions})`)

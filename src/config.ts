@@ -22,6 +22,13 @@ export interface AppConfigShape {
   readonly partitions: number
   /** Partitions this process consumes; undefined: all of them. */
   readonly ownedPartitions: ReadonlyArray<number> | undefined
+  /**
+   * On Redis Cluster: how many of the partition master's replicas must confirm (WAIT) a document
+   * intake routed before intake acks the producer's entry; capped by the replicas the master has; 0: off.
+   */
+  readonly routeReplicas: number
+  /** How long intake waits for those confirmations before the attempt fails and is retried (ms). */
+  readonly routeWaitMs: number
   /** Name of this consumer inside every consumer group; unique per process. */
   readonly consumerName: string
   /** Entries read per XREADGROUP call. */
@@ -104,6 +111,8 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   redisCluster: false,
   partitions: 1,
   ownedPartitions: undefined,
+  routeReplicas: 1,
+  routeWaitMs: 1_000,
   batchSize: 100,
   blockMs: 2_000,
   concurrency: 16,
@@ -199,7 +208,9 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
       })
       const cluster = yield* Config.all({
         redisCluster: Config.Boolean("LEXSTREAM_REDIS_CLUSTER").pipe(Config.withDefault(defaults.redisCluster)),
-        partitions: int("LEXSTREAM_PARTITIONS", defaults.partitions)
+        partitions: int("LEXSTREAM_PARTITIONS", defaults.partitions),
+        routeReplicas: int("LEXSTREAM_ROUTE_REPLICAS", defaults.routeReplicas),
+        routeWaitMs: int("LEXSTREAM_ROUTE_WAIT_MS", defaults.routeWaitMs)
       })
       const owned = yield* Config.String("LEXSTREAM_PARTITIONS_OWNED").pipe(Config.option, Config.map(Option.getOrUndefined))
       const ownedProblems: Array<string> = []

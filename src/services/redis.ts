@@ -82,7 +82,10 @@ const openCluster = (urls: string, name: string) => {
     retryDelayOnTryAgain: 200,
     maxRedirections: 64,
     clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
-    slotsRefreshTimeout: 2_000
+    slotsRefreshTimeout: 2_000,
+    // ioredis refreshes its slot table only on redirects unless told to: intake counts each
+    // master's replicas from it (src/stages/intake-route.ts), and replicas join after masters.
+    slotsRefreshInterval: 5_000
   })
 }
 

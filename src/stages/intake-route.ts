@@ -1,4 +1,6 @@
-import { Effect, Option } from "effect"
+import { createRequire } from "node:module"
+import { Effect, Option, Schema } from "effect"
+import type { ChainableCommander, Cluster } from "ioredis"
 import type { StreamNames } from "../events/streams.ts"
 import { RedisClient, type RedisConnection, type RedisError } from "../services/redis.ts"
 
@@ -14,6 +16,15 @@ import { RedisClient, type RedisConnection, type RedisError } from "../services/
  * A crash between the two leaves the entry pending; its redelivery finds the marker (intake checks
  * it before recording the submission again), so it gets the same event id and makes no second
  * submission. The marker lives as long as done-markers.
+ *
+ * Replication is asynchronous: a partition master that dies right after step 1 may take the event
+ * with it while step 2, on another master, survives — the document would stop there. So on Redis
+ * Cluster step 1 (and a redelivery's marker read) is followed, on the same connection to the same
+ * master, by `WAIT <replicas> <ms>`: the entry is acked only once that many of the master's replicas
+ * have the event (LEXSTREAM_ROUTE_REPLICAS, capped by the replicas ioredis knows the slot's master
+ * has; 0 turns it off). Fewer confirmations fail the attempt as retryable: the entry stays pending,
+ * and its redelivery finds the marker (and waits again) or, if the master died, routes again.
+ * A single Redis, partitioned or not, waits for nothing.
  */
 
 /** KEYS: [routedMarker, stream]. ARGV: [ttlSeconds, fields…]. Returns the event's id. */
@@ -25,22 +36,65 @@ redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 return id
 `
 
-type RouteCall = (numberOfKeys: number, ...args: ReadonlyArray<string | Buffer | number>) => Promise<string>
-
-const routeCommand = (client: RedisConnection): RouteCall => {
-  if (!("lexRouteSubmission" in client)) client.defineCommand("lexRouteSubmission", { lua: ROUTE })
-  return (client as unknown as Record<string, RouteCall>).lexRouteSubmission!.bind(client)
+/** Replicas that must hold a routed event before intake acks its entry, and how long to wait for them. */
+export interface RouteConfirmation {
+  readonly replicas: number
+  readonly waitMs: number
 }
+
+/** The partition master acknowledged the route, but fewer of its replicas than asked have it yet. */
+export class RouteNotReplicated extends Schema.TaggedError<RouteNotReplicated>()("RouteNotReplicated", {
+  asked: Schema.Number,
+  confirmed: Schema.Number,
+  message: Schema.String
+}) {}
+
+/** Redis Cluster's slot of a key: ioredis's own dependency, the function that routes its commands. */
+const slotOf = createRequire(import.meta.url)("cluster-key-slot") as (key: string) => number
+
+/** How many replicas to wait for: those the key's master has (as ioredis last learnt the slots), at most `wanted`. */
+const replicasToWaitFor = (client: RedisConnection, key: string, wanted: number) => {
+  if (wanted <= 0 || !client.isCluster) return 0
+  const nodes = (client as Cluster).slots[slotOf(key)] ?? []
+  return Math.min(wanted, Math.max(0, nodes.length - 1))
+}
+
+/**
+ * Runs one command in `key`'s slot and, on a cluster master with replicas, `WAIT` right after it in
+ * the same pipeline: ioredis sends a pipeline to the node of its first keyed command, so the WAIT
+ * covers this connection's writes to that master. The command's reply, or RouteNotReplicated.
+ */
+const confirmedOnMaster = <A>(
+  operation: string,
+  key: string,
+  command: (pipeline: ChainableCommander) => ChainableCommander,
+  confirmation: RouteConfirmation
+): Effect.Effect<A, RedisError | RouteNotReplicated, RedisClient> =>
+  Effect.gen(function*() {
+    const redis = yield* RedisClient
+    const { reply, asked, confirmed } = yield* redis.use(operation, async (client) => {
+      // A cluster client learns the slot table once it is ready: the first route must not skip the WAIT.
+      if (confirmation.replicas > 0 && client.isCluster && (client as Cluster).slots[slotOf(key)] === undefined) await client.ping()
+      const asked = replicasToWaitFor(client, key, confirmation.replicas)
+      const pipeline = command(client.pipeline())
+      if (asked > 0) pipeline.call("WAIT", asked, confirmation.waitMs)
+      const replies = (await pipeline.exec()) ?? []
+      for (const [error] of replies) if (error) throw error
+      return { reply: replies[0]?.[1] as A, asked, confirmed: asked > 0 ? Number(replies[1]?.[1]) : 0 }
+    })
+    if (confirmed < asked) {
+      const message = `${confirmed} of ${asked} replica(s) of the partition's master confirmed the routed document within ${confirmation.waitMs} ms`
+      return yield* new RouteNotReplicated({ asked, confirmed, message })
+    }
+    return reply
+  })
 
 /** The routed-marker of an intake entry, in the slot of the document's partition (`target`). */
 export const routedKey = (target: StreamNames, intakeStream: string, entryId: string) => `${target.prefix}routed:${intakeStream}/${entryId}`
 
-/** The id of the event an earlier delivery of this intake entry appended, if any. */
-export const earlierRoute = (marker: string): Effect.Effect<Option.Option<string>, RedisError, RedisClient> =>
-  Effect.gen(function*() {
-    const redis = yield* RedisClient
-    return Option.fromNullishOr(yield* redis.use("intake.routed", (client) => client.get(marker)))
-  })
+/** The id of the event an earlier delivery of this intake entry appended, if any (confirmed by replicas as a route is). */
+export const earlierRoute = (marker: string, confirmation: RouteConfirmation): Effect.Effect<Option.Option<string>, RedisError | RouteNotReplicated, RedisClient> =>
+  confirmedOnMaster<string | null>("intake.routed", marker, (pipeline) => pipeline.get(marker), confirmation).pipe(Effect.map(Option.fromNullishOr))
 
 /** Appends the event to the partition's stream unless this intake entry was routed before; the event's id. */
 export const routeSubmission = (options: {
@@ -48,8 +102,11 @@ export const routeSubmission = (options: {
   readonly stream: string
   readonly fields: ReadonlyArray<string | Buffer>
   readonly ttlSeconds: number
-}): Effect.Effect<string, RedisError, RedisClient> =>
-  Effect.gen(function*() {
-    const redis = yield* RedisClient
-    return yield* redis.use("intake.route", (client) => routeCommand(client)(2, options.marker, options.stream, options.ttlSeconds, ...options.fields))
-  })
+  readonly confirmation: RouteConfirmation
+}): Effect.Effect<string, RedisError | RouteNotReplicated, RedisClient> =>
+  confirmedOnMaster<string>(
+    "intake.route",
+    options.marker,
+    (pipeline) => pipeline.eval(ROUTE, 2, options.marker, options.stream, options.ttlSeconds, ...options.fields),
+    options.confirmation
+  )

@@ -8,13 +8,15 @@ import type { MetricsShape } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
 import { LANES_OFF, streamForPriority } from "../events/priority-lanes.ts"
 import { recordSubmission } from "./submission-record.ts"
-import { earlierRoute, routedKey, routeSubmission } from "./intake-route.ts"
+import { earlierRoute, type RouteConfirmation, routedKey, routeSubmission } from "./intake-route.ts"
 
 export interface IntakeStageOptions {
   readonly processingVersion: number
   readonly maxMetadataBytes: number
   /** How long the per-document submission record is kept (as long as done-markers). */
   readonly doneTtlSeconds: number
+  /** On Redis Cluster: the replicas that must hold a routed document before its entry is acked (src/stages/intake-route.ts). */
+  readonly routeConfirmation?: RouteConfirmation
   readonly metrics: MetricsShape
   /** Documents of at least this priority go to the lane of `document.submitted` (src/events/priority-lanes.ts); default: no lanes. */
   readonly priorityLaneMin?: number
@@ -52,11 +54,12 @@ export const intakeStage = (
   }
 
   const laneMin = options.priorityLaneMin ?? LANES_OFF
+  const confirmation = options.routeConfirmation ?? { replicas: 0, waitMs: 0 }
   const intakeId = (entryId: string) => options.fromLane ? laneIntakeId(entryId) : entryId
 
   /** In the partitioned layout: appended to the partition by the route, the hand-off records its id. */
   const routed = (marker: string, emission: Emission) =>
-    routeSubmission({ marker, stream: emission.stream, fields: emission.fields, ttlSeconds: options.doneTtlSeconds }).pipe(
+    routeSubmission({ marker, stream: emission.stream, fields: emission.fields, ttlSeconds: options.doneTtlSeconds, confirmation }).pipe(
       Effect.map((appendedId): Emission => ({ stream: emission.stream, fields: [], appendedId })),
       Effect.mapError((error) => new StageFailure({ message: `cannot route the document to its partition: ${error.message}`, retryable: true }))
     )
@@ -129,7 +132,7 @@ export const intakeStage = (
         if (!layout.partitioned) return record
         // Routed by an earlier delivery that died before its hand-off: the same event, not a new version.
         const marker = routedKey(layout.forDocument(documentId), inputStream, streamEntryId)
-        return earlierRoute(marker).pipe(
+        return earlierRoute(marker, confirmation).pipe(
           Effect.mapError((error) => new StageFailure({ message: `cannot read the routed-marker: ${error.message}`, retryable: true })),
           Effect.flatMap(Option.match({
             onNone: () => record,

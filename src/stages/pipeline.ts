@@ -48,6 +48,7 @@ export const pipelineStages = <R = never>(
         processingVersion: config.processingVersion,
         maxMetadataBytes: config.maxMetadataBytes,
         doneTtlSeconds: config.doneTtlSeconds,
+        routeConfirmation: { replicas: config.routeReplicas, waitMs: config.routeWaitMs },
         priorityLaneMin: config.priorityLaneMin,
         fromLane,
         metrics
