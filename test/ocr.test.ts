@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { AppConfig } from "../src/config.ts"
 import { StageFailure } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
+import { partitionOf } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { extractText, extractTextCached, type ExtractOptions } from "../src/ocr/extract.ts"
 import { detectMediaType } from "../src/ocr/media-type.ts"
@@ -365,6 +366,42 @@ describe("ocrWork (the ocr stage)", () => {
     expect(await pagesCounted("tesseract")).toBe(before + 1)
     console.info(`ocr stage: 3-page PDF with one scanned page in ${Math.round(firstMs)} ms`)
   }, 90_000)
+
+  it("partitioned: reuses a remembered extraction only where the document's partition can read its blob", async () => {
+    const partitioned = ManagedRuntime.make(
+      ocrLayer.pipe(Layer.provideMerge(servicesLayer(
+        AppConfig.layer({ keyPrefix: track(uniquePrefix("ocr-part")), redisUrl: REDIS_URL, sourceRoots: [sourceDir], partitions: 4, ocrConcurrency: 1, maxPages: 50 }),
+        Layer.succeed(Metrics, metrics)
+      )))
+    )
+    try {
+      const pdf = await textPdf()
+      const sha256 = sha256Hex(pdf)
+      const source = place("shared.pdf", pdf)
+      const inPartition = (partition: number, except: string) =>
+        Array.from({ length: 200 }, (_, i) => `shared-${i}`).find((id) => partitionOf(id, 4) === partition && id !== except)!
+      const first = inPartition(0, "")
+      const eventFor = (documentId: string, from: string) => ({ ...submittedEvent({ source: from, sha256 }), document_id: documentId })
+      const readBack = (documentId: string, ref: string) =>
+        partitioned.runPromise(BlobStore.use((blobs) => blobs.getJson(documentId, ref))) as Promise<ExtractedText>
+      const written = await partitioned.runPromise(ocrWork(eventFor(first, source), context))
+      const ref = written.artifacts.extracted!
+
+      // Same partition: the remembered blob is there, so the source is not read at all.
+      const sibling = inPartition(0, first)
+      const gone = pathToFileURL(join(sourceDir, "never-written.pdf")).href
+      expect((await partitioned.runPromise(ocrWork(eventFor(sibling, gone), context))).artifacts.extracted).toBe(ref)
+
+      // Another partition: its slot lacks that blob, so the bytes are read and stored there; the
+      // artifact the next stage reads is in this document's partition.
+      const stranger = inPartition(1, "")
+      const elsewhere = await partitioned.runPromise(ocrWork(eventFor(stranger, source), context))
+      expect(elsewhere.artifacts.extracted).toBe(ref)
+      expect((await readBack(stranger, ref)).sha256).toBe(sha256)
+    } finally {
+      await partitioned.dispose()
+    }
+  }, 60_000)
 
   it("parks bad submissions at once and retries only what can clear", async () => {
     const pdf = await textPdf()
