@@ -6,7 +6,7 @@ import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { liveLayer } from "../layers.ts"
 import { liveWorks } from "../stages/live-works.ts"
 import { isStageName } from "../stages/pipeline.ts"
-import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
+import { letterName, listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { diffCommand } from "./diff.ts"
 import { expandDocumentPaths } from "./document-files.ts"
@@ -108,22 +108,23 @@ const demo = Command.make(
 
 const dlqList = Command.make(
   "list",
-  { limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many entries"), Flag.withDefault(100)) },
+  { limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many entries (the oldest, over every partition)"), Flag.withDefault(100)) },
   Effect.fn(function*({ limit }) {
     const letters = yield* listDeadLetters(limit)
-    if (letters.length === 0) return yield* Console.log("the dead-letter stream is empty")
+    if (letters.length === 0) return yield* Console.log("no dead letters")
+    // Partitioned: ids are per stream, so each is shown as `p3/<id>` (what `dlq retry` takes).
     for (const letter of letters) {
       yield* Console.log(
-        `${letter.id}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
+        `${letterName(letter)}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
       )
     }
   })
-).pipe(Command.withDescription("Show dead-lettered entries with their last error"))
+).pipe(Command.withDescription("Show dead-lettered entries with their last error, oldest first, over every partition and intake"))
 
 const dlqRetry = Command.make(
   "retry",
   {
-    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter entry ids"), Argument.variadic()),
+    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter ids as `dlq list` shows them (p3/<id> when partitioned)"), Argument.variadic()),
     all: Flag.Boolean("all").pipe(Flag.withDescription("Re-drive every dead-lettered entry"), Flag.withDefault(false))
   },
   Effect.fn(function*({ ids, all }) {
@@ -136,7 +137,7 @@ const dlqRetry = Command.make(
 ).pipe(Command.withDescription("Put dead-lettered entries back on their stream (after fixing the cause)"))
 
 const dlq = Command.make("dlq").pipe(
-  Command.withDescription("Inspect and re-drive the dead-letter stream"),
+  Command.withDescription("Inspect and re-drive the dead-letter streams (one per partition, and intake's)"),
   Command.withSubcommands([dlqList, dlqRetry])
 )
 
