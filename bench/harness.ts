@@ -13,6 +13,11 @@ export interface BenchOptions {
    * major GC of start-up garbage), and with 1,000 documents p99 is the 10 slowest, i.e. the first.
    */
   warmup?: number;
+  /**
+   * Run lexstream on a Redis Cluster (`redisUrl` then lists the seeds, comma-separated) with this
+   * many partitions; worker processes split the partitions between them. Absent: one Redis, one partition.
+   */
+  cluster?: { partitions: number };
 }
 
 /** How many documents a system sends: the warm-up ones, then the measured ones. */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis"
+import type { Cluster, Redis } from "ioredis"
 import type pg from "pg"
 import { EVENT_TYPES, type StreamNames } from "../src/events/streams.ts"
 import type { DeadLetterSummary, ReadModelRows, RunObservation } from "./verdict.ts"
@@ -6,7 +6,17 @@ import type { DeadLetterSummary, ReadModelRows, RunObservation } from "./verdict
 /**
  * What the soak reads back from a run's Postgres database and Redis: progress while it runs, and
  * everything the verdict needs at the end. Plain SQL against the read models of src/db/schema.ts.
+ * `spaces` are the key spaces whose streams count: one on a single Redis; on a partitioned layout
+ * (Redis Cluster) intake's own and every partition's, whose dead letters and groups all count.
  */
+
+type RedisLike = Redis | Cluster
+
+/** The distinct names one kind of stream has across the key spaces. */
+const distinct = (spaces: ReadonlyArray<StreamNames>, name: (names: StreamNames) => string) => [...new Set(spaces.map(name))]
+
+const totalLength = async (redis: RedisLike, streams: ReadonlyArray<string>) =>
+  (await Promise.all(streams.map((stream) => redis.xlen(stream)))).reduce((a, b) => a + b, 0)
 
 export interface Progress {
   readonly completed: number
@@ -15,10 +25,13 @@ export interface Progress {
   readonly rejected: number
 }
 
-export const readProgress = async (db: pg.Client, redis: Redis, names: StreamNames): Promise<Progress> => {
+export const readProgress = async (db: pg.Client, redis: RedisLike, spaces: ReadonlyArray<StreamNames>): Promise<Progress> => {
   const { rows } = await db.query<{ status: string; count: string }>("SELECT status, count(*) FROM documents GROUP BY status")
   const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0)
-  const [deadLetters, rejected] = await Promise.all([redis.xlen(names.deadLetter), redis.xlen(names.rejected)])
+  const [deadLetters, rejected] = await Promise.all([
+    totalLength(redis, distinct(spaces, (names) => names.deadLetter)),
+    totalLength(redis, distinct(spaces, (names) => names.rejected))
+  ])
   return { completed: count("completed"), failed: count("failed"), deadLetters, rejected }
 }
 
@@ -29,15 +42,16 @@ const fieldsOf = (flat: ReadonlyArray<string>): Record<string, string> => {
 }
 
 /** Every stream a consumer group reads: intake, the event streams and task.failed. */
-const groupStreams = (names: StreamNames) => [names.intake, ...EVENT_TYPES.map(names.event), names.taskFailed]
+const groupStreams = (spaces: ReadonlyArray<StreamNames>) =>
+  [...new Set(spaces.flatMap((names) => [names.intake, ...EVENT_TYPES.map(names.event), names.taskFailed]))]
 
 /**
  * Groups that still hold entries (pending) or have not been delivered everything in their stream,
  * as readable lines; empty when the whole pipeline, the projector included, has caught up.
  */
-export const unsettledGroups = async (redis: Redis, names: StreamNames): Promise<Array<string>> => {
+export const unsettledGroups = async (redis: RedisLike, spaces: ReadonlyArray<StreamNames>): Promise<Array<string>> => {
   const unsettled: Array<string> = []
-  for (const stream of groupStreams(names)) {
+  for (const stream of groupStreams(spaces)) {
     if ((await redis.exists(stream)) === 0) continue
     const info = fieldsOf((await redis.call("XINFO", "STREAM", stream)) as Array<string>)
     const groups = ((await redis.call("XINFO", "GROUPS", stream)) as Array<Array<string>>).map(fieldsOf)
@@ -91,14 +105,14 @@ const DEAD_LETTERS_READ = 1_000
 
 export const observeRun = async (options: {
   readonly db: pg.Client
-  readonly redis: Redis
-  readonly names: StreamNames
+  readonly redis: RedisLike
+  readonly spaces: ReadonlyArray<StreamNames>
   readonly expectedDocuments: ReadonlyArray<string>
   readonly unexpectedExits: number
   readonly unsettledGroups: ReadonlyArray<string>
   readonly runProblems: ReadonlyArray<string>
 }): Promise<RunObservation> => {
-  const { db, redis, names } = options
+  const { db, redis, spaces } = options
   const documents = (await db.query<{ id: string; status: string; error: string | null }>("SELECT id, status, error FROM documents")).rows
   const completedEvents = (await db.query<{ documentId: string; version: number; count: string }>(
     `SELECT document_id AS "documentId", version, count(*) FROM events WHERE type = 'document.completed' GROUP BY 1, 2`
@@ -111,19 +125,24 @@ export const observeRun = async (options: {
     `SELECT document_id AS "documentId", version, stage, count(*) FROM processing_tasks WHERE status = 'completed'
      GROUP BY 1, 2, 3 HAVING count(*) > 1`
   )).rows.map((row) => ({ ...row, count: Number(row.count) }))
-  const deadLetters: Array<DeadLetterSummary> = (await redis.xrange(names.deadLetter, "-", "+", "COUNT", DEAD_LETTERS_READ)).map(([, flat]) => {
-    const fields = fieldsOf(flat)
-    return { stage: fields.stage ?? "?", reason: fields.reason ?? "?", deliveries: Number(fields.deliveries ?? 0) }
-  })
+  const deadLetterStreams = distinct(spaces, (names) => names.deadLetter)
+  const deadLetters: Array<DeadLetterSummary> = []
+  for (const stream of deadLetterStreams) {
+    for (const [, flat] of await redis.xrange(stream, "-", "+", "COUNT", DEAD_LETTERS_READ - deadLetters.length)) {
+      const fields = fieldsOf(flat)
+      deadLetters.push({ stage: fields.stage ?? "?", reason: fields.reason ?? "?", deliveries: Number(fields.deliveries ?? 0) })
+    }
+    if (deadLetters.length >= DEAD_LETTERS_READ) break
+  }
   return {
     expectedDocuments: options.expectedDocuments,
     documents,
     completedEvents,
     duplicateEvents,
     duplicateCompletedTasks,
-    deadLetterLength: await redis.xlen(names.deadLetter),
+    deadLetterLength: await totalLength(redis, deadLetterStreams),
     deadLetters,
-    rejectedLength: await redis.xlen(names.rejected),
+    rejectedLength: await totalLength(redis, distinct(spaces, (names) => names.rejected)),
     unexpectedExits: options.unexpectedExits,
     unsettledGroups: options.unsettledGroups,
     runProblems: options.runProblems,

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
@@ -12,6 +11,7 @@ import { startLexstreamProcesses, type LexstreamProcesses, type SlotName } from 
 import { observeRun, readProgress, unsettledGroups } from "./observe.ts"
 import { startPrivateRedis, type PrivateRedis } from "./redis-server.ts"
 import { modeEnvironment, type FaultMode, type SoakSettings } from "./settings.ts"
+import { type Cleanup, createDatabase, submitDocuments, waitForTables } from "./setup.ts"
 import type { RunObservation } from "./verdict.ts"
 
 /**
@@ -43,7 +43,6 @@ export interface RunResult {
 }
 
 const WORKERS = 2
-const SUBMIT_BATCH = 500
 /** The projector is killed this share of the time; a worker otherwise. */
 const PROJECTOR_KILL_SHARE = 0.2
 /** Redis is killed once, when this share of the documents is completed. */
@@ -57,78 +56,6 @@ const STOP_GRACE_MS = 20_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const jittered = (ms: number) => Math.round(ms * (0.5 + Math.random()))
-
-/** Things to undo, newest first; run on the way out, also after a failure or a signal. */
-export class Cleanup {
-  private readonly steps: Array<{ readonly what: string; readonly run: () => Promise<unknown> | unknown }> = []
-  add(what: string, run: () => Promise<unknown> | unknown) {
-    this.steps.push({ what, run })
-  }
-  async runAll() {
-    while (this.steps.length > 0) {
-      const step = this.steps.pop()!
-      try {
-        await step.run()
-      } catch (error) {
-        process.stderr.write(`soak: cleanup "${step.what}" failed: ${String((error as Error)?.message ?? error)}\n`)
-      }
-    }
-  }
-}
-
-const createDatabase = async (adminUrl: string, kind: RunKind, cleanup: Cleanup): Promise<string> => {
-  const name = `lexstream_soak_${kind.replace("-", "_")}_${randomBytes(4).toString("hex")}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  cleanup.add(`drop database ${name}`, async () => {
-    const dropper = new pg.Client({ connectionString: adminUrl })
-    await dropper.connect()
-    try {
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    } finally {
-      await dropper.end()
-    }
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
-
-const submitAll = async (redis: Redis, intake: string, documents: ReadonlyArray<SoakDocument>) => {
-  for (let i = 0; i < documents.length; i += SUBMIT_BATCH) {
-    const pipeline = redis.pipeline()
-    for (const document of documents.slice(i, i + SUBMIT_BATCH)) {
-      pipeline.xadd(
-        intake, "*",
-        "source", `file://${document.path}`,
-        "document_id", document.documentId,
-        "project", document.project,
-        "filename", document.filename,
-        "content_type", document.contentType,
-        "sha256", document.sha256
-      )
-    }
-    const results = await pipeline.exec()
-    const failure = results?.find(([error]) => error !== null)
-    if (failure) throw new Error(`submitting documents failed: ${String(failure[0])}`)
-  }
-}
-
-/** The projector's tables exist once it has migrated: until then there is no progress to read. */
-const waitForTables = async (db: pg.Client, limitMs: number) => {
-  const deadline = Date.now() + limitMs
-  while (Date.now() < deadline) {
-    const { rows } = await db.query("SELECT to_regclass('public.documents') IS NOT NULL AS ready")
-    if (rows[0]?.ready) return
-    await sleep(200)
-  }
-  throw new Error(`the projector did not create its tables within ${limitMs / 1000} s (see its log)`)
-}
 
 /**
  * Whether the slot's current process has joined its consumer group, i.e. is past start-up and
@@ -233,7 +160,7 @@ export const runOnce = async (options: {
 
   await waitForTables(db, 60_000)
   const submittedAt = Date.now()
-  await submitAll(redis, names.intake, documents)
+  await submitDocuments(redis, names.intake, documents)
   log(`${kind}: submitted ${documents.length} documents; processes: ${processes.slots.join(", ")}${faulted ? `; killing one every ~${settings.killEveryMs} ms` : ""}`)
 
   const kills: Record<string, number> = {}
@@ -249,7 +176,7 @@ export const runOnce = async (options: {
   let lastLogged = 0
   while (Date.now() - submittedAt < settings.runLimitMs) {
     await sleep(PROGRESS_EVERY_MS)
-    const progress = await readProgress(db, redis, names).catch(() => undefined)
+    const progress = await readProgress(db, redis, [names]).catch(() => undefined)
     if (!progress) continue // Redis is down (being restarted): try again next tick
     const ended = progress.completed + Math.max(progress.failed, progress.deadLetters) + progress.rejected
     if (ended !== lastEnded) {
@@ -283,10 +210,10 @@ export const runOnce = async (options: {
   log(`${kind}: ${endedBy} after ${Math.round(processingMs / 1000)} s; waiting for every consumer group to catch up`)
 
   const settleDeadline = Date.now() + settleLimitMs(kind)
-  let unsettled = await unsettledGroups(redis, names)
+  let unsettled = await unsettledGroups(redis, [names])
   while (unsettled.length > 0 && Date.now() < settleDeadline) {
     await sleep(PROGRESS_EVERY_MS)
-    unsettled = await unsettledGroups(redis, names)
+    unsettled = await unsettledGroups(redis, [names])
   }
   log(`${kind}: ${unsettled.length === 0 ? "every group caught up" : `${unsettled.length} group(s) still behind`}; stopping the processes`)
   await processes.stopAll(STOP_GRACE_MS)
@@ -303,7 +230,7 @@ export const runOnce = async (options: {
   const observation = await observeRun({
     db,
     redis,
-    names,
+    spaces: [names],
     expectedDocuments: documents.map((document) => document.documentId),
     unexpectedExits: processes.unexpectedExits.length,
     unsettledGroups: unsettled,

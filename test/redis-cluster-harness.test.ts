@@ -39,6 +39,16 @@ describe("redis cluster helper", () => {
     expect(owners).toEqual(new Set(cluster.masterPorts()))
   })
 
+  it("moves empty slots so hash tags are served by the masters in turn", async () => {
+    const keys = Array.from({ length: 6 }, (_, i) => `lxcluster:{spread${i}}:probe`)
+    await cluster.spreadKeys(keys)
+    const masters = await Promise.all(keys.map((key) => cluster.masterOf(key)))
+    expect(new Set(masters.slice(0, 3)).size).toBe(3)
+    expect(masters.slice(3)).toEqual(masters.slice(0, 3))
+    await Promise.all(keys.map((key) => client.set(key, "moved")))
+    expect(await Promise.all(keys.map((key) => client.get(key)))).toEqual(keys.map(() => "moved"))
+  })
+
   it("promotes the replica when a master is killed, and writes to its slots work again", async () => {
     const key = "lxcluster:{p7}:failover"
     await client.set(key, "before")

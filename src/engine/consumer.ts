@@ -46,7 +46,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     const config = yield* AppConfig
     const redis = yield* RedisClient
     const metrics = yield* Metrics
-    const names = streamNames(config.keyPrefix)
+    const names = stage.keys ?? streamNames(config.keyPrefix)
     const scripts = registerScripts(redis.client)
     const group = stage.name
     const consumer = config.consumerName

@@ -15,7 +15,8 @@ export interface BeginItem {
 
 /** One entry's settlement: `emit` its output, `park` it (dead letter + failed event) or just `ack` it. */
 export interface SettleItem extends BeginItem {
-  readonly op: "emit" | "park" | "ack"
+  /** `record`: the output was appended by the work (Emission.appendedId); only its id is recorded. */
+  readonly op: "emit" | "record" | "park" | "ack"
   readonly entryId: string
   readonly output?: Emission | undefined
   readonly failed?: Emission | undefined

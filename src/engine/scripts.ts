@@ -67,7 +67,8 @@ export const decodeBeginReply = (reply: string): BeginResult =>
  * nobody else holds it and the done-marker is absent, so the output is written.
  * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
  * ARGV: [group, doneTtlSeconds, tokenPrefix, then per entry: op, entryId, n1, fields1…, n2, fields2…]
- *   op = `emit` (fields1 to outputStream), `park` (fields1 to outputStream = dead letter, fields2 to
+ *   op = `emit` (fields1 to outputStream), `record` (fields1 is the id of an output the work
+ *   appended itself, in another slot: recorded like an emitted one, nothing appended), `park` (fields1 to outputStream = dead letter, fields2 to
  *   failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
  *   The entry's lock token is `<tokenPrefix>/<entryId>`.
  * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
@@ -139,8 +140,9 @@ for i = 1, (#KEYS - 3) / 3 do
     redis.call('HDEL', errors, entryId)
     out[i] = 'A'
   else
-    local id = redis.call('XADD', outStream, '*', unpack(ARGV, f1, f1 + n1 - 1))
-    if op == 'emit' then
+    local id
+    if op == 'record' then id = ARGV[f1] else id = redis.call('XADD', outStream, '*', unpack(ARGV, f1, f1 + n1 - 1)) end
+    if op == 'emit' or op == 'record' then
       redis.call('HSET', doneKey, group, id)
       redis.call('EXPIRE', doneKey, doneTtl)
       out[i] = 'E' .. id

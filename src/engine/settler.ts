@@ -55,6 +55,12 @@ export const makeSettler = (options: SettlerOptions) =>
     const emit = (work: WorkItem, output: Emission): Settlement =>
       output.fields.length > MAX_SCRIPT_FIELDS
         ? park(work.entry, work, `the output has ${output.fields.length / 2} fields; a hand-off appends at most ${MAX_SCRIPT_FIELDS / 2}`, work.deliveries)
+        : output.appendedId !== undefined
+        ? {
+          item: { op: "record", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output: { stream: stage.inputStream, fields: [output.appendedId] } },
+          entry: work.entry,
+          work
+        }
         : { item: { op: "emit", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output }, entry: work.entry, work }
     const ack = (work: WorkItem): Settlement => ({
       item: { op: "ack", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey },

@@ -1,5 +1,6 @@
 import type { Effect, Exit } from "effect"
 import { Schema } from "effect"
+import type { StreamNames } from "../events/streams.ts"
 
 /** One stream entry as read: `fields` is the flat `[name, value, …]` list (Buffers for binary-safe stages). */
 export interface RawEntry {
@@ -11,6 +12,12 @@ export interface RawEntry {
 export interface Emission {
   readonly stream: string
   readonly fields: ReadonlyArray<string | Buffer>
+  /**
+   * Set when the work appended the output itself, idempotently, because it belongs in another
+   * Redis Cluster slot (intake routing a document to its partition): the hand-off then only
+   * records this id as the output (done-marker, ack) instead of appending `fields`.
+   */
+  readonly appendedId?: string
 }
 
 /** Why a stage could not finish an entry; `retryable: false` parks it at once. */
@@ -50,6 +57,11 @@ export interface StageDefinition<In, R = never> {
   /** Consumer-group name; also the label on metrics and the namespace of locks and done-markers. */
   readonly name: string
   readonly inputStream: string
+  /**
+   * Names of the stage's own keys (locks, done-markers, errors, dead letters, failed events): all in
+   * the input stream's slot on a Redis Cluster. Default: `streamNames(keyPrefix)`.
+   */
+  readonly keys?: StreamNames
   /** Read entries as Buffers (intake: producers may send anything). */
   readonly binary: boolean
   /** Validates an entry. A failure is poison: it cannot succeed later, so it is parked at once. */

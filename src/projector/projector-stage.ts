@@ -4,7 +4,7 @@ import { Database, DatabaseError } from "../db/database.ts"
 import { type Batch, runGroup } from "../engine/group-runtime.ts"
 import { registerScripts } from "../engine/scripts.ts"
 import { makeSubscriber } from "../engine/subscriber.ts"
-import { streamNames } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { Metrics } from "../services/metrics.ts"
 import { RedisClient } from "../services/redis.ts"
 import { type BatchOutcome, projectBatch } from "./batch.ts"
@@ -38,22 +38,92 @@ const outageRetry = Schedule.min([Schedule.exponential("100 millis"), Schedule.s
  * metric grows) and catches up when it is back. It is a batch handler on the same consumer-group
  * runtime as the stages (engine/group-runtime.ts): own pending entries first, entries of dead
  * consumers reclaimed, the group left on a clean stop.
+ *
+ * In the partitioned layout (src/events/key-layout.ts) it is one member per owned partition: the
+ * streams of one partition share a slot, so one XREADGROUP reads them together; different
+ * partitions never share a read. Batches are still projected one at a time, whichever partition
+ * they come from (read models of different documents share rows: entities, projects).
  */
 export const runProjector = (options: ProjectorOptions) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
-    const redis = yield* RedisClient
     const metrics = yield* Metrics
     yield* Database // opened and migrated before any group is created
     const group = options.group ?? PROJECTOR_GROUP
+    const layout = keyLayout(config)
+
+    let stopping = false
+    yield* Deferred.await(options.stop).pipe(Effect.andThen(Effect.sync(() => (stopping = true))), Effect.forkScoped)
+
+    // --- lag: now − occurred_at of the last projected event. It keeps growing while a batch waits
+    //     for Postgres, and is 0 once a read finds nothing new (caught up). Per partition: when the
+    //     batch of one waits, so does every other (one batch at a time).
+    let lastProjectedAt: number | undefined
+    const waitingFrom = new Map<number, number>()
+    const lagFrom = (reference: number | undefined) =>
+      metrics.projectorLag.set(reference === undefined ? 0 : Math.max(0, (Date.now() - reference) / 1000))
+    yield* Effect.sync(() => {
+      if (waitingFrom.size > 0) lagFrom(lastProjectedAt ?? Math.min(...waitingFrom.values()))
+    }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
+
+    const trimInterval = options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS
+    if (trimInterval > 0) {
+      const log = Effect.annotateLogs({ role: "projector", group })
+      yield* trimStreams(group).pipe(
+        Effect.tap((results) => {
+          const removed = results.reduce((sum, r) => sum + r.removed, 0)
+          return removed > 0 ? Effect.logInfo("trimmed streams behind the archive", { removed }).pipe(log) : Effect.void
+        }),
+        Effect.catchCause((cause) => Effect.logWarning("trim failed", cause).pipe(log)),
+        Effect.delay(Duration.millis(trimInterval)),
+        Effect.forever,
+        Effect.forkScoped
+      )
+    }
+
+    // One batch at a time, in order: the read loops and the reclaimers all hand batches in.
+    const oneBatch = Semaphore.makeUnsafe(1)
+    const shared: SharedProjection = {
+      group,
+      oneBatch,
+      stopping: () => stopping,
+      lagFrom,
+      waitingFrom,
+      lastProjectedAt: () => lastProjectedAt,
+      projectedUpTo: (at) => {
+        lastProjectedAt = Math.max(at, lastProjectedAt ?? 0)
+      }
+    }
+    yield* Effect.forEach(layout.owned, (partition) => projectPartition(options, shared, partition), { concurrency: "unbounded", discard: true })
+  }).pipe(Effect.scoped)
+
+/** What the projector's per-partition members share: the batch permit, the stop flag, the lag. */
+interface SharedProjection {
+  readonly group: string
+  readonly oneBatch: Semaphore.Semaphore
+  readonly stopping: () => boolean
+  readonly lagFrom: (reference: number | undefined) => void
+  readonly waitingFrom: Map<number, number>
+  readonly lastProjectedAt: () => number | undefined
+  readonly projectedUpTo: (occurredAt: number) => void
+}
+
+/** The projector's consumer-group member on the event streams of one partition. */
+const projectPartition = (options: ProjectorOptions, shared: SharedProjection, partition: number) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const redis = yield* RedisClient
+    const metrics = yield* Metrics
+    const layout = keyLayout(config)
+    const { group, oneBatch, lagFrom, waitingFrom } = shared
     const consumer = config.consumerName
-    const sources = projectedStreams(streamNames(config.keyPrefix), group)
+    const sources = projectedStreams(layout.partition(partition), group)
     const byStream = new Map(sources.map((source) => [source.stream, source]))
     const streamKeys = sources.map((source) => source.stream)
-    const log = Effect.annotateLogs({ role: "projector", group })
+    const log = Effect.annotateLogs(layout.partitioned ? { role: "projector", group, partition } : { role: "projector", group })
     const subscriber = makeSubscriber({
       redis,
-      reader: yield* redis.dedicated("read:projector"),
+      reader: yield* redis.dedicated(layout.partitioned ? `read:projector:p${partition}` : "read:projector"),
       scripts: registerScripts(redis.client),
       group,
       consumer,
@@ -61,19 +131,6 @@ export const runProjector = (options: ProjectorOptions) =>
       binary: false,
       log
     })
-
-    let stopping = false
-    yield* Deferred.await(options.stop).pipe(Effect.andThen(Effect.sync(() => (stopping = true))), Effect.forkScoped)
-
-    // --- lag: now − occurred_at of the last projected event. It keeps growing while a batch waits
-    //     for Postgres, and is 0 once a read finds nothing new (caught up).
-    let lastProjectedAt: number | undefined
-    let waitingFrom: number | undefined
-    const lagFrom = (reference: number | undefined) =>
-      metrics.projectorLag.set(reference === undefined ? 0 : Math.max(0, (Date.now() - reference) / 1000))
-    yield* Effect.sync(() => {
-      if (waitingFrom !== undefined) lagFrom(lastProjectedAt ?? waitingFrom)
-    }).pipe(Effect.delay(Duration.seconds(1)), Effect.forever, Effect.forkScoped)
 
     /** Keeps a batch that waits for Postgres from looking abandoned to other projectors. */
     const touch = (entries: ReadonlyArray<ProjectedEntry>) =>
@@ -101,14 +158,14 @@ export const runProjector = (options: ProjectorOptions) =>
         for (const repeated of outcome.repeatedCompletions) {
           yield* Effect.logWarning("a stage completed again for the same document and version; its first completion stays the task row", repeated).pipe(log)
         }
-        const latest = Math.max(...outcome.projected.map((entry) => entry.archive.occurredAt.getTime()), lastProjectedAt ?? 0)
-        if (latest > 0) lastProjectedAt = latest
+        const latest = Math.max(...outcome.projected.map((entry) => entry.archive.occurredAt.getTime()), 0)
+        if (latest > 0) shared.projectedUpTo(latest)
       })
 
     /** Projects a batch, retrying until it succeeds or the projector is asked to stop (then it stays pending). */
     const project = (entries: ReadonlyArray<ProjectedEntry>) =>
       Effect.gen(function*() {
-        waitingFrom = Math.min(...entries.map((entry) => entry.archive.occurredAt.getTime()))
+        waitingFrom.set(partition, Math.min(...entries.map((entry) => entry.archive.occurredAt.getTime())))
         yield* Effect.logDebug("projecting batch", { entries: entries.length }).pipe(log)
         const started = performance.now()
         const outcome = yield* projectBatch(entries).pipe(
@@ -122,33 +179,17 @@ export const runProjector = (options: ProjectorOptions) =>
               touch(entries)
             )
           ),
-          Effect.retry(outageRetry.pipe(Schedule.while(() => !stopping))),
+          Effect.retry(outageRetry.pipe(Schedule.while(() => !shared.stopping()))),
           Effect.option
         )
         if (outcome._tag === "None") return false
-        waitingFrom = undefined
+        waitingFrom.delete(partition)
         yield* account(outcome.value, (performance.now() - started) / 1000)
-        lagFrom(lastProjectedAt)
+        lagFrom(shared.lastProjectedAt())
         yield* subscriber.ack(entries.map((entry) => ({ stream: entry.stream, id: entry.entryId })))
         return true
       })
 
-    const trimInterval = options.trimIntervalMs ?? DEFAULT_TRIM_INTERVAL_MS
-    if (trimInterval > 0) {
-      yield* trimStreams(group).pipe(
-        Effect.tap((results) => {
-          const removed = results.reduce((sum, r) => sum + r.removed, 0)
-          return removed > 0 ? Effect.logInfo("trimmed streams behind the archive", { removed }).pipe(log) : Effect.void
-        }),
-        Effect.catchCause((cause) => Effect.logWarning("trim failed", cause).pipe(log)),
-        Effect.delay(Duration.millis(trimInterval)),
-        Effect.forever,
-        Effect.forkScoped
-      )
-    }
-
-    // One batch at a time, in order: the read loop and the reclaimer both hand batches in.
-    const oneBatch = Semaphore.makeUnsafe(1)
     const handler = {
       ready: Effect.void,
       room: () => config.batchSize,
@@ -163,7 +204,9 @@ export const runProjector = (options: ProjectorOptions) =>
           Effect.catchCause((cause) => Effect.logError("projecting a batch failed", cause).pipe(log))
         )
       },
-      caughtUp: Effect.sync(() => lagFrom(undefined)),
+      caughtUp: Effect.sync(() => {
+        if (waitingFrom.size === 0) lagFrom(undefined)
+      }),
       drain: Effect.void
     }
 

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import type { RedisConnection } from "../services/redis.ts"
 import { AppConfig } from "../config.ts"
 import { Database } from "../db/database.ts"
-import { streamNames } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { RedisClient } from "../services/redis.ts"
 import { archivedPositions } from "./archive.ts"
 import { PROJECTOR_GROUP, projectedStreams } from "./streams.ts"
@@ -72,14 +72,16 @@ const trimCommand = (client: RedisConnection) => {
 /**
  * Trims every stream the projector reads, behind what it has archived and every group has acked,
  * and the intake stream behind the intake group. Older events stay readable in the Postgres archive.
+ * Partitioned layout: the streams of every partition this process owns (one script call per stream).
  */
 export const trimStreams = (group = PROJECTOR_GROUP) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const redis = yield* RedisClient
     const database = yield* Database
-    const names = streamNames(config.keyPrefix)
-    const streams = projectedStreams(names, group)
+    const layout = keyLayout(config)
+    const names = layout.plain
+    const streams = layout.owned.flatMap((partition) => projectedStreams(layout.partition(partition), group))
     const archived = yield* database.use("archive.positions", (db) => archivedPositions(db, streams.map((s) => s.stream)))
     const trim = trimCommand(redis.client)
     // Intake entries are not archived: one the intake group has acked became a submitted or

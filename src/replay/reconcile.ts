@@ -3,8 +3,8 @@ import { Effect, Exit } from "effect"
 import { AppConfig } from "../config.ts"
 import { encodeEventFields, type Submission } from "../events/event.ts"
 import { validateIntake } from "../events/intake.ts"
-import { streamNames } from "../events/streams.ts"
-import { RedisClient } from "../services/redis.ts"
+import { keyLayout } from "../events/key-layout.ts"
+import { RedisClient, repliesOf } from "../services/redis.ts"
 import { submissionKey } from "../stages/submission-record.ts"
 import { type ArchivedEvent, type DocumentRow, knownVersions, latestArchivedEvents, unfinishedOrFailedDocuments } from "./archive.ts"
 import { usedVersionStages } from "./redis-state.ts"
@@ -26,6 +26,10 @@ import { failureMessage } from "../failure-message.ts"
  *   - the document's intake record (intake would take a resubmission as a duplicate or a new version).
  * A resubmission keeps the document's version, so should it ever meet a surviving entry of the
  * same run, the engine's done-markers still let only one through each stage.
+ *
+ * On Redis Cluster (src/events/key-layout.ts) each probe names the key in its document's partition,
+ * and a reconcile marker sits in the slot of the stream its resubmission goes to (the intake
+ * stream's, or the partition's), so RESUBMIT stays one script on one slot.
  */
 
 export interface ResubmittedDocument {
@@ -74,6 +78,7 @@ redis.call('SET', KEYS[2], KEYS[1] .. '/' .. id, 'EX', ARGV[1])
 return id
 `
 
+/** `prefix`: the key prefix of the slot of the stream the resubmission goes to. */
 const reconcileMarker = (prefix: string, documentId: string, version: number) => `${prefix}reconciled:${documentId}:${version}`
 
 /** The intake entry a producer would have written for this document. */
@@ -107,7 +112,8 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
   Effect.gen(function*() {
     const config = yield* AppConfig
     const redis = yield* RedisClient
-    const names = streamNames(config.keyPrefix)
+    const layout = keyLayout(config)
+    const intake = layout.plain.intake
     const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`
     const dryRun = options.dryRun === true
 
@@ -121,19 +127,22 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     const latest = yield* latestArchivedEvents(ids)
     const versionOf = (row: DocumentRow) => Math.max(row.version, known.get(row.id) ?? 0)
 
+    /** The processing version goes in through intake; any other straight to `document.submitted`. */
+    const viaIntake = (version: number) => version === config.processingVersion
+    const markerOf = (documentId: string, version: number) =>
+      reconcileMarker((viaIntake(version) ? layout.intakeSide(intake) : layout.forDocument(documentId)).prefix, documentId, version)
+
     const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
-    const probes = yield* redis.use("reconcile.state", (client) => {
-      const pipeline = client.pipeline()
-      for (const row of rows) {
-        pipeline.get(reconcileMarker(names.prefix, row.id, versionOf(row)))
+    const probes = yield* redis.use("reconcile.state", (client) =>
+      repliesOf(rows.flatMap((row) => {
         const event = latest.get(row.id)
-        // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
-        if (event !== undefined) pipeline.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1)
-        else pipeline.echo("")
-        pipeline.exists(submissionKey(names.prefix, row.id))
-      }
-      return pipeline.exec()
-    })
+        return [
+          client.get(markerOf(row.id, versionOf(row))),
+          // An entry id that is not a valid stream id makes XRANGE fail; that only means "not there".
+          event !== undefined ? client.xrange(event.stream, event.entryId, event.entryId, "COUNT", 1) : client.echo(""),
+          client.exists(submissionKey(layout.forDocument(row.id).prefix, row.id))
+        ]
+      })))
 
     const tracked: Array<LeftDocument> = []
     const failed: Array<LeftDocument> = []
@@ -165,7 +174,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         return
       }
       const submission = event?.data.submission
-      if (version === config.processingVersion) {
+      if (viaIntake(version)) {
         // Through the public contract, exactly as a producer would resubmit it; checked first with
         // the intake's own validation so a resubmission never lands in `rejected`.
         const fields = intakeFields(row, submission)
@@ -174,7 +183,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
           failed.push({ documentId: row.id, version, reason: `intake would reject it: ${Exit.isFailure(check) ? failureMessage(check.cause, "invalid") : ""}` })
           return
         }
-        toResubmit.push({ row, version, via: "intake", stream: names.intake, fields })
+        toResubmit.push({ row, version, via: "intake", stream: intake, fields })
         return
       }
       // Intake assigns the configured processing version; a replayed version must keep its own.
@@ -192,7 +201,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         failed.push({ documentId: row.id, version, reason: `not a valid document.submitted event: ${Exit.isFailure(encoded) ? failureMessage(encoded.cause, "invalid") : ""}` })
         return
       }
-      toResubmit.push({ row, version, via: "document.submitted", stream: names.event("document.submitted"), fields: encoded.value })
+      toResubmit.push({ row, version, via: "document.submitted", stream: layout.forDocument(row.id).event("document.submitted"), fields: encoded.value })
     })
 
     const resubmitted: Array<ResubmittedDocument> = []
@@ -202,7 +211,7 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         resubmitted.push(base)
         continue
       }
-      const marker = reconcileMarker(names.prefix, item.row.id, item.version)
+      const marker = markerOf(item.row.id, item.version)
       const id = yield* redis.use("reconcile.resubmit", (client) =>
         client.eval(RESUBMIT, 2, item.stream, marker, config.doneTtlSeconds, ...item.fields) as Promise<string | null>)
       if (typeof id === "string") resubmitted.push({ ...base, entryId: id })

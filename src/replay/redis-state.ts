@@ -1,8 +1,8 @@
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
-import { streamNames } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { WORK_STAGE_NAMES } from "../pipeline/descriptor.ts"
-import { RedisClient } from "../services/redis.ts"
+import { RedisClient, repliesOf } from "../services/redis.ts"
 
 /**
  * What Redis still knows about a document at a processing version. The engine keys a stage's
@@ -24,13 +24,10 @@ export const usedVersionStages = (items: ReadonlyArray<DocumentVersion>) =>
     if (items.length === 0) return []
     const config = yield* AppConfig
     const redis = yield* RedisClient
-    const names = streamNames(config.keyPrefix)
-    const replies = yield* redis.use("replay.done-markers", (client) => {
-      const pipeline = client.pipeline()
-      // One hash per document and version, a field per stage that emitted.
-      for (const item of items) pipeline.hkeys(names.doneKey("", `${item.documentId}:${item.version}`))
-      return pipeline.exec()
-    })
+    const layout = keyLayout(config)
+    // One hash per document and version (in the document's partition), a field per stage that emitted.
+    const replies = yield* redis.use("replay.done-markers", (client) =>
+      repliesOf(items.map((item) => client.hkeys(layout.forDocument(item.documentId).doneKey("", `${item.documentId}:${item.version}`)))))
     return items.map((_, i) => {
       const done = new Set((replies?.[i]?.[1] as Array<string> | undefined) ?? [])
       return WORK_STAGES.filter((stage) => done.has(stage))

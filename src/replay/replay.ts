@@ -3,9 +3,10 @@ import { randomUUID } from "node:crypto"
 import { Effect, Exit, Schema } from "effect"
 import { AppConfig } from "../config.ts"
 import { encodeEventFields, type PipelineData, type PipelineEvent } from "../events/event.ts"
-import { type EventType, streamNames } from "../events/streams.ts"
+import type { EventType } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { BlobStore } from "../services/blob-store.ts"
-import { RedisClient } from "../services/redis.ts"
+import { RedisClient, repliesOf } from "../services/redis.ts"
 import { STAGE_FLOW, type WorkStageName } from "../stages/pipeline.ts"
 import {
   type ArchivedEvent,
@@ -133,10 +134,11 @@ export const replayDocuments = (request: ReplayRequest) =>
     const config = yield* AppConfig
     const redis = yield* RedisClient
     const blobs = yield* BlobStore
-    const names = streamNames(config.keyPrefix)
+    const layout = keyLayout(config)
     const fromStage = request.fromStage ?? "ocr"
     const eventType = STAGE_FLOW[fromStage].input
-    const stream = names.event(eventType)
+    /** The stream of the document's partition (the one stream in the single-Redis layout). */
+    const streamOf = (documentId: string) => layout.forDocument(documentId).event(eventType)
     const runId = newRunId()
     const dryRun = request.dryRun === true
     if (request.version !== undefined && (!Number.isSafeInteger(request.version) || request.version < 1)) {
@@ -242,7 +244,7 @@ export const replayDocuments = (request: ReplayRequest) =>
       documentId: item.source.documentId,
       previousVersion: item.previousVersion,
       version: item.version,
-      stream,
+      stream: streamOf(item.source.documentId),
       basedOn: `${item.source.stream}/${item.source.entryId}`,
       ...(entryId !== undefined ? { entryId } : {})
     })
@@ -250,16 +252,16 @@ export const replayDocuments = (request: ReplayRequest) =>
     if (dryRun || encoded.length === 0) {
       return { runId, fromStage, eventType, dryRun, replayed: encoded.map(({ item }) => replayedOf(item)), skipped } satisfies ReplayReport
     }
-    const results = yield* redis.use("replay.append", (client) => {
-      const pipeline = client.pipeline()
-      for (const { fields } of encoded) pipeline.xadd(stream, "*", ...fields)
-      return pipeline.exec()
-    })
+    const results = yield* redis.use("replay.append", (client) =>
+      repliesOf(encoded.map(({ item, fields }) => client.xadd(streamOf(item.source.documentId), "*", ...fields))))
     const replayed: Array<ReplayedDocument> = []
     encoded.forEach(({ item }, index) => {
       const [error, id] = results?.[index] ?? [new Error("no reply"), null]
       if (error || typeof id !== "string") {
-        skipped.push({ documentId: item.source.documentId, reason: `could not append to ${stream}: ${String(error?.message ?? "no entry id")}` })
+        skipped.push({
+          documentId: item.source.documentId,
+          reason: `could not append to ${streamOf(item.source.documentId)}: ${String(error?.message ?? "no entry id")}`
+        })
       } else replayed.push(replayedOf(item, id))
     })
     return { runId, fromStage, eventType, dryRun, replayed, skipped } satisfies ReplayReport

@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { CanonicalEntity } from "../contracts/index.ts"
+import type { KeyLayout } from "../events/key-layout.ts"
 import { RedisClient } from "../services/redis.ts"
 import { storedBlockingKeys } from "./blocking-keys.ts"
 
@@ -12,15 +13,25 @@ import { storedBlockingKeys } from "./blocking-keys.ts"
  * revision moved meanwhile. Every write happens under that lock, so the index is read-modify-written
  * safely; it only ever grows (an extra candidate is harmless, a missing one is not).
  */
-export const entityRegistryKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities`
-export const entityRegistryRevisionKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities:rev`
-export const entityIndexKey = (keyPrefix: string, project: string): string => `${keyPrefix}project:${project}:entities:index`
+/**
+ * Where a project's registry lives: a key prefix (the single-Redis layout) or the key layout. Its
+ * three keys are written in one MULTI, so on a cluster they share the project's hash tag
+ * (`lexstream:{project:<name>}:entities`, src/events/key-layout.ts).
+ */
+export type RegistryLocation = string | Pick<KeyLayout, "scope">
+
+const projectScope = (where: RegistryLocation, project: string) =>
+  typeof where === "string" ? `${where}project:${project}:` : where.scope(`project:${project}`)
+
+export const entityRegistryKey = (where: RegistryLocation, project: string): string => `${projectScope(where, project)}entities`
+export const entityRegistryRevisionKey = (where: RegistryLocation, project: string): string => `${projectScope(where, project)}entities:rev`
+export const entityIndexKey = (where: RegistryLocation, project: string): string => `${projectScope(where, project)}entities:index`
 
 /** The registry's revision: changes whenever a write changed it. */
-export const projectRevision = (keyPrefix: string, project: string) =>
+export const projectRevision = (where: RegistryLocation, project: string) =>
   Effect.gen(function*() {
     const { use } = yield* RedisClient
-    return (yield* use("entities.revision", (redis) => redis.get(entityRegistryRevisionKey(keyPrefix, project)))) ?? "0"
+    return (yield* use("entities.revision", (redis) => redis.get(entityRegistryRevisionKey(where, project)))) ?? "0"
   })
 
 /** Stored value (with its project and field) → decoded entity, so a canonical read again by the next document is not decoded again. */
@@ -79,20 +90,20 @@ const decodeStored = (key: string, project: string, stored: ReadonlyArray<readon
   })
 
 /** Every canonical stored for the project. */
-export const loadProjectEntities = (keyPrefix: string, project: string) =>
+export const loadProjectEntities = (where: RegistryLocation, project: string) =>
   Effect.gen(function*() {
     const { use } = yield* RedisClient
-    const key = entityRegistryKey(keyPrefix, project)
+    const key = entityRegistryKey(where, project)
     const stored = yield* use("entities.load", (redis) => redis.hgetall(key))
     return yield* decodeStored(key, project, Object.entries(stored))
   })
 
 /** The stored canonicals of these ids (those that exist). */
-export const loadEntitiesById = (keyPrefix: string, project: string, ids: ReadonlyArray<string>) =>
+export const loadEntitiesById = (where: RegistryLocation, project: string, ids: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (ids.length === 0) return []
     const { use } = yield* RedisClient
-    const key = entityRegistryKey(keyPrefix, project)
+    const key = entityRegistryKey(where, project)
     const values = yield* use("entities.load", (redis) => redis.hmget(key, ...ids))
     return yield* decodeStored(key, project, ids.flatMap((id, i) => (values[i] == null ? [] : [[id, values[i]!] as const])))
   })
@@ -106,26 +117,26 @@ const INDEXED_MARK = "\u0000indexed"
  * canonicals) is read whole; the next write indexes it.
  */
 export const registryCandidates = (
-  keyPrefix: string,
+  where: RegistryLocation,
   project: string,
   lookups: { readonly keys: ReadonlyArray<string>; readonly ids: ReadonlyArray<string> }
 ) =>
   Effect.gen(function*() {
     const { use } = yield* RedisClient
-    const index = entityIndexKey(keyPrefix, project)
+    const index = entityIndexKey(where, project)
     const replies = yield* use("entities.lookup", (redis) => {
-      const multi = redis.multi().get(entityRegistryRevisionKey(keyPrefix, project)).exists(index).hlen(entityRegistryKey(keyPrefix, project))
+      const multi = redis.multi().get(entityRegistryRevisionKey(where, project)).exists(index).hlen(entityRegistryKey(where, project))
       if (lookups.keys.length > 0) multi.hmget(index, ...lookups.keys)
       return multi.exec()
     })
     const value = (i: number) => replies?.[i]?.[1]
     const revision = (value(0) as string | null) ?? "0"
-    if (value(1) === 0 && (value(2) as number) > 0) return { revision, known: yield* loadProjectEntities(keyPrefix, project) }
+    if (value(1) === 0 && (value(2) as number) > 0) return { revision, known: yield* loadProjectEntities(where, project) }
     const ids = new Set(lookups.ids)
     for (const listed of (value(3) as Array<string | null> | undefined) ?? []) {
       if (listed) for (const id of listed.split(" ")) ids.add(id)
     }
-    return { revision, known: yield* loadEntitiesById(keyPrefix, project, [...ids].sort()) }
+    return { revision, known: yield* loadEntitiesById(where, project, [...ids].sort()) }
   })
 
 /**
@@ -133,14 +144,14 @@ export const registryCandidates = (
  * nothing when there is nothing to write. Callers hold the project lock (the index is
  * read-modified-written). A registry not indexed yet is indexed whole in the same MULTI.
  */
-export const storeProjectEntities = (keyPrefix: string, project: string, entities: ReadonlyArray<CanonicalEntity>) =>
+export const storeProjectEntities = (where: RegistryLocation, project: string, entities: ReadonlyArray<CanonicalEntity>) =>
   Effect.gen(function*() {
     if (entities.length === 0) return
     const { use } = yield* RedisClient
-    const registry = entityRegistryKey(keyPrefix, project)
-    const index = entityIndexKey(keyPrefix, project)
+    const registry = entityRegistryKey(where, project)
+    const index = entityIndexKey(where, project)
     const [indexed, size] = yield* use("entities.index", (redis) => Promise.all([redis.exists(index), redis.hlen(registry)]))
-    const toIndex = indexed === 0 && size > 0 ? [...(yield* loadProjectEntities(keyPrefix, project)), ...entities] : entities
+    const toIndex = indexed === 0 && size > 0 ? [...(yield* loadProjectEntities(where, project)), ...entities] : entities
     const additions = new Map<string, Set<string>>()
     for (const entity of toIndex) {
       for (const key of storedBlockingKeys(entity)) {
@@ -164,7 +175,7 @@ export const storeProjectEntities = (keyPrefix: string, project: string, entitie
     yield* use("entities.store", (redis) => {
       const multi = redis.multi().hset(registry, fields)
       if (Object.keys(indexFields).length > 0) multi.hset(index, indexFields)
-      return multi.incr(entityRegistryRevisionKey(keyPrefix, project)).exec()
+      return multi.incr(entityRegistryRevisionKey(where, project)).exec()
     })
   })
 

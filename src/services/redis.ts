@@ -39,6 +39,14 @@ const connectionOptions = (name: string): RedisOptions => ({
   retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000)
 })
 
+/**
+ * Replies of commands sent together, `[error, reply]` each as a pipeline's exec() gives them. Unlike
+ * a pipeline (one node's keys only, on a cluster) the commands may name keys of any slot: ioredis
+ * sends each to its slot's master, and on a single Redis they still go out back to back.
+ */
+export const repliesOf = (calls: ReadonlyArray<Promise<unknown>>): Promise<Array<[Error | null, unknown]>> =>
+  Promise.all(calls.map((call) => call.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, undefined])))
+
 /** Seed nodes of a cluster from `redis://[:password@]host:port` URLs, comma-separated. */
 export const clusterSeeds = (urls: string) => {
   const parsed = urls.split(",").map((url) => url.trim()).filter((url) => url !== "").map((url) => new URL(url))

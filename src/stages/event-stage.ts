@@ -75,6 +75,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
   return {
     name: options.name,
     inputStream,
+    keys: names,
     binary: false,
     decode: (entry) => {
       const decoded = decodeEventFields(entry.fields as ReadonlyArray<string>)

@@ -2,12 +2,13 @@ import { Cause, Effect, Exit, Option } from "effect"
 import { encodeEventFields } from "../events/event.ts"
 import { type AcceptedIntake, type Rejection, validateIntake } from "../events/intake.ts"
 import { rejectedEntryFields, type RejectionHeader } from "../events/rejected-entry.ts"
-import type { StreamNames } from "../events/streams.ts"
+import type { KeyLayout } from "../events/key-layout.ts"
 import { type Emission, StageFailure, type StageDefinition } from "../engine/stage.ts"
 import type { MetricsShape } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
 import { LANES_OFF, streamForPriority } from "../events/priority-lanes.ts"
 import { recordSubmission } from "./submission-record.ts"
+import { earlierRoute, routedKey, routeSubmission } from "./intake-route.ts"
 
 export interface IntakeStageOptions {
   readonly processingVersion: number
@@ -18,7 +19,7 @@ export interface IntakeStageOptions {
   /** Documents of at least this priority go to the lane of `document.submitted` (src/events/priority-lanes.ts); default: no lanes. */
   readonly priorityLaneMin?: number
   /**
-   * Read the priority intake (`names.intakeLane`) instead of `names.intake`. Its entries are keyed
+   * Read the priority intake (`layout.plain.intakeLane`) instead of `layout.plain.intake`. Its entries are keyed
    * `priority/<entry id>` (done-marker, submission record, derived document id, rejection intake_id),
    * since entry ids of two streams can be equal; a priority below the threshold is raised to it.
    */
@@ -34,19 +35,31 @@ export const laneIntakeId = (entryId: string) => `priority/${entryId}`
  * and validation never throws, so no producer input can crash it, wedge a batch or lose data.
  * A document id submitted again becomes its next version, or a `duplicate_document` rejection when
  * it declares the same sha256 as before (src/stages/submission-record.ts).
+ *
+ * In the partitioned layout (Redis Cluster) intake's own keys live in the slot of the stream it
+ * reads (`layout.intakeSide`), and each document goes to its partition's `document.submitted` by
+ * the idempotent route of src/stages/intake-route.ts: a redelivered entry never submits twice.
  */
 export const intakeStage = (
-  names: StreamNames,
+  layout: KeyLayout,
   options: IntakeStageOptions
 ): StageDefinition<ReadonlyArray<Buffer>, RedisClient> => {
+  const inputStream = options.fromLane ? layout.plain.intakeLane : layout.plain.intake
+  const names = layout.intakeSide(inputStream)
   const rejected = (fields: ReadonlyArray<Buffer>, header: Omit<RejectionHeader, "rejectedAt">): Emission => {
     options.metrics.intakeRejected.inc({ reason: header.code })
     return { stream: names.rejected, fields: rejectedEntryFields({ ...header, rejectedAt: Date.now() }, fields) }
   }
 
   const laneMin = options.priorityLaneMin ?? LANES_OFF
-  const inputStream = options.fromLane ? names.intakeLane : names.intake
   const intakeId = (entryId: string) => options.fromLane ? laneIntakeId(entryId) : entryId
+
+  /** In the partitioned layout: appended to the partition by the route, the hand-off records its id. */
+  const routed = (marker: string, emission: Emission) =>
+    routeSubmission({ marker, stream: emission.stream, fields: emission.fields, ttlSeconds: options.doneTtlSeconds }).pipe(
+      Effect.map((appendedId): Emission => ({ stream: emission.stream, fields: [], appendedId })),
+      Effect.mapError((error) => new StageFailure({ message: `cannot route the document to its partition: ${error.message}`, retryable: true }))
+    )
 
   const submitted = (accepted: AcceptedIntake, entryId: string, version: number) => {
     const { documentId, correlationId } = accepted
@@ -65,12 +78,10 @@ export const intakeStage = (
       submitted_at: now,
       data: { submission, artifacts: {}, facts: {} }
     })
-    return Exit.isSuccess(encoded)
-      ? Effect.succeed<Emission>({
-        stream: streamForPriority(names, "document.submitted", submission.priority, laneMin),
-        fields: encoded.value
-      })
-      : Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
+    if (Exit.isFailure(encoded)) return Effect.fail(new StageFailure({ message: "could not encode document.submitted", retryable: false }))
+    const target = layout.forDocument(documentId)
+    const emission: Emission = { stream: streamForPriority(target, "document.submitted", submission.priority, laneMin), fields: encoded.value }
+    return layout.partitioned ? routed(routedKey(target, inputStream, entryId), emission) : Effect.succeed(emission)
   }
 
   return {
@@ -78,6 +89,7 @@ export const intakeStage = (
     inputStream,
     binary: true,
     decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
+    keys: names,
     workKey: (_fields, entryId) => `entry:${intakeId(entryId)}`,
     process: (fields, { entryId: streamEntryId }) =>
       Effect.suspend(() => {
@@ -93,8 +105,8 @@ export const intakeStage = (
         const { documentId, submission } = accepted.value
         // An id derived from the intake entry names a new document: nothing can have used it.
         if (!accepted.value.producerNamedId) return submitted(accepted.value, streamEntryId, options.processingVersion)
-        return recordSubmission({
-          prefix: names.prefix,
+        const record = recordSubmission({
+          prefix: layout.forDocument(documentId).prefix,
           documentId,
           entryId,
           sha256: submission.sha256,
@@ -113,6 +125,16 @@ export const intakeStage = (
                 extra: [["document_id", documentId], ["duplicate_of", outcome.intakeId], ["version", String(outcome.version)]]
               }))
           )
+        )
+        if (!layout.partitioned) return record
+        // Routed by an earlier delivery that died before its hand-off: the same event, not a new version.
+        const marker = routedKey(layout.forDocument(documentId), inputStream, streamEntryId)
+        return earlierRoute(marker).pipe(
+          Effect.mapError((error) => new StageFailure({ message: `cannot read the routed-marker: ${error.message}`, retryable: true })),
+          Effect.flatMap(Option.match({
+            onNone: () => record,
+            onSome: (appendedId) => Effect.succeed<Emission>({ stream: inputStream, fields: [], appendedId })
+          }))
         )
       }),
     failureEvent: () => undefined

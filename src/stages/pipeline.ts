@@ -1,6 +1,8 @@
 import { Effect } from "effect"
 import type { AppConfigShape } from "../config.ts"
-import { type EventType, type StageName, STAGE_NAMES, streamNames } from "../events/streams.ts"
+import type { EventType, StageName } from "../events/streams.ts"
+import { STAGE_NAMES } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import type { AnyStage } from "../engine/stage.ts"
 import type { PipelineEvent } from "../events/event.ts"
 import { WORK_STAGES, type WorkStageName } from "../pipeline/descriptor.ts"
@@ -24,7 +26,13 @@ export type StageWorks<R> = Partial<Record<WorkStageName, StageWork<R>>>
 
 export { isStageName } from "../pipeline/descriptor.ts"
 
-/** Builds the engine definitions of the named stages (all by default). */
+/**
+ * Builds the engine definitions of the named stages (all by default): one per input stream this
+ * process reads, i.e. per owned partition (LEXSTREAM_PARTITIONS_OWNED), and per priority lane. Each
+ * is a consumer loop of its own (group membership, reads, in-flight budget, errors hash): streams of
+ * different partitions sit in different cluster slots, so one XREADGROUP never reads two of them.
+ * Intake reads the producers' one stream and routes each document to its partition.
+ */
 export const pipelineStages = <R = never>(
   config: AppConfigShape,
   metrics: MetricsShape,
@@ -32,10 +40,11 @@ export const pipelineStages = <R = never>(
   only: ReadonlyArray<StageName> = STAGE_NAMES,
   onCompleted?: (event: PipelineEvent, outputId: string) => void
 ): Array<AnyStage<R>> => {
-  const names = streamNames(config.keyPrefix)
+  const layout = keyLayout(config)
+  const lanes = lanesEnabled(config.priorityLaneMin) ? [false, true] : [false]
   return only.flatMap((name): Array<AnyStage<R>> => {
     if (name === "intake") {
-      const intake = (fromLane: boolean) => intakeStage(names, {
+      const intake = (fromLane: boolean) => intakeStage(layout, {
         processingVersion: config.processingVersion,
         maxMetadataBytes: config.maxMetadataBytes,
         doneTtlSeconds: config.doneTtlSeconds,
@@ -44,14 +53,14 @@ export const pipelineStages = <R = never>(
         metrics
       }) as AnyStage<R> // its RedisClient is among the services every stage runs with
       // The priority intake is intake's lane: read by a loop of its own, only while lanes are on.
-      return lanesEnabled(config.priorityLaneMin) ? [intake(false), intake(true)] : [intake(false)]
+      return lanes.map(intake)
     }
     const flow = STAGE_FLOW[name]
-    const stage = (fromLane: boolean) => eventStage<R>({
+    const stage = (partition: number, fromLane: boolean) => eventStage<R>({
       name,
       input: flow.input,
       output: flow.output,
-      names,
+      names: layout.partition(partition),
       priorityLaneMin: config.priorityLaneMin,
       fromLane,
       work: works[name] ?? passThrough,
@@ -65,7 +74,7 @@ export const pipelineStages = <R = never>(
         }
         : {})
     })
-    // The same stage a second time on its input's priority lane: a consumer loop of its own.
-    return lanesEnabled(config.priorityLaneMin) ? [stage(false), stage(true)] : [stage(false)]
+    // The same stage again on its input's priority lane: a consumer loop of its own.
+    return layout.owned.flatMap((partition) => lanes.map((fromLane) => stage(partition, fromLane)))
   })
 }

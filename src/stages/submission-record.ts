@@ -5,7 +5,7 @@ import { RedisClient, type RedisError } from "../services/redis.ts"
 
 /**
  * What intake remembers of each document id, so that re-using an id is never silently swallowed:
- * one small hash per document (`<prefix>submission:<document id>`: the latest version, its declared
+ * one small hash per document (`<key prefix>submission:<document id>`, in the document's partition: the latest version, its declared
  * sha256 and intake entry, and the outcomes of its last RECENT_ENTRIES intake entries), kept as long
  * as done-markers. A new intake entry for a known id is a duplicate when it declares the same sha256
  * as the recorded submission; otherwise it is the next version. Decided in one script call, so two
@@ -23,7 +23,8 @@ const WORK_STAGES = WORK_STAGE_NAMES
 
 /**
  * One call records many intake entries (the entries of a batch are recorded together: a round trip
- * per entry would cost more than the rest of the intake stage).
+ * per entry would cost more than the rest of the intake stage) of one partition: the records and
+ * the done-markers the script reads (by names it builds from the key prefix) share its slot.
  * KEYS: one record per entry. ARGV: [recentEntries, number of work stages, work stages…, then per
  * entry: entryId, declared sha256 or "", lowest version, ttlSeconds, keyPrefix, documentId].
  * A version some stage already has a done-marker for (a replay got there first) is skipped.
@@ -84,6 +85,8 @@ const parseOutcome = (reply: string): SubmissionOutcome => {
 type RecordCall = (numberOfKeys: number, ...args: ReadonlyArray<string | number>) => Promise<Array<string>>
 
 interface RecordRequest {
+  /** The key prefix of the document's partition: requests of one prefix share a script call (one slot). */
+  readonly prefix: string
   readonly key: string
   readonly args: ReadonlyArray<string | number>
   readonly resolve: (reply: string) => void
@@ -102,14 +105,22 @@ const batcherFor = (client: RedisConnection) => {
   const call = (client as unknown as Record<string, RecordCall>).lexRecordSubmissions!.bind(client)
   let queue: Array<RecordRequest> = []
   const flush = () => {
-    const batch = queue.splice(0, MAX_BATCH)
+    const taken = queue.splice(0, MAX_BATCH)
     if (queue.length > 0) setImmediate(flush)
-    const args: Array<string | number> = [RECENT_ENTRIES, WORK_STAGES.length, ...WORK_STAGES]
-    for (const request of batch) args.push(...request.args)
-    call(batch.length, ...batch.map((request) => request.key), ...args).then(
-      (replies) => batch.forEach((request, i) => request.resolve(replies[i]!)),
-      (error) => batch.forEach((request) => request.reject(error))
-    )
+    const byPrefix = new Map<string, Array<RecordRequest>>()
+    for (const request of taken) {
+      const group = byPrefix.get(request.prefix)
+      if (group) group.push(request)
+      else byPrefix.set(request.prefix, [request])
+    }
+    for (const batch of byPrefix.values()) {
+      const args: Array<string | number> = [RECENT_ENTRIES, WORK_STAGES.length, ...WORK_STAGES]
+      for (const request of batch) args.push(...request.args)
+      call(batch.length, ...batch.map((request) => request.key), ...args).then(
+        (replies) => batch.forEach((request, i) => request.resolve(replies[i]!)),
+        (error) => batch.forEach((request) => request.reject(error))
+      )
+    }
   }
   const enqueue = (request: Omit<RecordRequest, "resolve" | "reject">) =>
     new Promise<string>((resolve, reject) => {
@@ -122,6 +133,7 @@ const batcherFor = (client: RedisConnection) => {
 
 /** Records intake entry `entryId` as a submission of `documentId` and says what it is. */
 export const recordSubmission = (options: {
+  /** The key prefix of the document's partition (`StreamNames.prefix`). */
   readonly prefix: string
   readonly documentId: string
   readonly entryId: string
@@ -133,6 +145,7 @@ export const recordSubmission = (options: {
     const redis = yield* RedisClient
     const reply = yield* redis.use("intake.record", (client) =>
       batcherFor(client)({
+        prefix: options.prefix,
         key: submissionKey(options.prefix, options.documentId),
         args: [options.entryId, options.sha256 ?? "", options.processingVersion, options.ttlSeconds, options.prefix, options.documentId]
       }))

@@ -51,6 +51,12 @@ export interface RedisCluster {
    * reports `cluster_state:ok`. Resolves with the promoted replica's port.
    */
   readonly killMaster: (port: number) => Promise<number>
+  /**
+   * Moves the slots of `keys` so that the masters serve them in turn (key i on master i mod
+   * masters), as an operator would with `redis-cli --cluster reshard`: hash tags such as `{p0}`…
+   * `{p5}` do not spread evenly over equal slot ranges. Only for slots that hold no key yet.
+   */
+  readonly spreadKeys: (keys: ReadonlyArray<string>) => Promise<void>
   /** Starts a killed node again on its port and config; it rejoins as a replica. */
   readonly restartNode: (port: number) => Promise<void>
   /** kill -9 every node and remove the temp folder; safe to call twice. */
@@ -321,6 +327,36 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
         return isHealthy(livePorts(), 0)
       })
       return promoted!
+    },
+    spreadKeys: async (keys) => {
+      topology = await nodes()
+      const masters = topology.filter((node) => node.role === "master" && alive(node.port) && node.slots.length > 0)
+        .sort((a, b) => a.slots[0]![0] - b.slots[0]![0])
+      const ownerOf = (slot: number) => masters.find((node) => node.slots.some(([from, to]) => slot >= from && slot <= to))!
+      const wanted = new Map<number, ClusterNode>()
+      for (const [i, key] of keys.entries()) wanted.set(Number(await ask(masters[0]!.port, "CLUSTER", "KEYSLOT", key)), masters[i % masters.length]!)
+      for (const [slot, target] of wanted) {
+        const owner = ownerOf(slot)
+        if (owner.id === target.id) continue
+        if (Number(await ask(owner.port, "CLUSTER", "COUNTKEYSINSLOT", slot)) > 0) throw new Error(`redis cluster: slot ${slot} holds keys; spreadKeys moves empty slots only`)
+        // The resharding handshake: the new owner's NODE after IMPORTING bumps its config epoch, so
+        // every other node takes its claim over the old owner's.
+        await ask(target.port, "CLUSTER", "SETSLOT", slot, "IMPORTING", owner.id)
+        await ask(owner.port, "CLUSTER", "SETSLOT", slot, "MIGRATING", target.id)
+        await ask(target.port, "CLUSTER", "SETSLOT", slot, "NODE", target.id)
+        await ask(owner.port, "CLUSTER", "SETSLOT", slot, "NODE", target.id)
+      }
+      await waitUntil("every node to agree on the moved slots", readyTimeoutMs, async () => {
+        for (const port of livePorts()) {
+          const seen = parseClusterNodes(String(await ask(port, "CLUSTER", "NODES")))
+          for (const [slot, target] of wanted) {
+            const owner = seen.find((node) => node.role === "master" && node.slots.some(([from, to]) => slot >= from && slot <= to))
+            if (owner?.id !== target.id) return false
+          }
+        }
+        return isHealthy(livePorts(), 0)
+      })
+      topology = await nodes()
     },
     restartNode: async (port) => {
       const child = children.get(port)

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { AppConfig } from "../../config.ts"
+import { keyLayout } from "../../events/key-layout.ts"
 import { RedisClient, type RedisError } from "../../services/redis.ts"
 import { ProviderMetrics } from "../provider-metrics.ts"
 import type { RateLimit } from "../settings.ts"
@@ -65,14 +66,16 @@ export class RateLimiter extends Context.Service<RateLimiter, RateLimiterShape>(
       const { use } = yield* RedisClient
       const config = yield* AppConfig
       const metrics = yield* ProviderMetrics
+      const layout = keyLayout(config)
 
       const tryAcquire = (provider: string, limit: RateLimit, tokens: number) =>
         use("ratelimit.acquire", (redis) =>
           redis.eval(
             ACQUIRE,
             2,
-            `${config.keyPrefix}ratelimit:${provider}:requests`,
-            `${config.keyPrefix}ratelimit:${provider}:tokens`,
+            // One script on both keys: on a cluster they share the provider's hash tag.
+            `${layout.scope(`ratelimit:${provider}`)}requests`,
+            `${layout.scope(`ratelimit:${provider}`)}tokens`,
             limit.windowMs,
             limit.requestsPerWindow,
             limit.tokensPerWindow,

@@ -2,6 +2,7 @@ import { Effect, Schedule } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
+import { keyLayout } from "../../events/key-layout.ts"
 import { MentionList, Resolution } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { mentionLookups } from "../../resolution/blocking-keys.ts"
@@ -68,19 +69,20 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
       concurrency: 2
     })
     const project = event.data.submission.project
+    const registry = keyLayout(config)
     const lookups = mentionLookups(project, mentions)
 
     // Resolved against the registry as read, without a lock. Nothing new (a replay of an unchanged
     // document, a document naming only known entities as they are stored): done, no lock taken.
     const resolveAt = Effect.gen(function*() {
-      const { revision, known } = yield* registryCandidates(config.keyPrefix, project, lookups)
+      const { revision, known } = yield* registryCandidates(registry, project, lookups)
       let output = resolveEntities({ project, mentions, known })
       // A new canonical's id usually comes from a key looked up above (read already, so not stored);
       // any other new id (a clash's, say) is checked, since resolveEntities keeps a clashing id apart
       // only if it sees it. Usually nothing is left to read, and then Redis is not asked.
       const readAlready = new Set([...lookups.ids, ...known.map((entity) => entity.id)])
       const fresh = output.changed.filter((entity) => !readAlready.has(entity.id)).map((entity) => entity.id)
-      const clashing = yield* loadEntitiesById(config.keyPrefix, project, fresh)
+      const clashing = yield* loadEntitiesById(registry, project, fresh)
       if (clashing.length > 0) output = resolveEntities({ project, mentions, known: [...known, ...clashing] })
       return { revision, ...output }
     })
@@ -97,8 +99,8 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     const resolution = yield* locks.withLock(
       projectLockKey(config.keyPrefix, project),
       Effect.gen(function*() {
-        const current = (yield* projectRevision(config.keyPrefix, project)) === first.revision ? first : yield* resolveAt
-        yield* storeProjectEntities(config.keyPrefix, project, current.changed)
+        const current = (yield* projectRevision(registry, project)) === first.revision ? first : yield* resolveAt
+        yield* storeProjectEntities(registry, project, current.changed)
         return current.resolution
       })
     ).pipe(
