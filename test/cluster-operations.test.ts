@@ -7,7 +7,8 @@ import { AppConfig } from "../src/config.ts"
 import { runStage } from "../src/engine/consumer.ts"
 import { deadLetterEmission } from "../src/engine/dead-letter.ts"
 import { type StageDefinition, StageFailure } from "../src/engine/stage.ts"
-import { type KeyLayout, keyLayout, partitionPrefix } from "../src/events/key-layout.ts"
+import { type KeyLayout, keyLayout } from "../src/events/key-layout.ts"
+import type { StreamNames } from "../src/events/streams.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { PROJECTOR_GROUP } from "../src/projector/streams.ts"
 import { scanKeys, unlinkMatching } from "../src/services/key-scan.ts"
@@ -51,14 +52,14 @@ const layoutOf = (prefix: string): KeyLayout => keyLayout({ keyPrefix: prefix, p
 
 /**
  * Runs the engine on one input stream with a work that refuses everything, until `parked` entries
- * are in the dead-letter stream of the keys it runs under. The engine names its own keys (locks,
- * done-markers, dead letters) from its key prefix: run under a partition's tagged prefix, or
- * intake's, they are that partition's (intake's) keys, in the input stream's slot.
+ * are in the dead-letter stream of `keys` (a partition's, or intake's: the stage's own keys, in its
+ * input stream's slot, as the pipeline's stages are built).
  */
-const parkEntries = async (keysPrefix: string, stageName: string, inputStream: string, deadLetter: string, parked: number) => {
+const parkEntries = async (prefix: string, keys: StreamNames, stageName: string, inputStream: string, parked: number) => {
   const stage: StageDefinition<ReadonlyArray<string>> = {
     name: stageName,
     inputStream,
+    keys,
     binary: false,
     decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<string>),
     workKey: (_fields, entryId) => `entry:${entryId}`,
@@ -66,9 +67,9 @@ const parkEntries = async (keysPrefix: string, stageName: string, inputStream: s
     failureEvent: () => undefined
   }
   const stop = Deferred.makeUnsafe<void>()
-  const running = clusterRunner(keysPrefix)(runStage(stage, stop))
+  const running = clusterRunner(prefix)(runStage(stage, stop))
   try {
-    await waitFor(`${parked} dead letter(s) in ${deadLetter}`, async () => (await redis.xlen(deadLetter)) === parked, 20_000)
+    await waitFor(`${parked} dead letter(s) in ${keys.deadLetter}`, async () => (await redis.xlen(keys.deadLetter)) === parked, 20_000)
   } finally {
     Deferred.doneUnsafe(stop, Effect.void)
     await running
@@ -97,12 +98,12 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     // and an intake entry intake refuses, in intake's own dead-letter stream.
     const inputOf = (p: number) => layout.partition(p).event("document.submitted")
     await redis.xadd(inputOf(1), "*", ...submittedFields("doc-in-p1"))
-    await parkEntries(partitionPrefix(prefix, 1), "ocr", inputOf(1), layout.partition(1).deadLetter, 1)
+    await parkEntries(prefix, layout.partition(1), "ocr", inputOf(1), 1)
     await redis.xadd(inputOf(2), "*", ...submittedFields("doc-in-p2"))
-    await parkEntries(partitionPrefix(prefix, 2), "ocr", inputOf(2), layout.partition(2).deadLetter, 1)
+    await parkEntries(prefix, layout.partition(2), "ocr", inputOf(2), 1)
     const intakeKeys = layout.intakeSide(layout.plain.intake)
     await redis.xadd(layout.plain.intake, "*", "source", "file:///scan.pdf", "document_id", "doc-at-intake")
-    await parkEntries(intakeKeys.prefix, "intake", layout.plain.intake, intakeKeys.deadLetter, 1)
+    await parkEntries(prefix, intakeKeys, "intake", layout.plain.intake, 1)
     // Three slots: no one command can read them together.
     const slots = await Promise.all([layout.partition(1).deadLetter, layout.partition(2).deadLetter, intakeKeys.deadLetter].map((key) => redis.cluster("KEYSLOT", key)))
     expect(new Set(slots).size).toBe(3)
