@@ -142,7 +142,11 @@ const findLetters = (client: RedisConnection, sources: ReadonlyArray<LabelledStr
     if (!/^\d+-\d+$/.test(id)) return { id: name, why: "not a dead-letter id (<ms>-<seq>, as `dlq list` shows)" }
     const candidates = where === undefined ? sources : sources.filter((source) => source.where === where)
     if (candidates.length === 0) {
-      return { id: name, why: `no dead-letter stream '${where}' (choose from ${sources.map((s) => s.where).join(", ")})` }
+      const known = sources.map((s) => s.where).filter((label) => label !== "")
+      const why = known.length === 0
+        ? "one dead-letter stream here (not partitioned): name the id alone"
+        : `no dead-letter stream '${where}' (choose from ${known.join(", ")})`
+      return { id: name, why }
     }
     const found = (await Promise.all(candidates.map((source) => readLetters(client, source, id, id, 1)))).flat()
     if (found.length === 0) return { id: name, why: "no such dead letter" }
