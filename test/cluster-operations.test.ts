@@ -3,7 +3,8 @@ import { Cluster } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
 import { sampleTop } from "../src/cli/top-sample.ts"
-import { AppConfig } from "../src/config.ts"
+import { formatTop, topView } from "../src/cli/top.ts"
+import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
 import { runStage } from "../src/engine/consumer.ts"
 import { deadLetterEmission } from "../src/engine/dead-letter.ts"
 import { type StageDefinition, StageFailure } from "../src/engine/stage.ts"
@@ -40,9 +41,9 @@ afterAll(async () => {
 })
 
 /** The shared services on the cluster, with `keyPrefix` as the prefix of every key they name. */
-const clusterRunner = (keyPrefix: string) => {
+const clusterRunner = (keyPrefix: string, overrides: AppConfigOverrides = {}) => {
   const layer = servicesLayer(
-    AppConfig.layer({ ...testConfig(keyPrefix), redisUrl: cluster.url, redisCluster: true, partitions: PARTITIONS }),
+    AppConfig.layer({ ...testConfig(keyPrefix, overrides), redisUrl: cluster.url, redisCluster: true, partitions: PARTITIONS }),
     Metrics.layerTest
   )
   return <A, E>(effect: Effect.Effect<A, E, Layer.Success<typeof layer>>) => Effect.runPromise(Effect.provide(effect, layer))
@@ -219,6 +220,10 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     const ocr = sample.stages.find((s) => s.stage === "ocr")!
     expect(ocr).toMatchObject({ group: true, pending: 1, lag: 1 + 3 + 1 + 1, settled: 0 })
     expect(ocr.streams).toHaveLength(PARTITIONS * 2)
+    // Work waits where no consumer reads: p1 and p2's lane have no group, p3's group no consumer.
+    expect(ocr.unconsumed).toEqual(["p1", "p2", "p3"])
+    const screen = formatTop(topView({ redis: sample, buckets: null, failures: [] }, { redis: sample, buckets: null, failures: [] }))
+    expect(screen).toContain("no consumer          ocr: p1, p2, p3")
     expect(sample.stages.find((s) => s.stage === "clean")).toMatchObject({ group: false, pending: 0, lag: 0 })
     expect(sample.deadLetters).toEqual({ total: 4, byStage: { ocr: 2, graph: 1, intake: 1 } })
     expect(sample.rejected).toBe(2)

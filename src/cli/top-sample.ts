@@ -6,7 +6,7 @@ import { keyLayout } from "../events/key-layout.ts"
 import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { PROJECTOR_GROUP } from "../projector/streams.ts"
 import { RedisClient } from "../services/redis.ts"
-import { deadLetterStreams, projectedStreamNames, rejectedStreams, stageInputStreams } from "./operational-streams.ts"
+import { deadLetterStreams, type LabelledStream, projectedStreamNames, rejectedStreams, stageInputStreams } from "./operational-streams.ts"
 
 /**
  * One reading of the pipeline's state, straight from Redis: what `lexstream top` shows. Rates need
@@ -25,6 +25,12 @@ export interface StageSample {
   readonly lag: number
   /** Entries the group has read minus those still pending: the stage's settled count, for its rate. */
   readonly settled: number | null
+  /**
+   * Where entries wait with no consumer in the group (none yet, or every one left): `p3` in a
+   * partitioned layout (say, no worker's LEXSTREAM_PARTITIONS_OWNED covers it), else the stream.
+   * A consumer killed without leaving still counts until its entries are reclaimed by another.
+   */
+  readonly unconsumed: ReadonlyArray<string>
 }
 
 export interface ProjectorSample {
@@ -101,18 +107,25 @@ return flat`
 
 const DEAD_LETTER_SCAN_LIMIT = 10_000
 
-const sampleStream = async (client: RedisConnection, stage: StageName, stream: string): Promise<StageSample> => {
+const sampleStream = async (client: RedisConnection, stage: StageName, input: LabelledStream): Promise<StageSample> => {
+  const { stream } = input
   const group = (await groupsOf(client, stream)).find((g) => g.name === stage)
-  if (group === undefined) return { stage, streams: [stream], group: false, pending: 0, lag: await client.xlen(stream), settled: null }
+  const waiting = (count: number, consumers: number) => (count > 0 && consumers === 0 ? [input.where || stream] : [])
+  if (group === undefined) {
+    const lag = await client.xlen(stream)
+    return { stage, streams: [stream], group: false, pending: 0, lag, settled: null, unconsumed: waiting(lag, 0) }
+  }
   const pending = Number(group.pending ?? 0)
+  const lag = await undelivered(client, stream, group)
   const read = group["entries-read"]
   return {
     stage,
     streams: [stream],
     group: true,
     pending,
-    lag: await undelivered(client, stream, group),
-    settled: read === null || read === undefined ? null : Number(read) - pending
+    lag,
+    settled: read === null || read === undefined ? null : Number(read) - pending,
+    unconsumed: waiting(lag + pending, Number(group.consumers ?? 0))
   }
 }
 
@@ -125,7 +138,8 @@ const summed = (stage: StageName, samples: ReadonlyArray<StageSample>): StageSam
     group: samples.some((sample) => sample.group),
     pending: samples.reduce((sum, sample) => sum + sample.pending, 0),
     lag: samples.reduce((sum, sample) => sum + sample.lag, 0),
-    settled: settled.length === 0 ? null : settled.reduce((sum, value) => sum + value, 0)
+    settled: settled.length === 0 ? null : settled.reduce((sum, value) => sum + value, 0),
+    unconsumed: [...new Set(samples.flatMap((sample) => sample.unconsumed))]
   }
 }
 
@@ -178,7 +192,7 @@ export const sampleTop = Effect.gen(function*() {
     const stages = await Promise.all(STAGE_NAMES.map(async (stage) => {
       // A stage also reads its input's priority lane (src/events/priority-lanes.ts): one row, every stream.
       const streams = stageInputStreams(layout, stage)
-      return summed(stage, await Promise.all(streams.map((input) => sampleStream(client, stage, input.stream))))
+      return summed(stage, await Promise.all(streams.map((input) => sampleStream(client, stage, input))))
     }))
     const perStream = await Promise.all(deadLetterStreams(layout).map((source) => countDeadLetters(client, source.stream)))
     const byStage: Record<string, number> = {}
