@@ -144,7 +144,7 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     ])
   }, 60_000)
 
-  it("dlq retry names a letter by partition, refuses unknown names, and re-drives a letter whose stream is in another slot", async () => {
+  it("dlq retry names a letter by partition, refuses unknown names, re-drives a letter whose stream is in another slot, and keeps one Redis refuses", async () => {
     const prefix = uniquePrefix("ops-dlq-names")
     prefixes.push(prefix)
     const layout = layoutOf(prefix)
@@ -169,6 +169,22 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     expect(retried).toEqual([{ id: `p0/${parkedId}`, stream: elsewhere, newId: expect.any(String) }])
     expect((await redis.xrange(elsewhere, "-", "+")).map(([, fields]) => fields)).toEqual([["document_id", "moved"]])
     expect(await redis.xlen(layout.partition(0).deadLetter)).toBe(0)
+
+    // A letter whose stream is now some other type of key: refused, and still parked.
+    const notAStream = layout.partition(0).event("document.classified")
+    await redis.set(notAStream, "not a stream")
+    const refused = deadLetterEmission(
+      layout.partition(0).deadLetter,
+      { name: "chunk", inputStream: notAStream } as never,
+      { id: "1-1", fields: ["document_id", "stuck"] },
+      { reason: "parked", deliveries: 3, consumer: "gone" },
+      "stuck:1"
+    )
+    const refusedId = await redis.xadd(refused.stream, "*", ...refused.fields)
+    const second = await run(retryDeadLetters("all"))
+    expect(second.retried).toEqual([])
+    expect(second.skipped).toEqual([{ id: `p0/${refusedId}`, why: expect.stringMatching(/^Redis refused it: WRONGTYPE/) }])
+    expect((await redis.xrange(layout.partition(0).deadLetter, "-", "+")).map(([id]) => id)).toEqual([refusedId])
   }, 30_000)
 
   it("deleting a prefix's keys (the eval run's cleanup) finds them on every master", async () => {
