@@ -117,17 +117,19 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
       ["intake", "intake", layout.plain.intake]
     ])
     expect(letters.map((letter) => letter.reason)).toEqual(["unreadable scan", "unreadable scan", "unreadable scan"])
+    // Ids are per stream: each letter is named by its dead-letter stream.
+    for (const letter of letters) expect(letter.id).toBe(`${letter.deadLetter}/${letter.entryIdInDeadLetter}`)
 
-    // The CLI itself, configured from the environment: each letter named by where it is parked.
+    // The CLI itself, configured from the environment.
     const listed = await runCli(["dlq", "list"], cliEnv(prefix))
     expect(listed.stderr).toBe("")
     expect(listed.code).toBe(0)
-    for (const letter of letters) expect(listed.stdout).toContain(`${letter.where}/${letter.id}  ${letter.stage}`)
+    for (const letter of letters) expect(listed.stdout).toContain(`${letter.id}  ${letter.stage}`)
 
     const retried = await runCli(["dlq", "retry", "--all"], cliEnv(prefix))
     expect(retried.stderr).toBe("")
     expect(retried.code).toBe(0)
-    for (const letter of letters) expect(retried.stdout).toContain(`re-driven ${letter.where}/${letter.id} -> ${letter.stream}`)
+    for (const letter of letters) expect(retried.stdout).toContain(`re-driven ${letter.id} -> ${letter.stream}`)
     for (const stream of [layout.partition(1).deadLetter, layout.partition(2).deadLetter, intakeKeys.deadLetter]) {
       expect(await redis.xlen(stream)).toBe(0)
     }
@@ -166,7 +168,8 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     expect(skipped.map((s) => s.id)).toEqual([`p9/${parkedId}`, "p0/not-an-id", `p1/${parkedId}`])
     expect(skipped[0]!.why).toMatch(/no dead-letter stream 'p9'/)
     expect(skipped[2]!.why).toBe("no such dead letter")
-    expect(retried).toEqual([{ id: `p0/${parkedId}`, stream: elsewhere, newId: expect.any(String) }])
+    // Named short (`p0/<id>`), reported by its full name.
+    expect(retried).toEqual([{ id: `${layout.partition(0).deadLetter}/${parkedId}`, stream: elsewhere, newId: expect.any(String) }])
     expect((await redis.xrange(elsewhere, "-", "+")).map(([, fields]) => fields)).toEqual([["document_id", "moved"]])
     expect(await redis.xlen(layout.partition(0).deadLetter)).toBe(0)
 
@@ -183,7 +186,7 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     const refusedId = await redis.xadd(refused.stream, "*", ...refused.fields)
     const second = await run(retryDeadLetters("all"))
     expect(second.retried).toEqual([])
-    expect(second.skipped).toEqual([{ id: `p0/${refusedId}`, why: expect.stringMatching(/^Redis refused it: WRONGTYPE/) }])
+    expect(second.skipped).toEqual([{ id: `${layout.partition(0).deadLetter}/${refusedId}`, why: expect.stringMatching(/^Redis refused it: WRONGTYPE/) }])
     expect((await redis.xrange(layout.partition(0).deadLetter, "-", "+")).map(([id]) => id)).toEqual([refusedId])
   }, 30_000)
 

@@ -6,15 +6,20 @@ import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
 import type { Db } from "../src/db/database.ts"
 import { canonicalEntities, documents, events } from "../src/db/schema.ts"
 import { derivedDocumentId } from "../src/events/intake.ts"
-import { keyLayout } from "../src/events/key-layout.ts"
+import { keyLayout, type KeyLayout } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
+import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
+import { sampleTop } from "../src/cli/top-sample.ts"
+import { reconcileDocuments } from "../src/replay/reconcile.ts"
+import { replayDocuments } from "../src/replay/replay.ts"
 import { makeMetrics, Metrics } from "../src/services/metrics.ts"
 import { intakeStage } from "../src/stages/intake.ts"
+import { routedKey } from "../src/stages/intake-route.ts"
 import { resolveWork } from "../src/stages/works/resolve.ts"
 import { deletePrefix, REDIS_URL, readAll, redisClient, startWorker, testConfig, uniquePrefix, waitFor } from "./support/harness.ts"
 import { fixtureWorks } from "./support/projector-fixtures.ts"
 import { databaseClient, startProjector } from "./support/projector-harness.ts"
-import { freshDatabase } from "./support/read-models.ts"
+import { freshDatabase, readModelRuntime } from "./support/read-models.ts"
 import { type RedisCluster, startRedisCluster } from "./support/redis-cluster.ts"
 
 /**
@@ -77,6 +82,9 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
   let databaseUrl: string
   const prefix = uniquePrefix("part")
   let overrides: AppConfigOverrides
+  let layout: KeyLayout
+  /** The CLIs' services (Redis, Postgres) on this target. */
+  let runtime: ReturnType<typeof readModelRuntime>
 
   beforeAll(async () => {
     databaseUrl = await freshDatabase()
@@ -84,16 +92,18 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
     const started = await target.start()
     ;({ client: redis, url, stop: stopTarget, mastersOf } = started)
     overrides = { partitions: PARTITIONS, redisCluster: started.cluster }
+    layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: started.cluster })
+    runtime = readModelRuntime({ ...testConfig(prefix, overrides), redisUrl: url, databaseUrl }, { disposeAfterAll: false })
   }, 60_000)
 
   afterAll(async () => {
+    await runtime?.dispose()
     if (!(redis instanceof Cluster)) await deletePrefix(redis, prefix)
     await stopTarget()
   })
 
   it("routes every document to its partition and projects it; an intake entry redelivered after routing submits once", async () => {
     const config = testConfig(prefix, overrides)
-    const layout = keyLayout({ keyPrefix: prefix, partitions: PARTITIONS, ownedPartitions: undefined, redisCluster: overrides.redisCluster! })
     const submittedOf = async (documentId: string) =>
       (await readAll(redis as Redis, layout.forDocument(documentId).event("document.submitted"))).filter((e) => e.document_id === documentId)
 
@@ -163,4 +173,81 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
       await projector.stop()
     }
   }, 90_000)
+
+  it("reconcile resubmits, once, a document whose partition lost its submission while intake's ack survived; replay runs one again in its partition", async () => {
+    const partition = layout.forDocument("orphan")
+    const entriesOf = async (type: "document.submitted" | "document.completed", documentId: string) =>
+      (await readAll(redis as Redis, partition.event(type))).filter((e) => e.document_id === documentId)
+    const statusOf = async (documentId: string) =>
+      (await db.select({ status: documents.status, version: documents.version }).from(documents).where(eq(documents.id, documentId)))[0]
+
+    // Intake routes the document and acks it; the projector archives its submission.
+    let worker = await startWorker({ prefix, redisUrl: url, stages: ["intake"], config: overrides })
+    let projector = startProjector({ prefix, databaseUrl, redisUrl: url, config: overrides })
+    const intakeId = await redis.xadd(layout.plain.intake, "*", "source", "file:///data/orphan.pdf", "document_id", "orphan", "project", "acme")
+    await waitFor("the submission archived", async () => (await statusOf("orphan"))?.status === "processing", 20_000)
+    await worker.stop()
+    await projector.stop()
+
+    // The partition's master fails over to a replica that had not received the routing (step one).
+    const [routed] = await entriesOf("document.submitted", "orphan")
+    await redis.xdel(partition.event("document.submitted"), routed!.id)
+    await redis.del(`${partition.prefix}submission:orphan`)
+    expect(await redis.del(routedKey(partition, layout.plain.intake, intakeId!))).toBe(1)
+
+    const first = await runtime.runPromise(reconcileDocuments())
+    expect(first.resubmitted.map((d) => [d.documentId, d.via, d.stream])).toEqual([["orphan", "intake", layout.plain.intake]])
+    const again = await runtime.runPromise(reconcileDocuments())
+    expect(again.resubmitted).toEqual([])
+
+    worker = await startWorker({ prefix, redisUrl: url, works: { ...fixtureWorks(), resolve: resolveWork }, config: overrides })
+    projector = startProjector({ prefix, databaseUrl, redisUrl: url, config: overrides })
+    try {
+      await waitFor("the orphan completed", async () => (await statusOf("orphan"))?.status === "completed", 30_000)
+      expect(await entriesOf("document.submitted", "orphan")).toHaveLength(1)
+      expect(await entriesOf("document.completed", "orphan")).toHaveLength(1)
+
+      const replay = await runtime.runPromise(replayDocuments({ target: { _tag: "document", documentId: "orphan" }, reuse: false }))
+      expect(replay.replayed.map((d) => [d.version, d.stream])).toEqual([[2, partition.event("document.submitted")]])
+      await waitFor("version 2 completed", async () => {
+        const row = await statusOf("orphan")
+        return row?.status === "completed" && row.version === 2
+      }, 30_000)
+      expect((await entriesOf("document.completed", "orphan")).map((e) => e.version)).toEqual(["1", "2"])
+    } finally {
+      await worker.stop()
+      await projector.stop()
+    }
+  }, 90_000)
+
+  it("dlq and top see every partition: a poison entry parked in its partition is listed, counted and re-driven there", async () => {
+    const partition = layout.partition(2)
+    const input = partition.event("document.chunked")
+    await redis.xadd(input, "*", "type", "document.chunked", "document_id", "poison", "version", "not-a-number")
+    const worker = await startWorker({ prefix, redisUrl: url, stages: ["entities"], config: overrides })
+    try {
+      const [letter] = await waitFor("the poison entry parked", async () => {
+        const letters = await runtime.runPromise(listDeadLetters(100))
+        return letters.length > 0 && letters
+      })
+      expect(letter).toMatchObject({ stage: "entities", stream: input, deadLetter: partition.deadLetter })
+      expect(letter!.id).toBe(`${partition.deadLetter}/${letter!.entryIdInDeadLetter}`)
+      const top = await runtime.runPromise(sampleTop)
+      expect(top.deadLetters).toEqual({ total: 1, byStage: { entities: 1 } })
+      // Summed over every partition: the earlier tests' documents too.
+      expect(top.stages.find((stage) => stage.stage === "entities")).toMatchObject({ group: true, pending: 0, lag: 0, settled: 13 })
+
+      const before = await redis.xlen(input)
+      const { retried } = await runtime.runPromise(retryDeadLetters([letter!.id]))
+      expect(retried).toEqual([{ id: letter!.id, stream: input, newId: expect.any(String) }])
+      expect(await redis.xlen(input)).toBe(before + 1)
+      // Parked again (it is still poison), as a new dead letter in the same partition.
+      await waitFor("parked again", async () => {
+        const letters = await runtime.runPromise(listDeadLetters(100))
+        return letters.length === 1 && letters[0]!.id !== letter!.id
+      })
+    } finally {
+      await worker.stop()
+    }
+  }, 60_000)
 })

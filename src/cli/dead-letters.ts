@@ -8,12 +8,17 @@ import { RedisClient, type RedisConnection } from "../services/redis.ts"
 import { deadLetterStreams, type LabelledStream } from "./operational-streams.ts"
 
 export interface DeadLetter {
-  /** The entry's id in its dead-letter stream (ids are per stream: two partitions can share one). */
+  /**
+   * What `dlq list` shows and `dlq retry` takes: the entry id in the single layout; partitioned,
+   * `<dead-letter stream>/<entry id>` (ids are per stream: two partitions can share one).
+   */
   readonly id: string
   /** Whose dead letter it is: `p3`, `intake`, `priority-intake`; "" in the single layout. */
   readonly where: string
-  /** The dead-letter stream it is parked in. */
-  readonly deadLetterStream: string
+  /** The dead-letter stream it is parked in (one per partition and per intake stream when partitioned). */
+  readonly deadLetter: string
+  /** Its entry id in that stream. */
+  readonly entryIdInDeadLetter: string
   readonly stage: string
   readonly stream: string
   readonly entryId: string
@@ -23,9 +28,6 @@ export interface DeadLetter {
   /** The original entry's fields, byte for byte. */
   readonly original: Array<Buffer>
 }
-
-/** How `dlq retry` names a letter: `p3/<id>` in a partitioned layout, the bare id in the single one. */
-export const letterName = (letter: Pick<DeadLetter, "id" | "where">) => (letter.where === "" ? letter.id : `${letter.where}/${letter.id}`)
 
 const FIELD_PREFIX = Buffer.from("field.")
 
@@ -39,9 +41,10 @@ const parseDeadLetter = (source: LabelledStream, id: string, fields: ReadonlyArr
     else header[name.toString("utf8")] = fields[i + 1]!.toString("utf8")
   }
   return {
-    id,
+    id: source.where === "" ? id : `${source.stream}/${id}`,
     where: source.where,
-    deadLetterStream: source.stream,
+    deadLetter: source.stream,
+    entryIdInDeadLetter: id,
     stage: header.stage ?? "?",
     stream: header.stream ?? "",
     entryId: header.entry_id ?? "",
@@ -56,8 +59,8 @@ const STREAM_ID = /^(\d+)-(\d+)$/
 
 /** Stream ids in time order (then sequence); letters of different streams with equal ids by label. */
 const byParkedTime = (a: DeadLetter, b: DeadLetter) => {
-  const [, aMs, aSeq] = STREAM_ID.exec(a.id) ?? [, "0", "0"]
-  const [, bMs, bSeq] = STREAM_ID.exec(b.id) ?? [, "0", "0"]
+  const [, aMs, aSeq] = STREAM_ID.exec(a.entryIdInDeadLetter) ?? [, "0", "0"]
+  const [, bMs, bSeq] = STREAM_ID.exec(b.entryIdInDeadLetter) ?? [, "0", "0"]
   return Number(aMs) - Number(bMs) || Number(aSeq) - Number(bSeq) || a.where.localeCompare(b.where)
 }
 
@@ -106,13 +109,13 @@ const sameSlot = async (client: RedisConnection, a: string, b: string) => {
  * document and version) turns into a no-op.
  */
 const redrive = async (client: RedisConnection, letter: DeadLetter): Promise<string | null> => {
-  if (letter.original.length <= MAX_SCRIPT_FIELDS && (await sameSlot(client, letter.stream, letter.deadLetterStream))) {
-    const id = await client.eval(REDRIVE, 2, letter.stream, letter.deadLetterStream, letter.id, ...letter.original)
+  if (letter.original.length <= MAX_SCRIPT_FIELDS && (await sameSlot(client, letter.stream, letter.deadLetter))) {
+    const id = await client.eval(REDRIVE, 2, letter.stream, letter.deadLetter, letter.entryIdInDeadLetter, ...letter.original)
     return id === null ? null : String(id)
   }
-  if ((await client.xrange(letter.deadLetterStream, letter.id, letter.id)).length === 0) return null
+  if ((await client.xrange(letter.deadLetter, letter.entryIdInDeadLetter, letter.entryIdInDeadLetter)).length === 0) return null
   const id = await client.xadd(letter.stream, "*", ...letter.original)
-  await client.xdel(letter.deadLetterStream, letter.id)
+  await client.xdel(letter.deadLetter, letter.entryIdInDeadLetter)
   return id
 }
 
@@ -131,8 +134,9 @@ interface Skipped {
 const RETRY_PAGE = 500
 
 /**
- * Finds the letters `dlq retry` names: `p3/<id>`, `intake/<id>` (any label `dlq list` shows), or a
- * bare id when exactly one dead-letter stream has it.
+ * Finds the letters `dlq retry` names: `<dead-letter stream>/<id>` as `dlq list` shows them, the
+ * short `p3/<id>`, `intake/<id>`, `priority-intake/<id>`, or a bare id when exactly one dead-letter
+ * stream has it.
  */
 const findLetters = (client: RedisConnection, sources: ReadonlyArray<LabelledStream>, names: ReadonlyArray<string>) =>
   Promise.all(names.map(async (name): Promise<DeadLetter | Skipped> => {
@@ -140,7 +144,7 @@ const findLetters = (client: RedisConnection, sources: ReadonlyArray<LabelledStr
     const where = slash < 0 ? undefined : name.slice(0, slash)
     const id = slash < 0 ? name : name.slice(slash + 1)
     if (!/^\d+-\d+$/.test(id)) return { id: name, why: "not a dead-letter id (<ms>-<seq>, as `dlq list` shows)" }
-    const candidates = where === undefined ? sources : sources.filter((source) => source.where === where)
+    const candidates = where === undefined ? sources : sources.filter((source) => source.where === where || source.stream === where)
     if (candidates.length === 0) {
       const known = sources.map((s) => s.where).filter((label) => label !== "")
       const why = known.length === 0
@@ -150,7 +154,7 @@ const findLetters = (client: RedisConnection, sources: ReadonlyArray<LabelledStr
     }
     const found = (await Promise.all(candidates.map((source) => readLetters(client, source, id, id, 1)))).flat()
     if (found.length === 0) return { id: name, why: "no such dead letter" }
-    if (found.length > 1) return { id: name, why: `ambiguous: ${found.map(letterName).join(" and ")}; name one of them` }
+    if (found.length > 1) return { id: name, why: `ambiguous: ${found.map((letter) => letter.id).join(" and ")}; name one of them` }
     return found[0]!
   }))
 
@@ -170,14 +174,14 @@ export const retryDeadLetters = (names: ReadonlyArray<string> | "all") =>
     const skipped: Array<Skipped> = []
     const retryOne = async (client: RedisConnection, letter: DeadLetter) => {
       if (!letter.stream.startsWith(layout.prefix) || letter.original.length === 0) {
-        skipped.push({ id: letterName(letter), why: `cannot re-drive to '${letter.stream}'` })
+        skipped.push({ id: letter.id, why: `cannot re-drive to '${letter.stream}'` })
         return
       }
       // One refused letter (its stream is now another type of key…) must not stop the others.
       const newId = await redrive(client, letter).catch((error: Error) => error)
-      if (newId instanceof Error) skipped.push({ id: letterName(letter), why: `Redis refused it: ${newId.message}` })
-      else if (newId === null) skipped.push({ id: letterName(letter), why: "no longer parked (re-driven meanwhile?)" })
-      else retried.push({ id: letterName(letter), stream: letter.stream, newId })
+      if (newId instanceof Error) skipped.push({ id: letter.id, why: `Redis refused it: ${newId.message}` })
+      else if (newId === null) skipped.push({ id: letter.id, why: "no longer parked (re-driven meanwhile?)" })
+      else retried.push({ id: letter.id, stream: letter.stream, newId })
     }
     yield* redis.use("dlq.retry", async (client) => {
       if (names !== "all") {

@@ -6,7 +6,7 @@ import { STAGE_NAMES, type StageName } from "../events/streams.ts"
 import { liveLayer } from "../layers.ts"
 import { liveWorks } from "../stages/live-works.ts"
 import { isStageName } from "../stages/pipeline.ts"
-import { letterName, listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
+import { listDeadLetters, retryDeadLetters } from "./dead-letters.ts"
 import { runDemo } from "./demo.ts"
 import { diffCommand } from "./diff.ts"
 import { expandDocumentPaths } from "./document-files.ts"
@@ -14,6 +14,7 @@ import { ingestFiles } from "../pipeline/submit-files.ts"
 import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
 import { rebuildCommand } from "./rebuild.ts"
 import { reconcileCommand } from "./reconcile.ts"
+import { registryCommand } from "./registry.ts"
 import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 import { statusCommand } from "./status.ts"
@@ -112,10 +113,10 @@ const dlqList = Command.make(
   Effect.fn(function*({ limit }) {
     const letters = yield* listDeadLetters(limit)
     if (letters.length === 0) return yield* Console.log("no dead letters")
-    // Partitioned: ids are per stream, so each is shown as `p3/<id>` (what `dlq retry` takes).
+    // Partitioned: ids are per stream, so each is shown as `<dead-letter stream>/<id>` (what `dlq retry` takes).
     for (const letter of letters) {
       yield* Console.log(
-        `${letterName(letter)}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
+        `${letter.id}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
       )
     }
   })
@@ -124,7 +125,7 @@ const dlqList = Command.make(
 const dlqRetry = Command.make(
   "retry",
   {
-    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter ids as `dlq list` shows them (p3/<id> when partitioned)"), Argument.variadic()),
+    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter ids as `dlq list` shows them (partitioned: <dead-letter stream>/<id>, or short: p3/<id>, intake/<id>)"), Argument.variadic()),
     all: Flag.Boolean("all").pipe(Flag.withDescription("Re-drive every dead-lettered entry"), Flag.withDefault(false))
   },
   Effect.fn(function*({ ids, all }) {
@@ -143,7 +144,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand, registryCommand])
 )
 
 const program = lexstream.pipe(

@@ -21,8 +21,6 @@ export const partitionLabel = (p: number) => `p${p}`
 const INTAKE_LABEL = "intake"
 const PRIORITY_INTAKE_LABEL = "priority-intake"
 
-const partitionNumbers = (layout: KeyLayout) => Array.from({ length: layout.partitions }, (_, p) => p)
-
 /** Drops repeated stream names (the single layout names one stream many times), keeping the first. */
 const distinct = (streams: ReadonlyArray<LabelledStream>): Array<LabelledStream> => {
   const seen = new Set<string>()
@@ -43,7 +41,7 @@ const intakeSides = (layout: KeyLayout) => [
 /** Every dead-letter stream: each partition's, then intake's. */
 export const deadLetterStreams = (layout: KeyLayout): Array<LabelledStream> =>
   distinct([
-    ...partitionNumbers(layout).map((p) => labelled(layout, partitionLabel(p), layout.partition(p).deadLetter)),
+    ...layout.everyPartition.map((names, p) => labelled(layout, partitionLabel(p), names.deadLetter)),
     ...intakeSides(layout).map(({ where, names }) => labelled(layout, where, names.deadLetter))
   ])
 
@@ -60,12 +58,12 @@ export const stageInputStreams = (layout: KeyLayout, stage: StageName): Array<La
     return distinct([labelled(layout, INTAKE_LABEL, layout.plain.intake), labelled(layout, PRIORITY_INTAKE_LABEL, layout.plain.intakeLane)])
   }
   const input = STAGE_FLOW[stage].input
-  return distinct(partitionNumbers(layout).flatMap((p) => {
-    const names = layout.partition(p)
-    return [labelled(layout, partitionLabel(p), names.event(input)), labelled(layout, partitionLabel(p), names.lane(input))]
-  }))
+  return distinct(layout.everyPartition.flatMap((names, p) => [
+    labelled(layout, partitionLabel(p), names.event(input)),
+    labelled(layout, partitionLabel(p), names.lane(input))
+  ]))
 }
 
 /** Every stream the projector archives, over every partition. */
 export const projectedStreamNames = (layout: KeyLayout): Array<string> =>
-  [...new Set(partitionNumbers(layout).flatMap((p) => projectedStreams(layout.partition(p)).map((s) => s.stream)))]
+  [...new Set(layout.everyPartition.flatMap((names) => projectedStreams(names).map((s) => s.stream)))]

@@ -31,12 +31,19 @@ export interface KeyLayout {
   readonly plain: StreamNames
   /** Names of partition `p`'s streams and per-document keys. */
   readonly partition: (p: number) => StreamNames
+  /** Names of every partition, in order (tools that read them all; workers read only `owned`). */
+  readonly everyPartition: ReadonlyArray<StreamNames>
   /** The partition a document belongs to. */
   readonly partitionOf: (documentId: string) => number
   /** Names of the partition a document belongs to. */
   readonly forDocument: (documentId: string) => StreamNames
   /** Names of intake's own keys (locks, done-markers, errors, rejected, dead letters) for one intake stream, in its slot. */
   readonly intakeSide: (intakeStream: string) => StreamNames
+  /**
+   * Every group of names whose keys share a slot, for tools that look at all of them (dead letters,
+   * `top`): both intake sides and every partition; in the single layout just `plain`.
+   */
+  readonly keySpaces: ReadonlyArray<StreamNames>
   /**
    * Prefix of a group of keys that a script or MULTI uses together (`ratelimit:<provider>`,
    * `project:<name>`): `lexstream:<name>:` in the single layout, `lexstream:{<name>}:` partitioned.
@@ -90,6 +97,7 @@ export const keyLayout = (settings: LayoutSettings): KeyLayout => {
       if (names === undefined) throw new RangeError(`partition ${p} is not one of the ${partitions} partitions`)
       return names
     },
+    everyPartition: byPartition,
     partitionOf: (documentId) => partitionOf(documentId, partitions),
     forDocument: (documentId) => byPartition[partitionOf(documentId, partitions)]!,
     intakeSide: (intakeStream) => {
@@ -98,7 +106,10 @@ export const keyLayout = (settings: LayoutSettings): KeyLayout => {
       if (names === undefined) sides.set(intakeStream, names = streamNames(prefix, `${prefix}{${intakeStream}}:`))
       return names
     },
-    scope: (name) => partitioned ? `${prefix}{${name}}:` : `${prefix}${name}:`
+    scope: (name) => partitioned ? `${prefix}{${name}}:` : `${prefix}${name}:`,
+    get keySpaces() {
+      return partitioned ? [layout.intakeSide(plain.intake), layout.intakeSide(plain.intakeLane), ...byPartition] : [plain]
+    }
   }
   layouts.set(settings, layout)
   return layout

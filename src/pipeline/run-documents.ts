@@ -3,7 +3,8 @@ import { AppConfig } from "../config.ts"
 import { runWorker } from "../worker-root.ts"
 import { flatRecord } from "../events/flat-record.ts"
 import { derivedDocumentId } from "../events/intake.ts"
-import { EVENT_TYPES, type EventType, STAGE_NAMES, streamNames } from "../events/streams.ts"
+import { EVENT_TYPES, type EventType, STAGE_NAMES } from "../events/streams.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { BlobStore } from "../services/blob-store.ts"
 import { RedisClient } from "../services/redis.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
@@ -123,7 +124,8 @@ export const runDocuments = <R>(options: RunDocumentsOptions<R>) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const redis = yield* RedisClient
-    const names = streamNames(config.keyPrefix)
+    // Every partition's streams (one in the single-Redis layout): documents are spread over them.
+    const partitions = keyLayout(config).everyPartition
 
     yield* redis.use("ping", (client) => client.ping()).pipe(
       Effect.timeout("5 seconds"),
@@ -148,7 +150,7 @@ export const runDocuments = <R>(options: RunDocumentsOptions<R>) =>
     while (finished() < files.size && Date.now() < deadline) {
       yield* Effect.sleep("100 millis")
       for (const type of EVENT_TYPES) {
-        const entries = yield* redis.use("run.read", (client) => client.xrange(names.event(type), since, "+"))
+        const entries = (yield* Effect.forEach(partitions, (names) => redis.use("run.read", (client) => client.xrange(names.event(type), since, "+")))).flat()
         for (const [, fields] of entries) {
           const record = fieldsRecord(fields)
           const documentId = record.document_id ?? ""

@@ -47,22 +47,35 @@ const connectionOptions = (name: string): RedisOptions => ({
 export const repliesOf = (calls: ReadonlyArray<Promise<unknown>>): Promise<Array<[Error | null, unknown]>> =>
   Promise.all(calls.map((call) => call.then((reply): [Error | null, unknown] => [null, reply], (error: Error): [Error | null, unknown] => [error, undefined])))
 
-/** Seed nodes of a cluster from `redis://[:password@]host:port` URLs, comma-separated. */
+/** Seed nodes of a cluster from `redis[s]://[user:password@]host:port` URLs, comma-separated (`rediss`: TLS to every node). */
 export const clusterSeeds = (urls: string) => {
-  const parsed = urls.split(",").map((url) => url.trim()).filter((url) => url !== "").map((url) => new URL(url))
+  const parsed = urls.split(",").map((url) => url.trim()).filter((url) => url !== "").map((url, i) => {
+    try {
+      return new URL(url)
+    } catch {
+      // The error would carry the URL, and with it a password: say which seed, not what it is.
+      throw new Error(`LEXSTREAM_REDIS_URL: seed ${i + 1} is not a redis:// URL`)
+    }
+  })
   if (parsed.length === 0) throw new Error("LEXSTREAM_REDIS_URL names no cluster node")
   const auth = parsed.find((url) => url.password !== "")
   return {
     nodes: parsed.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    tls: parsed.some((url) => url.protocol === "rediss:"),
     ...(auth ? { password: decodeURIComponent(auth.password), username: decodeURIComponent(auth.username) || undefined } : {})
   }
 }
 
 /** A client of the cluster the seeds belong to; commands wait through failovers like through reconnects. */
 const openCluster = (urls: string, name: string) => {
-  const { nodes, password, username } = clusterSeeds(urls)
+  const { nodes, password, username, tls } = clusterSeeds(urls)
   return new Cluster(nodes, {
-    redisOptions: { ...connectionOptions(name), ...(password !== undefined ? { password } : {}), ...(username !== undefined ? { username } : {}) },
+    redisOptions: {
+      ...connectionOptions(name),
+      ...(password !== undefined ? { password } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(tls ? { tls: {} } : {})
+    },
     // While a master fails over, retry instead of failing the command (CLUSTERDOWN, TRYAGAIN, lost node).
     retryDelayOnClusterDown: 200,
     retryDelayOnFailover: 200,
