@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Deferred, Effect, Exit, Layer } from "effect"
 import { Cluster } from "ioredis"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
+import { runDemo } from "../src/cli/demo.ts"
 import { sampleTop } from "../src/cli/top-sample.ts"
 import { formatTop, topView } from "../src/cli/top.ts"
 import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
@@ -14,6 +18,7 @@ import { servicesLayer } from "../src/layers.ts"
 import { PROJECTOR_GROUP } from "../src/projector/streams.ts"
 import { scanKeys, unlinkMatching } from "../src/services/key-scan.ts"
 import { Metrics } from "../src/services/metrics.ts"
+import { liveWorks, stagesLayer } from "../src/stages/live-works.ts"
 import { submittedFields } from "./support/events.ts"
 import { testConfig, uniquePrefix, waitFor } from "./support/harness.ts"
 import { runCli } from "./support/read-models.ts"
@@ -249,4 +254,33 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     expect(sample.projector).toMatchObject({ behind: 2 })
     expect(sample.projector!.oldestUnprojectedAt).toBeGreaterThan(0)
   }, 30_000)
+
+  it("demo runs documents of several partitions through every stage and reports each", async () => {
+    const prefix = uniquePrefix("ops-demo")
+    prefixes.push(prefix)
+    const folder = mkdtempSync(join(tmpdir(), "lexstream-cluster-demo-"))
+    const dataDir = mkdtempSync(join(tmpdir(), "lexstream-cluster-data-"))
+    const names = ["alpha", "bravo", "charlie", "delta"]
+    for (const name of names) writeFileSync(join(folder, `${name}.txt`), `NOTICE OF HEARING ${name.toUpperCase()}\nCase No. CGC-25-61234${names.indexOf(name)}\n`)
+    const printed: Array<string> = []
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      printed.push(String(chunk))
+      return true
+    })
+    try {
+      await clusterRunner(prefix, { dataDir })(runDemo({ paths: [folder], works: liveWorks, timeoutMs: 40_000 }).pipe(Effect.provide(stagesLayer)))
+    } finally {
+      write.mockRestore()
+      rmSync(folder, { recursive: true, force: true })
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+    const report = printed.join("")
+    expect(report).toMatch(/4\/4 document\(s\) finished/)
+    for (const name of names) expect(report).toContain(`${name}.txt`)
+    // The documents went to more than one partition: the demo followed each to its own streams.
+    const layout = layoutOf(prefix)
+    const completedIn = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.xlen(layout.partition(p).event("document.completed"))))
+    expect(completedIn.reduce((sum, n) => sum + n, 0)).toBe(4)
+    expect(completedIn.filter((n) => n > 0).length).toBeGreaterThan(1)
+  }, 60_000)
 })
