@@ -82,6 +82,18 @@ const parkEntries = async (prefix: string, keys: StreamNames, stageName: string,
   }
 }
 
+/** A dead letter in the engine's format, for an entry of `stream`, written straight to `deadLetter`. */
+const parkByHand = (deadLetter: string, stream: string, fields: Array<string>) => {
+  const letter = deadLetterEmission(
+    deadLetter,
+    { name: "entities", inputStream: stream } as never,
+    { id: "1-1", fields },
+    { reason: "parked by hand", deliveries: 3, consumer: "gone" },
+    "doc:1"
+  )
+  return redis.xadd(letter.stream, "*", ...letter.fields) as Promise<string>
+}
+
 const cliEnv = (prefix: string) => ({
   LEXSTREAM_REDIS_URL: cluster.url,
   LEXSTREAM_REDIS_CLUSTER: "true",
@@ -159,14 +171,7 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     // earlier layout): no single script can touch both slots.
     const elsewhere = layout.partition(3).event("document.chunked")
     expect(await redis.cluster("KEYSLOT", elsewhere)).not.toBe(await redis.cluster("KEYSLOT", layout.partition(0).deadLetter))
-    const letter = deadLetterEmission(
-      layout.partition(0).deadLetter,
-      { name: "entities", inputStream: elsewhere } as never,
-      { id: "1-1", fields: ["document_id", "moved"] },
-      { reason: "parked elsewhere", deliveries: 3, consumer: "gone" },
-      "moved:1"
-    )
-    const parkedId = await redis.xadd(letter.stream, "*", ...letter.fields)
+    const parkedId = await parkByHand(layout.partition(0).deadLetter, elsewhere, ["document_id", "moved"])
 
     const run = clusterRunner(prefix)
     const { retried, skipped } = await run(retryDeadLetters([`p9/${parkedId}`, "p0/not-an-id", `p1/${parkedId}`, `p0/${parkedId}`]))
@@ -181,14 +186,7 @@ describe("operational CLIs on a Redis Cluster with four partitions", () => {
     // A letter whose stream is now some other type of key: refused, and still parked.
     const notAStream = layout.partition(0).event("document.classified")
     await redis.set(notAStream, "not a stream")
-    const refused = deadLetterEmission(
-      layout.partition(0).deadLetter,
-      { name: "chunk", inputStream: notAStream } as never,
-      { id: "1-1", fields: ["document_id", "stuck"] },
-      { reason: "parked", deliveries: 3, consumer: "gone" },
-      "stuck:1"
-    )
-    const refusedId = await redis.xadd(refused.stream, "*", ...refused.fields)
+    const refusedId = await parkByHand(layout.partition(0).deadLetter, notAStream, ["document_id", "stuck"])
     const second = await run(retryDeadLetters("all"))
     expect(second.retried).toEqual([])
     expect(second.skipped).toEqual([{ id: `${layout.partition(0).deadLetter}/${refusedId}`, why: expect.stringMatching(/^Redis refused it: WRONGTYPE/) }])
