@@ -2,13 +2,14 @@
 // stages and projector (bench/cost/pipeline.ts), on BENCH_MEMORY_DOCS (default 10,000) small
 // generated documents and then on the corpus (BENCH_CORPUS, default /work/shared/corpus; "" skips it).
 // Steady state: every document completed, the projector caught up and the streams trimmed behind
-// its archive (trim every BENCH_TRIM_SECONDS, default 5; a worker's default is 60).
+// its archive (trim every BENCH_TRIM_SECONDS, default 5; a worker's default is 60). The entity
+// registry is in PostgreSQL, as with DATABASE_URL; LEXSTREAM_REGISTRY=redis keeps it under the prefix.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { trimStreams } from "../src/projector/trim.ts"
 import { corpusFiles, writeSmallDocuments } from "./cost/documents.ts"
-import { formatKinds, measureMemory, startBenchPipeline, submitFiles, waitForProjector } from "./cost/pipeline.ts"
+import { formatKinds, measureMemory, registrySize, startBenchPipeline, submitFiles, waitForProjector } from "./cost/pipeline.ts"
 
 const smallCount = Number(process.env.BENCH_MEMORY_DOCS ?? 10_000)
 const corpus = process.env.BENCH_CORPUS ?? "/work/shared/corpus"
@@ -35,8 +36,8 @@ const measureRun = async (label: string, root: string, files: ReadonlyArray<stri
     console.log(`\n${label}: ${n} documents completed in ${seconds.toFixed(1)} s (${(n / seconds).toFixed(1)} docs/s)`)
     console.log(`  bytes under the prefix (MEMORY USAGE over SCAN): ${before.prefixBytes} -> ${after.prefixBytes}: ${perDoc.toFixed(0)} B per completed document (target <= ${TARGET}) ${perDoc <= TARGET ? "met" : "MISSED"}`)
     console.log(`  Redis used_memory: ${before.usedMemory} -> ${after.usedMemory}: ${usedPerDoc.toFixed(0)} B per completed document`)
-    const canonicals = await pipeline.redis.hlen(`${pipeline.prefix}project:bench:entities`)
-    console.log(`  canonical entities in the project's registry: ${canonicals} (${(canonicals / n).toFixed(1)} per document)`)
+    const canonicals = await registrySize(pipeline, "bench")
+    console.log(`  canonical entities in the project's registry (${pipeline.config.registry}): ${canonicals} (${(canonicals / n).toFixed(1)} per document)`)
     console.log(`  keys under the prefix: ${before.keys} -> ${after.keys}; after, by kind:`)
     console.log(formatKinds(after, n))
   } finally {

@@ -44,5 +44,8 @@ export const configProblems = (config: AppConfigShape): Array<string> => {
         `a redelivery after its done-marker expired would produce a second output`
     )
   }
+  if (config.registry === "postgres" && config.databaseUrl === undefined) {
+    problems.push("LEXSTREAM_REGISTRY=postgres needs DATABASE_URL (the entity registry's database); set it, or LEXSTREAM_REGISTRY=redis")
+  }
   return problems
 }

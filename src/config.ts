@@ -84,10 +84,18 @@ export interface AppConfigShape {
   readonly ocrMaxPixels: number
   /** Which Tesseract runs OCR: `native` (the `tesseract` CLI), `js` (tesseract.js) or `auto` (native when on the PATH). */
   readonly tesseract: TesseractChoice
+  /** Where resolve keeps the entity registry: `postgres` (DATABASE_URL; the default when it is set) or `redis` (under the prefix). */
+  readonly registry: RegistryChoice
 }
 
 export const TESSERACT_CHOICES = ["auto", "native", "js"] as const
 export type TesseractChoice = (typeof TESSERACT_CHOICES)[number]
+
+export const REGISTRY_CHOICES = ["redis", "postgres"] as const
+export type RegistryChoice = (typeof REGISTRY_CHOICES)[number]
+
+/** PostgreSQL holds the registry wherever the worker can reach it; Redis otherwise (demo, PGlite). */
+const defaultRegistry = (databaseUrl: unknown): RegistryChoice => (databaseUrl === undefined ? "redis" : "postgres")
 
 export const defaultConsumerName = (): string => `${hostname()}-${process.pid}`
 
@@ -127,7 +135,8 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   // Decoding costs 4 bytes a pixel (200 MB at 50 MP); Tesseract about 19 (340 MB at 18 MP, per worker).
   maxImagePixels: 50_000_000,
   ocrMaxPixels: 18_000_000,
-  tesseract: "auto"
+  tesseract: "auto",
+  registry: "redis"
 }
 
 /** Explicit settings; the two URLs as plain strings (they are redacted inside). */
@@ -201,7 +210,8 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         ownedProblems.push(`LEXSTREAM_PARTITIONS_OWNED=${owned}: ${(error as Error).message}`)
       }
       const tesseract = yield* Config.Literals(TESSERACT_CHOICES, "LEXSTREAM_TESSERACT").pipe(Config.withDefault(defaults.tesseract))
-      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits, ...cluster, ownedPartitions, tesseract })
+      const registry = yield* Config.Literals(REGISTRY_CHOICES, "LEXSTREAM_REGISTRY").pipe(Config.withDefault(defaultRegistry(sources.databaseUrl)))
+      const config = AppConfig.of({ redisUrl, keyPrefix, consumerName, logLevel, ...numbers, ...sources, ...ocrLimits, ...cluster, ownedPartitions, tesseract, registry })
       const problems = [...ownedProblems, ...configProblems(config)]
       if (problems.length > 0) return yield* new ConfigInvalid({ problems })
       return config
@@ -216,6 +226,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         ...defaults,
         consumerName: defaultConsumerName(),
         ...overrides,
+        registry: overrides.registry ?? defaultRegistry(overrides.databaseUrl),
         redisUrl: Redacted.make(overrides.redisUrl ?? "redis://127.0.0.1:6379"),
         databaseUrl: overrides.databaseUrl === undefined ? undefined : Redacted.make(overrides.databaseUrl)
       })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { Effect, Exit } from "effect"
+import { ConfigProvider, Effect, Exit } from "effect"
 import { AppConfig, type AppConfigOverrides } from "../src/config.ts"
 import { configProblems } from "../src/config-rules.ts"
 import { testConfig } from "./support/harness.ts"
@@ -7,6 +7,12 @@ import { testConfig } from "./support/harness.ts"
 const current = Effect.gen(function*() {
   return yield* AppConfig
 })
+/** AppConfig.layerFromEnv over this environment (the default provider snapshots process.env once). */
+const fromEnv = (env: Record<string, string>) =>
+  Effect.runPromiseExit(
+    Effect.provide(current, AppConfig.layerFromEnv).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })))
+  )
+
 const shape = (overrides: AppConfigOverrides = {}) => Effect.runSync(Effect.provide(current, AppConfig.layer(overrides)))
 
 describe("settings that cannot work together", () => {
@@ -25,14 +31,18 @@ describe("settings that cannot work together", () => {
   })
 
   it("refuses to start from such an environment, with the reasons", async () => {
-    const saved = { ...process.env }
-    process.env.LEXSTREAM_LOCK_TTL_MS = "50"
-    try {
-      const exit = await Effect.runPromiseExit(Effect.provide(current, AppConfig.layerFromEnv))
-      expect(Exit.isFailure(exit)).toBe(true)
-      expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/invalid settings[\s\S]*LEXSTREAM_LOCK_TTL_MS=50/)
-    } finally {
-      process.env = saved
-    }
+    const exit = await fromEnv({ LEXSTREAM_LOCK_TTL_MS: "50" })
+    expect(Exit.isFailure(exit)).toBe(true)
+    expect(String(Exit.isFailure(exit) ? exit.cause : "")).toMatch(/invalid settings[\s\S]*LEXSTREAM_LOCK_TTL_MS=50/)
+  })
+
+  it("keeps the entity registry in PostgreSQL when DATABASE_URL is set, and refuses LEXSTREAM_REGISTRY=postgres without it", async () => {
+    expect(shape().registry).toBe("redis")
+    expect(shape({ databaseUrl: "postgres://db/x" }).registry).toBe("postgres")
+    expect(shape({ databaseUrl: "postgres://db/x", registry: "redis" }).registry).toBe("redis")
+    const refused = await fromEnv({ LEXSTREAM_REGISTRY: "postgres" })
+    expect(String(Exit.isFailure(refused) ? refused.cause : "")).toMatch(/LEXSTREAM_REGISTRY=postgres needs DATABASE_URL/)
+    const defaulted = await fromEnv({ DATABASE_URL: "postgres://db/x" })
+    expect(Exit.isSuccess(defaulted) ? defaulted.value.registry : defaulted.cause).toBe("postgres")
   })
 })

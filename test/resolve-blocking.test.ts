@@ -1,5 +1,7 @@
 import { Effect } from "effect"
+import pg from "pg"
 import { describe, expect, it } from "vitest"
+import type { AppConfigOverrides } from "../src/config.ts"
 import type { CanonicalEntity, EntityType, Mention } from "../src/contracts/index.ts"
 import { extractEntities } from "../src/entities/extract.ts"
 import { mentionLookups } from "../src/resolution/blocking-keys.ts"
@@ -11,11 +13,14 @@ import {
   registryCandidates,
   storeProjectEntities
 } from "../src/resolution/entity-registry.ts"
+import { EntityRegistry } from "../src/resolution/registry-store.ts"
 import { resolveEntities, type ResolveOutput } from "../src/resolution/resolve-entities.ts"
 import { complaint, courtOrder, proofOfService, supplyAgreement, type TextDocument } from "../src/samples/documents.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
+import { freshDatabase } from "./support/read-models.ts"
 
 const { redis, track } = testRedis()
+const registryDatabase = await freshDatabase()
 
 /** The sample documents' text, through the rules extractor, as one chunk each. */
 const sampleMentions = (document: TextDocument): Array<Mention> => {
@@ -68,13 +73,26 @@ const generatedDocuments = (count: number): Array<Array<Mention>> => {
   })
 }
 
+/** Every canonical of the project as the store holds it. */
+const storedEntities = async (prefix: string, project: string, databaseUrl: string | undefined, run: (effect: any) => Promise<any>) => {
+  if (databaseUrl === undefined) return (await run(loadProjectEntities(prefix, project))) as ReadonlyArray<CanonicalEntity>
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    return (await client.query<CanonicalEntity>("SELECT id, project, type, name, aliases, roles FROM registry_entities WHERE project = $1", [project])).rows
+  } finally {
+    await client.end()
+  }
+}
+
 /**
  * Resolves the documents one after another twice (a first pass, then a replay) two ways: against
- * every canonical of the project (the full scan) and against those Redis finds under the documents'
- * blocking keys and ids, each storing what it changed; both must agree document by document.
+ * every canonical of the project (the full scan) and against those the registry store (Redis, or
+ * PostgreSQL with a databaseUrl) finds under the documents' blocking keys and ids, each storing what
+ * it changed; both must agree document by document.
  */
-const compareWithFullScan = async (label: string, documents: ReadonlyArray<ReadonlyArray<Mention>>) => {
-  const runner = serviceRunner(`resolve-blocking-${label}`)
+const compareWithFullScan = async (label: string, documents: ReadonlyArray<ReadonlyArray<Mention>>, overrides: AppConfigOverrides = {}) => {
+  const runner = serviceRunner(`resolve-blocking-${label}`, overrides)
   track(runner.prefix)
   const project = `matter-${label}`
   const full = new Map<string, CanonicalEntity>()
@@ -83,21 +101,24 @@ const compareWithFullScan = async (label: string, documents: ReadonlyArray<Reado
     for (const mentions of documents) {
       const expected: ResolveOutput = resolveEntities({ project, mentions, known: [...full.values()] })
       const actual = await runner.run(Effect.gen(function*() {
-        const { known } = yield* registryCandidates(runner.prefix, project, mentionLookups(project, mentions))
+        const registry = yield* EntityRegistry
+        const { known } = yield* registry.candidates(project, mentionLookups(project, mentions))
         candidates += known.length
         const output = resolveEntities({ project, mentions, known })
-        yield* storeProjectEntities(runner.prefix, project, output.changed)
+        yield* registry.store(project, output.changed)
         return output
       }))
       expect(actual).toEqual(expected)
       for (const entity of expected.changed) full.set(entity.id, entity)
     }
   }
-  const stored = await runner.run(loadProjectEntities(runner.prefix, project))
+  const stored = await storedEntities(runner.prefix, project, overrides.databaseUrl, runner.run)
   expect(new Map(stored.map((entity) => [entity.id, entity]))).toEqual(full)
-  // Stored short: the field is the id and the key the project, so the value holds neither.
-  const [some] = [...full.values()]
-  expect(await redis.hget(entityRegistryKey(runner.prefix, project), some!.id)).toBe(encodeStoredEntity(some!))
+  if (overrides.databaseUrl === undefined) {
+    // Stored short: the field is the id and the key the project, so the value holds neither.
+    const [some] = [...full.values()]
+    expect(await redis.hget(entityRegistryKey(runner.prefix, project), some!.id)).toBe(encodeStoredEntity(some!))
+  }
   return { registry: full.size, candidatesPerDocument: candidates / (2 * documents.length), prefix: runner.prefix, project }
 }
 
@@ -113,6 +134,12 @@ describe("keyed resolution (blocking keys)", () => {
     const { registry, candidatesPerDocument } = await compareWithFullScan("generated", generatedDocuments(80))
     expect(registry).toBeGreaterThan(20)
     // A document reads the canonicals it could match, not the project's whole registry.
+    expect(candidatesPerDocument).toBeLessThan(registry / 2)
+  })
+
+  it("gives the same canonicals with the registry in PostgreSQL, reading only a few", async () => {
+    const { registry, candidatesPerDocument } = await compareWithFullScan("generated-pg", generatedDocuments(80), { databaseUrl: registryDatabase })
+    expect(registry).toBeGreaterThan(20)
     expect(candidatesPerDocument).toBeLessThan(registry / 2)
   })
 

@@ -1,14 +1,19 @@
 import { Effect, Exit } from "effect"
+import pg from "pg"
 import { describe, expect, it } from "vitest"
 import { stageInput } from "./support/events.ts"
 import type { CanonicalEntity, EntityType, Mention, Resolution } from "../src/contracts/index.ts"
+import { postgresRegistry } from "../src/db/entity-registry-store.ts"
 import { entityRegistryKey, loadProjectEntities } from "../src/resolution/entity-registry.ts"
+import { EntityRegistry } from "../src/resolution/registry-store.ts"
 import { resolveEntities } from "../src/resolution/resolve-entities.ts"
 import { BlobStore } from "../src/services/blob-store.ts"
 import { Metrics } from "../src/services/metrics.ts"
 import { projectLockKey, resolveWork } from "../src/stages/works/resolve.ts"
 import { REUSE_FACT, reuseHint } from "../src/stages/works/reuse.ts"
+import type { AppConfigOverrides } from "../src/config.ts"
 import { serviceRunner, testRedis } from "./support/harness.ts"
+import { ADMIN_URL, freshDatabase } from "./support/read-models.ts"
 
 /** Mentions laid out one after another, as an extractor would list them. */
 const mentionsOf = (...specs: ReadonlyArray<readonly [EntityType, string, Partial<Mention>?]>): Array<Mention> => {
@@ -309,8 +314,27 @@ const eventFor = (documentId: string, project: string, mentionsRef: string) =>
     facts: { category: "contract" }
   })
 
-const setup = (label: string) => {
-  const runner = serviceRunner(`resolve-${label}`)
+/** Resolve's registry in PostgreSQL (the default with DATABASE_URL): a database per test that uses one. */
+const databases = { share: await freshDatabase(), concurrent: await freshDatabase(), pgOnly: await freshDatabase() }
+const storesOver = (databaseUrl: string): ReadonlyArray<readonly [string, AppConfigOverrides]> => [["redis", {}], ["postgres", { databaseUrl }]]
+
+/** Every canonical of a project as the PostgreSQL registry stores it, sorted by id. */
+const queryOnce = async <R extends pg.QueryResultRow>(databaseUrl: string, text: string, values: Array<unknown>) => {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, values)).rows
+  } finally {
+    await client.end()
+  }
+}
+const storedInPostgres = (databaseUrl: string, project: string) =>
+  queryOnce<CanonicalEntity>(databaseUrl, "SELECT id, project, type, name, aliases, roles FROM registry_entities WHERE project = $1 ORDER BY id", [project])
+const storedRevision = async (databaseUrl: string, project: string) =>
+  (await queryOnce<{ revision: string }>(databaseUrl, "SELECT revision::text FROM registry_revisions WHERE project = $1", [project]))[0]?.revision
+
+const setup = (label: string, overrides: AppConfigOverrides = {}) => {
+  const runner = serviceRunner(`resolve-${label}`, overrides)
   track(runner.prefix)
   /** Stores the mentions as an artifact and runs resolveWork on an event that references them. */
   const resolveDocument = (documentId: string, project: string, mentions: ReadonlyArray<Mention>) =>
@@ -321,13 +345,14 @@ const setup = (label: string) => {
       const resolution = (yield* blobs.getJson(data.artifacts.entities!)) as Resolution
       return { data, resolution }
     })
-  const registry = (project: string): Promise<ReadonlyArray<CanonicalEntity>> => runner.run(loadProjectEntities(runner.prefix, project))
+  const registry = (project: string): Promise<ReadonlyArray<CanonicalEntity>> =>
+    overrides.databaseUrl === undefined ? runner.run(loadProjectEntities(runner.prefix, project)) : storedInPostgres(overrides.databaseUrl, project)
   return { ...runner, resolveDocument, registry }
 }
 
 describe("resolveWork", () => {
-  it("stores the resolution as the entities artifact and lets two documents of a project share a canonical", async () => {
-    const { run, resolveDocument, registry } = setup("share")
+  it.each(storesOver(databases.share))("stores the resolution as the entities artifact and lets two documents of a project share a canonical (registry in %s)", async (store, overrides) => {
+    const { run, resolveDocument, registry } = setup(`share-${store}`, overrides)
     const first = await run(resolveDocument("doc-a", "matter-1", mentionsOf(
       ["ORGANIZATION", "Acme Corporation", { role: "seller", definedAs: "Seller" }],
       ["PERSON", "Michael Paul"]
@@ -387,8 +412,8 @@ describe("resolveWork", () => {
     expect(fresh.resolution.canonicals.find((canonical) => canonical.type === "ORGANIZATION")!.aliases).toContain("ACME CORP.")
   })
 
-  it("creates no duplicate canonicals when documents of one project are resolved at the same time", async () => {
-    const { run, resolveDocument, registry } = setup("concurrent")
+  it.each(storesOver(databases.concurrent))("creates no duplicate canonicals when documents of one project are resolved at the same time (registry in %s)", async (store, overrides) => {
+    const { run, resolveDocument, registry } = setup(`concurrent-${store}`, overrides)
     const documents = Array.from({ length: 6 }, (_, i) =>
       mentionsOf(
         ["ORGANIZATION", i % 2 === 0 ? "Acme Corporation" : "ACME CORP."],
@@ -464,5 +489,77 @@ describe("resolveWork", () => {
     const error = failure && "error" in failure ? (failure.error as { message: string; retryable: boolean }) : undefined
     expect(error?.retryable).toBe(false)
     expect(error?.message).toContain("field ent_broken")
+  })
+})
+
+describe("resolveWork with the registry in PostgreSQL", () => {
+  const failureOf = (exit: Exit.Exit<unknown, unknown>) => {
+    const reason = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
+    return reason && "error" in reason ? (reason.error as { message: string; retryable: boolean }) : undefined
+  }
+
+  it("matches a canonical an earlier document stored, keeps nothing of the registry in Redis, and loses nothing when PostgreSQL fails mid-write", async () => {
+    const databaseUrl = databases.pgOnly
+    const { run, runExit, resolveDocument, registry, prefix } = setup("pg", { databaseUrl })
+    const first = await run(resolveDocument("doc-a", "matter-pg", mentionsOf(
+      ["ORGANIZATION", "Acme Corporation", { role: "seller" }],
+      ["PERSON", "Michael Paul"]
+    )))
+    const second = await run(resolveDocument("doc-b", "matter-pg", mentionsOf(
+      ["ORGANIZATION", "ACME CORP.", { role: "licensor" }],
+      ["PERSON", "PAUL, MICHAEL"]
+    )))
+    expect(second.resolution.canonicalIds).toEqual(first.resolution.canonicalIds)
+    const stored = await registry("matter-pg")
+    expect(stored.map((entity) => entity.name).sort()).toEqual(["Acme Corporation", "Michael Paul"])
+    expect(stored.find((entity) => entity.type === "ORGANIZATION")!.roles).toEqual(["licensor", "seller"])
+    // Under the prefix only the artifacts the documents were given and produced: the registry, its
+    // index and its revision are all in PostgreSQL.
+    // The revision as a lookup reads it and as the locked check reads it: equal, or every write would re-resolve.
+    const revisions = await run(Effect.gen(function*() {
+      const store = yield* EntityRegistry
+      return [(yield* store.candidates("matter-pg", { keys: [], ids: [] })).revision, yield* store.revision("matter-pg")]
+    }))
+    expect(revisions).toEqual(["2", "2"])
+    const keys = (await redis.keys(`${prefix}*`)).map((key) => key.slice(prefix.length))
+    expect(keys.length).toBeGreaterThan(0)
+    expect(keys.filter((key) => !key.startsWith("blob:"))).toEqual([])
+
+    // PostgreSQL goes away between the read and the write: a retryable failure, nothing half-written.
+    const admin = new pg.Client({ connectionString: ADMIN_URL })
+    await admin.connect()
+    const database = new URL(databaseUrl).pathname.slice(1)
+    const allowConnections = (allowed: boolean) => admin.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS ${allowed}`)
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+    // As the worker's pool: connections the outage kills must not crash the process.
+    pool.on("error", () => {})
+    pool.on("connect", (client) => client.on("error", () => {}))
+    const before = await storedRevision(databaseUrl, "matter-pg")
+    expect(before).toBe("2")
+    const real = postgresRegistry(pool)
+    const failingWrite = EntityRegistry.of({
+      ...real,
+      store: (project, entities) =>
+        Effect.promise(async () => {
+          await allowConnections(false)
+          await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [database])
+        }).pipe(Effect.andThen(real.store(project, entities)))
+    })
+    const third = mentionsOf(["ORGANIZATION", "Gamma Ltd"], ["PERSON", "Michael Paul"])
+    try {
+      const down = await runExit(resolveDocument("doc-c", "matter-pg", third).pipe(Effect.provideService(EntityRegistry, failingWrite)))
+      expect(failureOf(down)?.retryable).toBe(true)
+      expect(failureOf(down)?.message).toMatch(/^entity registry registry\.store: /)
+    } finally {
+      await allowConnections(true)
+      await pool.end()
+    }
+    expect(await storedRevision(databaseUrl, "matter-pg")).toBe(before)
+    expect(await registry("matter-pg")).toHaveLength(2)
+    // The engine's retry: the earlier canonicals are there to match, Gamma is added.
+    const retried = await run(resolveDocument("doc-c", "matter-pg", third))
+    expect(retried.resolution.canonicalIds[1]).toBe(first.resolution.canonicalIds[1])
+    expect((await registry("matter-pg")).map((entity) => entity.name).sort()).toEqual(["Acme Corporation", "Gamma Ltd", "Michael Paul"])
+    await admin.end()
   })
 })

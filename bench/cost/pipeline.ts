@@ -8,9 +8,10 @@ import { once } from "node:events"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
-import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
+import { AppConfig, type AppConfigOverrides, REGISTRY_CHOICES, type RegistryChoice } from "../../src/config.ts"
 import { Database } from "../../src/db/database.ts"
 import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../../src/db/durable-blobs.ts"
+import { entityRegistryKey } from "../../src/resolution/entity-registry.ts"
 import { runWorker } from "../../src/worker-root.ts"
 import { STAGE_NAMES, streamNames } from "../../src/events/streams.ts"
 import { servicesLayer } from "../../src/layers.ts"
@@ -26,7 +27,7 @@ const ADMIN_URL = process.env.LEXSTREAM_TEST_DATABASE_URL ?? "postgres://postgre
 export interface BenchPipeline {
   readonly prefix: string
   readonly redis: Redis
-  readonly config: AppConfigOverrides & { readonly redisUrl: string; readonly databaseUrl: string; readonly keyPrefix: string }
+  readonly config: AppConfigOverrides & { readonly redisUrl: string; readonly databaseUrl: string; readonly keyPrefix: string; readonly registry: RegistryChoice }
   /** Runs an effect on the pipeline's services and database (replay, reconcile). */
   readonly run: <A, E>(effect: Effect.Effect<A, E, any>) => Promise<A>
   /** Completed documents seen by this process, by `<document>:<version>`. */
@@ -49,6 +50,8 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
   await admin.query(`CREATE DATABASE ${database}`)
   const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString()
   const prefix = "lexstream:"
+  // The entity registry in PostgreSQL (the default with DATABASE_URL), or LEXSTREAM_REGISTRY=redis to compare.
+  const registry = REGISTRY_CHOICES.find((choice) => choice === process.env.LEXSTREAM_REGISTRY) ?? "postgres"
   const config = {
     redisUrl: `redis://127.0.0.1:${port}`,
     keyPrefix: prefix,
@@ -56,6 +59,7 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
     httpPort: 0,
     consumerName: "bench",
     sourceRoots: options.sourceRoots,
+    registry,
     ...options.config
   }
   const services = servicesLayer(AppConfig.layer(config), Metrics.layerTest).pipe(Layer.provideMerge(loggerLayer(process.env.BENCH_LOG ?? "error")))
@@ -101,6 +105,18 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       await admin.end()
     }
+  }
+}
+
+/** Canonical entities the project's registry holds, wherever the pipeline keeps it. */
+export const registrySize = async (pipeline: BenchPipeline, project: string): Promise<number> => {
+  if (pipeline.config.registry === "redis") return pipeline.redis.hlen(entityRegistryKey(pipeline.prefix, project))
+  const client = new pg.Client({ connectionString: pipeline.config.databaseUrl })
+  await client.connect()
+  try {
+    return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM registry_entities WHERE project = $1", [project])).rows[0]!.n)
+  } finally {
+    await client.end()
   }
 }
 

@@ -14,6 +14,7 @@ import { ingestFiles } from "../pipeline/submit-files.ts"
 import { projectorCommand, trimCommand, trimIntervalFlag } from "./projector.ts"
 import { rebuildCommand } from "./rebuild.ts"
 import { reconcileCommand } from "./reconcile.ts"
+import { registryCommand } from "./registry.ts"
 import { replayCommand } from "./replay.ts"
 import { installSignalHandlers, shutdownRequested } from "./signals.ts"
 import { statusCommand } from "./status.ts"
@@ -142,7 +143,7 @@ const dlq = Command.make("dlq").pipe(
 
 const lexstream = Command.make("lexstream").pipe(
   Command.withDescription("Legal-document pipeline on Redis Streams"),
-  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand])
+  Command.withSubcommands([worker, ingest, demo, dlq, replayCommand, reconcileCommand, statusCommand, projectorCommand, rebuildCommand, trimCommand, topCommand, diffCommand, registryCommand])
 )
 
 const program = lexstream.pipe(

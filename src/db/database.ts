@@ -40,6 +40,51 @@ const toError = (operation: string) => (error: unknown) => {
   })
 }
 
+/** A driver error's own reason, first line: never drizzle's "Failed query: <sql> params: <values>". */
+export const driverReason = (error: unknown): string => {
+  const cause = (error as { readonly cause?: unknown } | undefined)?.cause
+  return String((cause instanceof Error ? cause : (error as Error))?.message ?? error).split("\n")[0]!
+}
+
+/**
+ * A small pool on `DATABASE_URL` for a worker's stages (the durable blob tier, the entity
+ * registry), closed with the scope. Connecting is lazy: a worker starts while PostgreSQL is down.
+ */
+export const workerPool = (url: Redacted.Redacted<string>, max: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const created = new pg.Pool({ connectionString: Redacted.value(url), max, connectionTimeoutMillis: 5_000 })
+      // A dropped connection must not crash the worker; the next query reconnects.
+      created.on("error", () => {})
+      created.on("connect", (client) => client.on("error", () => {}))
+      return created
+    }),
+    (created) => Effect.promise(() => created.end())
+  )
+
+/** Any fixed number: the session lock every lexstream process migrating PostgreSQL takes. */
+const MIGRATION_LOCK = 7_356_201
+
+/**
+ * Migrates PostgreSQL holding a session advisory lock: drizzle's migrator takes none, and a worker
+ * (whose entity registry lives there) may start alongside the projector, both migrating at once.
+ */
+export const migratePostgres = async (pool: pg.Pool): Promise<void> => {
+  const client = await pool.connect()
+  let failure: Error | undefined
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK])
+    await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER })
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK])
+  } catch (error) {
+    // A connection that failed is destroyed, which also drops its session lock.
+    failure = error instanceof Error ? error : new Error(String(error))
+    throw error
+  } finally {
+    client.release(failure)
+  }
+}
+
 /** Where the embedded database lives inside the data folder. */
 export const pgliteDirectory = (dataDir: string) => join(resolve(dataDir), "pglite")
 
@@ -68,7 +113,7 @@ export class Database extends Context.Service<Database, DatabaseShape>()("lexstr
           (created) => Effect.promise(() => created.end())
         )
         const db = drizzlePg(pool, { schema })
-        yield* Effect.tryPromise({ try: () => migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER }), catch: toError("migrate") })
+        yield* Effect.tryPromise({ try: () => migratePostgres(pool), catch: toError("migrate") })
         return Database.of(makeShape(db as unknown as Db, "postgres"))
       }
       const directory = pgliteDirectory(config.dataDir)

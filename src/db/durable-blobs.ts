@@ -1,9 +1,8 @@
 import { eq, inArray } from "drizzle-orm"
 import { drizzle } from "drizzle-orm/node-postgres"
-import { Effect, Layer, Option, Redacted } from "effect"
-import pg from "pg"
+import { Effect, Layer, Option, type Redacted } from "effect"
 import { DurableBlobs, DurableBlobsError } from "../services/durable-blobs.ts"
-import { Database, type Db } from "./database.ts"
+import { Database, type Db, driverReason, workerPool } from "./database.ts"
 import * as schema from "./schema.ts"
 import { blobs } from "./schema.ts"
 
@@ -12,11 +11,7 @@ import { blobs } from "./schema.ts"
  * projector writes there, in the transaction that archives the events naming the blobs.
  */
 
-const toError = (operation: string) => (error: unknown) => {
-  // Like Database's errors: the driver's reason, never the query parameters.
-  const cause = (error as { readonly cause?: unknown } | undefined)?.cause
-  return new DurableBlobsError({ operation, message: String((cause instanceof Error ? cause : (error as Error))?.message ?? error).split("\n")[0]! })
-}
+const toError = (operation: string) => (error: unknown) => new DurableBlobsError({ operation, message: driverReason(error) })
 
 /** Most refs read in one query (they can be large: a batch is a few documents' artifacts). */
 const BATCH = 32
@@ -95,16 +90,7 @@ export const durableBlobsFromUrl = (url: Redacted.Redacted<string>) =>
   Layer.effect(
     DurableBlobs,
     Effect.gen(function*() {
-      const pool = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const created = new pg.Pool({ connectionString: Redacted.value(url), max: 2, connectionTimeoutMillis: 5_000 })
-          // A dropped connection must not crash the worker; the next read reconnects.
-          created.on("error", () => {})
-          created.on("connect", (client) => client.on("error", () => {}))
-          return created
-        }),
-        (created) => Effect.promise(() => created.end())
-      )
+      const pool = yield* workerPool(url, 2)
       return overDb(drizzle(pool, { schema }) as unknown as Db, "postgres")
     })
   )

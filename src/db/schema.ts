@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm"
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -183,4 +184,35 @@ export const blobs = pgTable("blobs", {
   ref: text("ref").primaryKey(),
   bytes: bytea("bytes").notNull(),
   createdAt: timestamptz("created_at").notNull().defaultNow()
+})
+
+/**
+ * Resolve's entity registry when DATABASE_URL is set (src/db/entity-registry-store.ts): not a read
+ * model but the state resolution builds on, so rebuild leaves it alone. A canonical per (project,
+ * id), stored as resolve last wrote it.
+ */
+export const registryEntities = pgTable("registry_entities", {
+  project: text("project").notNull(),
+  id: text("id").notNull(),
+  type: text("type").notNull(),
+  name: text("name").notNull(),
+  aliases: jsonb("aliases").$type<Array<string>>().notNull(),
+  roles: jsonb("roles").$type<Array<string>>().notNull()
+}, (t) => [primaryKey({ columns: [t.project, t.id] })])
+
+/**
+ * The registry's blocking-key index (src/resolution/blocking-keys.ts): a row per (project, hashed
+ * key, canonical). The primary key leads with (project, key), so a lookup by key is one index scan.
+ * It only ever grows: an extra candidate is harmless, a missing one is not.
+ */
+export const registryKeys = pgTable("registry_keys", {
+  project: text("project").notNull(),
+  key: text("key").notNull(),
+  entityId: text("entity_id").notNull()
+}, (t) => [primaryKey({ columns: [t.project, t.key, t.entityId] })])
+
+/** The registry's revision per project, moved in the transaction of every write. */
+export const registryRevisions = pgTable("registry_revisions", {
+  project: text("project").primaryKey(),
+  revision: bigint("revision", { mode: "number" }).notNull()
 })

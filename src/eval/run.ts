@@ -17,13 +17,15 @@ import type { StageWorks } from "../stages/pipeline.ts"
 
 export const evalPrefix = () => `lexstream-eval:${randomUUID().slice(0, 8)}:`
 
-/** Settings from the environment (Redis URL, …) with this run's prefix and no metrics server. */
+/** Settings from the environment (Redis URL, …) with this run's prefix, its registry in Redis and no metrics server. */
 const configLayer = (prefix: string, extraSourceRoots: ReadonlyArray<string>) =>
   Layer.effect(
     AppConfig,
     Effect.gen(function*() {
       const base = yield* AppConfig
-      return AppConfig.of({ ...base, keyPrefix: prefix, httpPort: 0, sourceRoots: [...base.sourceRoots, ...extraSourceRoots] })
+      // The registry under the run's prefix too (never PostgreSQL's): the cleanup removes it, and no run
+      // resolves against the canonicals an earlier one left.
+      return AppConfig.of({ ...base, keyPrefix: prefix, httpPort: 0, registry: "redis", sourceRoots: [...base.sourceRoots, ...extraSourceRoots] })
     })
   ).pipe(Layer.provide(AppConfig.layerFromEnv))
 

@@ -9,6 +9,7 @@ import type { Cache } from "../services/cache.ts"
 import type { Locks } from "../services/locks.ts"
 import type { Metrics } from "../services/metrics.ts"
 import type { RedisClient } from "../services/redis.ts"
+import type { EntityRegistry } from "../resolution/registry-store.ts"
 import type { DocumentSources } from "../sources/source.ts"
 import type { WorkStageName } from "../pipeline/descriptor.ts"
 import type { StageWork } from "./event-stage.ts"
@@ -32,7 +33,7 @@ export const liveWorks: Record<WorkStageName, StageWork<LiveWorkServices>> = {
   graph: reusing("graph", graphWork)
 }
 
-export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | DocumentOcr | EntityExtractor | Locks | Metrics | RedisClient
+export type LiveWorkServices = AppConfig | BlobStore | Cache | DocumentSources | DocumentOcr | EntityExtractor | EntityRegistry | Locks | Metrics | RedisClient
 
 /** Services the stages need beyond the base ones (servicesLayer): sources, the OCR provider and the
  * entity extractor, on one set of provider settings, guards (breakers, limiters) and metrics. */

@@ -2,16 +2,13 @@ import { Effect, Schedule } from "effect"
 import { AppConfig } from "../../config.ts"
 import { StageFailure } from "../../engine/stage.ts"
 import { streamNames } from "../../events/streams.ts"
-import { keyLayout } from "../../events/key-layout.ts"
 import { MentionList, Resolution } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { mentionLookups } from "../../resolution/blocking-keys.ts"
-import { loadEntitiesById, projectRevision, registryCandidates, storeProjectEntities } from "../../resolution/entity-registry.ts"
+import { EntityRegistry, type RegistryError } from "../../resolution/registry-store.ts"
 import { resolveEntities } from "../../resolution/resolve-entities.ts"
 import type { BlobStore } from "../../services/blob-store.ts"
 import { Locks } from "../../services/locks.ts"
-import type { RedisClient, RedisError } from "../../services/redis.ts"
-import type { RegistryCorrupt } from "../../resolution/entity-registry.ts"
 import type { StageWork } from "../event-stage.ts"
 import { readArtifact, redisFailure, writeArtifact } from "./artifact-io.ts"
 import { matchingHint, recordingVersion, reusedOutput, STAGE_LOGIC_VERSIONS } from "./reuse.ts"
@@ -31,10 +28,17 @@ export const projectLockKey = (keyPrefix: string, project: string): string =>
  */
 const lockWait = Schedule.spaced("20 millis").pipe(Schedule.jittered)
 
-const registryFailure = (error: RedisError | RegistryCorrupt) =>
-  error._tag === "RedisError"
-    ? redisFailure(error)
-    : new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
+const registryFailure = (error: RegistryError) => {
+  switch (error._tag) {
+    case "RedisError":
+      return redisFailure(error)
+    case "RegistryUnavailable":
+      // Nothing was written (a write is one transaction): the engine retries the whole resolution.
+      return new StageFailure({ message: `entity registry ${error.operation}: ${error.message}`, retryable: true })
+    case "RegistryCorrupt":
+      return new StageFailure({ message: `entity registry ${error.key} field ${error.field}: ${error.message}`, retryable: false })
+  }
+}
 
 /** Same canonical for every mention, and the same canonicals listed in the same order. */
 const sameMapping = (a: Resolution, b: Resolution) =>
@@ -52,10 +56,11 @@ const sameMapping = (a: Resolution, b: Resolution) =>
  * registry learnt more from later documents; the read model merges those anyway), and keeping it
  * lets graph reuse its output instead of running again.
  */
-export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig> = (event) =>
+export const resolveWork: StageWork<BlobStore | Locks | EntityRegistry | AppConfig> = (event) =>
   Effect.gen(function*() {
     const config = yield* AppConfig
     const locks = yield* Locks
+    const registry = yield* EntityRegistry
     const version = STAGE_LOGIC_VERSIONS.resolve!
     // A replay's recorded resolution is read alongside the mentions (both may come from Postgres);
     // one that cannot be read is simply not reused.
@@ -69,20 +74,19 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
       concurrency: 2
     })
     const project = event.data.submission.project
-    const registry = keyLayout(config)
     const lookups = mentionLookups(project, mentions)
 
     // Resolved against the registry as read, without a lock. Nothing new (a replay of an unchanged
     // document, a document naming only known entities as they are stored): done, no lock taken.
     const resolveAt = Effect.gen(function*() {
-      const { revision, known } = yield* registryCandidates(registry, project, lookups)
+      const { revision, known } = yield* registry.candidates(project, lookups)
       let output = resolveEntities({ project, mentions, known })
       // A new canonical's id usually comes from a key looked up above (read already, so not stored);
       // any other new id (a clash's, say) is checked, since resolveEntities keeps a clashing id apart
-      // only if it sees it. Usually nothing is left to read, and then Redis is not asked.
+      // only if it sees it. Usually nothing is left to read, and then the registry is not asked.
       const readAlready = new Set([...lookups.ids, ...known.map((entity) => entity.id)])
       const fresh = output.changed.filter((entity) => !readAlready.has(entity.id)).map((entity) => entity.id)
-      const clashing = yield* loadEntitiesById(registry, project, fresh)
+      const clashing = yield* registry.byId(project, fresh)
       if (clashing.length > 0) output = resolveEntities({ project, mentions, known: [...known, ...clashing] })
       return { revision, ...output }
     })
@@ -99,8 +103,8 @@ export const resolveWork: StageWork<BlobStore | Locks | RedisClient | AppConfig>
     const resolution = yield* locks.withLock(
       projectLockKey(config.keyPrefix, project),
       Effect.gen(function*() {
-        const current = (yield* projectRevision(registry, project)) === first.revision ? first : yield* resolveAt
-        yield* storeProjectEntities(registry, project, current.changed)
+        const current = (yield* registry.revision(project)) === first.revision ? first : yield* resolveAt
+        yield* registry.store(project, current.changed)
         return current.resolution
       })
     ).pipe(
