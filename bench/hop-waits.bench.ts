@@ -7,7 +7,6 @@
 // Stream ids and task times are whole milliseconds; over hundreds of documents their means are still
 // good to a few tens of µs. Private redis-server, one worker process, intake + six pass-through stages.
 //   BENCH_RATE (default 200), BENCH_RATE_DOCS (default 1000), BENCH_WARMUP (default 200)
-import { type ChildProcess, spawn } from "node:child_process"
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { Redis } from "ioredis"
 import { AppConfig } from "../src/config.ts"
@@ -17,7 +16,7 @@ import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"
 import { runWorker } from "../src/worker-root.ts"
-import { freePort } from "../test/support/processes.ts"
+import { freePort, startRedisServer, stopProcess } from "../test/support/processes.ts"
 import { LatencyRecorder, PAYLOAD, docId, percentile, produceAt } from "./harness.ts"
 
 const rate = Number(process.env.BENCH_RATE ?? 200)
@@ -25,7 +24,7 @@ const documents = Number(process.env.BENCH_RATE_DOCS ?? 1000)
 const warmup = Number(process.env.BENCH_WARMUP ?? 200)
 
 const port = await freePort()
-const server: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+const server = await startRedisServer(port)
 const redisUrl = `redis://127.0.0.1:${port}`
 const control = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 100 })
 control.on("error", () => {})
@@ -80,6 +79,6 @@ try {
   console.log(`six stages, sum of means: ${total.toFixed(2)} ms (intake and the producer's own hop not included)`)
 } finally {
   control.disconnect()
-  server.kill()
+  await stopProcess(server)
 }
 process.exit(0)

@@ -4,10 +4,10 @@
 // Same systems and workload as `npm run bench` (intake + six pass-through stages), run as fast as
 // possible, so the figures say where the per-document CPU goes and compare with the minimal loop.
 //   BENCH_DOCS (default 2000), BENCH_WARMUP (default 200), BENCH_SYSTEMS (default minimal-streams,lexstream)
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
-import { freePort } from "../test/support/processes.ts"
+import { freePort, startRedisServer, stopProcess } from "../test/support/processes.ts"
 import type { BenchOptions, BenchResult } from "./harness.ts"
 
 const documents = Number(process.env.BENCH_DOCS ?? 2000)
@@ -31,7 +31,7 @@ const redisCpuSeconds = async (redis: Redis) => {
 }
 
 const port = await freePort()
-const server: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" })
+const server = await startRedisServer(port)
 const redis = new Redis({ port, host: "127.0.0.1", retryStrategy: () => 100 })
 redis.on("error", () => {})
 try {
@@ -59,6 +59,6 @@ try {
   }
 } finally {
   redis.disconnect()
-  server.kill()
+  await stopProcess(server)
 }
 process.exit(0)
