@@ -14,10 +14,11 @@ export interface BenchOptions {
    */
   warmup?: number;
   /**
-   * Run lexstream on a Redis Cluster (`redisUrl` then lists the seeds, comma-separated) with this
-   * many partitions; worker processes split the partitions between them. Absent: one Redis, one partition.
+   * lexstream's partitioned layout: this many partitions, split between the worker processes; with
+   * `cluster`, on a Redis Cluster (`redisUrl` then lists the seeds, comma-separated). Absent: one
+   * Redis, one partition, today's names.
    */
-  cluster?: { partitions: number };
+  partitioned?: { partitions: number; cluster: boolean };
 }
 
 /** How many documents a system sends: the warm-up ones, then the measured ones. */

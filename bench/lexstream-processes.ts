@@ -1,8 +1,8 @@
 // lexstream with its stages in N worker processes of their own (bench/lexstream-worker.ts), all in
 // the same consumer groups; this process only produces and watches document.completed (XREAD), so
 // one process and two are measured the same way. `npm run bench` compares N = 1 with N = 2 on one
-// Redis; `npm run bench:cluster` the same on Redis Clusters (options.cluster), where the workers
-// split the partitions between them and every partition's document.completed is watched.
+// Redis; `npm run bench:cluster` the same in the partitioned layout (options.partitioned), on one
+// Redis or a Redis Cluster: the workers split the partitions, every partition's document.completed is watched.
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Cluster, type Redis } from "ioredis"
@@ -18,8 +18,9 @@ const ownedBy = (partitions: number, processes: number, index: number) =>
 
 const startWorker = (options: BenchOptions, index: number, processes: number): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const settings = options.cluster
-      ? [JSON.stringify({ redisCluster: true, partitions: options.cluster.partitions, ownedPartitions: ownedBy(options.cluster.partitions, processes, index) })]
+    const partitioned = options.partitioned
+    const settings = partitioned
+      ? [JSON.stringify({ redisCluster: partitioned.cluster, partitions: partitioned.partitions, ownedPartitions: ownedBy(partitioned.partitions, processes, index) })]
       : []
     const child = spawn(process.execPath, [workerScript, options.redisUrl, options.prefix, `bench-${index}`, ...settings], { stdio: ["ignore", "pipe", "inherit"] })
     child.once("error", reject)
@@ -38,10 +39,18 @@ const stopWorker = (child: ChildProcess) =>
 
 /** A connection of its own (XREAD BLOCK holds it): to the one Redis, or a Cluster client. */
 const connect = async (options: BenchOptions): Promise<Redis | Cluster> => {
-  if (!options.cluster) return openRedis(options.redisUrl)
+  if (!options.partitioned?.cluster) return openRedis(options.redisUrl)
   const seeds = options.redisUrl.split(",").map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }))
   const cluster = new Cluster(seeds, { lazyConnect: true })
-  await cluster.connect()
+  // A Cluster client retries for ever; a bench that cannot reach its cluster should say so.
+  const timeout = setTimeout(() => cluster.disconnect(), 10_000)
+  try {
+    await cluster.connect()
+  } catch (error) {
+    throw new Error(`cannot connect to the Redis Cluster at ${options.redisUrl}`, { cause: error })
+  } finally {
+    clearTimeout(timeout)
+  }
   return cluster
 }
 
@@ -51,14 +60,14 @@ export const runProcesses = async (options: BenchOptions, processes: number): Pr
   const recorder = new LatencyRecorder(options.documents, options.warmup)
   const layout = keyLayout({
     keyPrefix: options.prefix,
-    partitions: options.cluster?.partitions ?? 1,
+    partitions: options.partitioned?.partitions ?? 1,
     ownedPartitions: undefined,
-    redisCluster: options.cluster !== undefined
+    redisCluster: options.partitioned?.cluster ?? false
   })
   const completedStreams = layout.owned.map((p) => layout.partition(p).event("document.completed"))
   const watchers = await Promise.all(completedStreams.map(() => connect(options)))
   // A cluster is the bench's own and thrown away after the run (SCAN would have to visit every node).
-  const clean = () => (options.cluster ? Promise.resolve() : cleanup(control as Redis, options.prefix))
+  const clean = () => (options.partitioned?.cluster ? Promise.resolve() : cleanup(control as Redis, options.prefix))
   await clean()
   const workers: Array<ChildProcess> = []
   let watching = true

@@ -6,6 +6,8 @@
 //   CHAOS_PARTITIONS (4)         LEXSTREAM_PARTITIONS of the workers and the projector
 //   CHAOS_RUN_LIMIT_S (600)      a phase (the run, or after reconcile) gives up after this long
 //   CHAOS_STALL_LIMIT_S (60)     … or when no document reached an end state for this long
+//   CHAOS_REPLICA_LAG_MS (0)     cut the master's replica off this long before the kill (< 1500, the
+//                                node timeout), so what the master acknowledged meanwhile is lost for sure
 //   SOAK_DATABASE_URL            PostgreSQL server for the throwaway database (trust auth)
 //   CHAOS_KEEP_TEMP (false)      keep the temp folder (documents, process logs)
 import { execFile } from "node:child_process"
@@ -14,8 +16,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { Config, Effect, Schema } from "effect"
-import { Cluster } from "ioredis"
+import { Config, Effect } from "effect"
+import { Cluster, Redis } from "ioredis"
 import pg from "pg"
 import { keyLayout } from "../src/events/key-layout.ts"
 import type { StreamNames } from "../src/events/streams.ts"
@@ -23,7 +25,8 @@ import { startRedisCluster } from "../test/support/redis-cluster.ts"
 import { generateDocuments } from "./documents.ts"
 import { startLexstreamProcesses } from "./lexstream-processes.ts"
 import { observeRun, readProgress, unsettledGroups } from "./observe.ts"
-import { Cleanup, createDatabase, submitDocuments, waitForTables } from "./setup.ts"
+import { adminDatabaseUrl, positive, secondsAsMs } from "./settings.ts"
+import { Cleanup, cleanUpOnSignals, createDatabase, submitDocuments, waitForTables } from "./setup.ts"
 import { judgeRun, type RunObservation, type Verdict } from "./verdict.ts"
 
 const CLI = fileURLToPath(new URL("../bin/lexstream.js", import.meta.url))
@@ -37,15 +40,14 @@ const TICK_MS = 1_000
 const SETTLE_LIMIT_MS = 90_000
 const STOP_GRACE_MS = 20_000
 
-const positive = (name: string, fallback: number) =>
-  Config.schema(Schema.Int.check(Schema.isGreaterThan(0)), name).pipe(Config.withDefault(fallback))
 const settings = await Effect.runPromise(Effect.gen(function*() {
   return yield* Config.all({
     documents: positive("CHAOS_DOCS", 1_000),
     partitions: positive("CHAOS_PARTITIONS", 4),
-    runLimitMs: positive("CHAOS_RUN_LIMIT_S", 600).pipe(Config.map((seconds) => seconds * 1000)),
-    stallLimitMs: positive("CHAOS_STALL_LIMIT_S", 60).pipe(Config.map((seconds) => seconds * 1000)),
-    adminDatabaseUrl: Config.String("SOAK_DATABASE_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/test")),
+    replicaLagMs: Config.Int("CHAOS_REPLICA_LAG_MS").pipe(Config.withDefault(0)),
+    runLimitMs: secondsAsMs("CHAOS_RUN_LIMIT_S", 600),
+    stallLimitMs: secondsAsMs("CHAOS_STALL_LIMIT_S", 60),
+    adminDatabaseUrl,
     keepTemp: Config.Boolean("CHAOS_KEEP_TEMP").pipe(Config.withDefault(false))
   })
 })).catch((error: unknown) => {
@@ -60,15 +62,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const tempDir = mkdtempSync(join(tmpdir(), "lexstream-cluster-chaos-"))
 const cleanup = new Cleanup()
 cleanup.add("remove temp folder", () => (settings.keepTemp ? log(`kept ${tempDir}`) : rmSync(tempDir, { recursive: true, force: true })))
-let exiting = false
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    if (exiting) return
-    exiting = true
-    log(`${signal}: cleaning up`)
-    void cleanup.runAll().finally(() => process.exit(130))
-  })
-}
+const exiting = cleanUpOnSignals(() => cleanup.runAll(), log)
 
 /** Waits until every document ended (or nothing moved for the stall limit, or the time is up), calling `onTick` with the completed count. */
 const awaitEnd = async (db: pg.Client, redis: Cluster, spaces: ReadonlyArray<StreamNames>, expected: number, onTick: (completed: number) => Promise<void>) => {
@@ -104,7 +98,7 @@ const awaitSettled = async (redis: Cluster, spaces: ReadonlyArray<StreamNames>) 
 }
 
 /** `lexstream reconcile` against the cluster; the ids of the documents it resubmitted. */
-const reconcile = async (env: Record<string, string>): Promise<{ resubmitted: ReadonlyArray<string>; problem: string | undefined }> => {
+const reconcile = async (env: Record<string, string>): Promise<{ resubmitted: ReadonlyArray<string>; problem: string | undefined; summary: string }> => {
   const outcome = await promisify(execFile)(process.execPath, [CLI, "reconcile"], { env, maxBuffer: 64 * 1024 * 1024 })
     .then(({ stdout }) => ({ stdout, problem: undefined }))
     .catch((error: { stdout?: string; stderr?: string; code?: number }) => ({
@@ -112,8 +106,44 @@ const reconcile = async (env: Record<string, string>): Promise<{ resubmitted: Re
       problem: `lexstream reconcile exited with ${error.code}: ${(error.stderr ?? "").trim().split("\n").slice(-3).join(" ")}`
     }))
   const resubmitted = [...outcome.stdout.matchAll(/^\s*resubmitted (\S+) v\d+/gm)].map((match) => match[1]!)
-  return { resubmitted, problem: outcome.problem }
+  // Its summary, and why it left documents alone (the first few).
+  const lines = outcome.stdout.split("\n")
+  const summary = [lines[0] ?? "", ...lines.filter((line) => /^\s*(left alone|left failed|FAILED)/.test(line)).slice(0, 5)].join("\n  ")
+  return { resubmitted, problem: outcome.problem, summary }
 }
+
+/** XINFO STREAM's entries-added of each stream (0 for one that does not exist). */
+const entriesAdded = async (redis: Redis | Cluster, streams: ReadonlyArray<string>) => {
+  const added = new Map<string, number>()
+  for (const stream of streams) {
+    const info = (await redis.call("XINFO", "STREAM", stream).catch(() => undefined)) as Array<string | number> | undefined
+    const at = info?.indexOf("entries-added") ?? -1
+    added.set(stream, at >= 0 ? Number(info![at + 1]) : 0)
+  }
+  return added
+}
+
+/** Every stream on one node (a master, or a replica not yet promoted), with how many entries each has had appended. */
+const streamsOnNode = async (port: number) => {
+  const node = new Redis({ host: "127.0.0.1", port })
+  try {
+    await node.call("READONLY") // a replica answers for its master's slots
+    const streams: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", `${PREFIX}*`, "COUNT", 1000, "TYPE", "stream")
+      cursor = next
+      streams.push(...keys)
+    } while (cursor !== "0")
+    return await entriesAdded(node, streams)
+  } finally {
+    node.disconnect()
+  }
+}
+
+/** Entries appended to the master's streams that the replica does not have. */
+const entriesMissing = (master: ReadonlyMap<string, number>, replica: ReadonlyMap<string, number>) =>
+  [...master].reduce((sum, [stream, added]) => sum + Math.max(0, added - (replica.get(stream) ?? 0)), 0)
 
 const report = (title: string, observation: RunObservation, verdict: Verdict) => [
   `== ${title} ==  ${verdict.violations.length === 0 ? "PASS" : "FAIL"}`,
@@ -171,7 +201,7 @@ try {
 
   // The faults, each once, at a share of the documents completed.
   let workerKilled = false
-  let masterKilled: { readonly victim: number; readonly promoted: number; readonly failoverMs: number } | undefined
+  let masterKilled: { readonly victim: number; readonly promoted: number; readonly failoverMs: number; readonly lostEntries: number } | undefined
   const run = await awaitEnd(db, redis, spaces, documents.length, async (completed) => {
     if (!workerKilled && completed >= documents.length * WORKER_KILL_AT) {
       workerKilled = true
@@ -181,10 +211,19 @@ try {
     // Not in the same tick as the worker kill: two faults, each with work in flight.
     else if (masterKilled === undefined && completed >= documents.length * MASTER_KILL_AT) {
       const victim = await cluster.masterOf(layout.partition(0).event("document.submitted"))
-      log(`kill -9 the master of partition 0 on port ${victim} (${completed} completed)`)
+      const lag = settings.replicaLagMs > 0 ? `, its replica cut off for ${settings.replicaLagMs} ms first` : ""
+      log(`kill -9 the master of partition 0 on port ${victim} (${completed} completed${lag})`)
       const killedAt = Date.now()
-      const promoted = await cluster.killMaster(victim)
-      masterKilled = { victim, promoted, failoverMs: Date.now() - killedAt }
+      // What the replica lacks, read before its promotion (no one writes to it yet).
+      let onMaster = new Map<string, number>()
+      let lostEntries = 0
+      const promoted = await cluster.killMaster(victim, {
+        replicaLagMs: settings.replicaLagMs,
+        beforeKill: async () => void (onMaster = await streamsOnNode(victim)),
+        afterKill: async ([replica]) => void (lostEntries = entriesMissing(onMaster, await streamsOnNode(replica!)))
+      })
+      masterKilled = { victim, promoted, failoverMs: Date.now() - killedAt, lostEntries }
+      log(`${lostEntries} stream entries the master had appended are not on its promoted replica`)
       log(`replica ${promoted} promoted after ${seconds(masterKilled.failoverMs)}; the old master rejoins as a replica`)
       await cluster.restartNode(victim)
     }
@@ -225,7 +264,7 @@ try {
       ...(extra.length > 0 ? [`reconcile resubmitted ${extra.length} document(s) that had completed: ${extra.slice(0, 5).join(", ")}`] : [])
     ])
     reports.push(
-      `reconcile resubmitted ${reconciled.resubmitted.length} of the ${missing.length} missing document(s)`,
+      `reconcile resubmitted ${reconciled.resubmitted.length} of the ${missing.length} missing document(s):\n  ${reconciled.summary}`,
       report("after reconcile", second.observation, second.verdict)
     )
     // What only reconcile repairs is a pass; anything else the faults did is not.
@@ -234,7 +273,11 @@ try {
   }
   await processes.stopAll(STOP_GRACE_MS)
 
-  const kill = masterKilled === undefined ? "none" : `${masterKilled.victim} → replica ${masterKilled.promoted} promoted in ${seconds(masterKilled.failoverMs)}`
+  const kill = masterKilled === undefined
+    ? "none"
+    : `${masterKilled.victim} → replica ${masterKilled.promoted} promoted in ${seconds(masterKilled.failoverMs)}` +
+      (settings.replicaLagMs > 0 ? ` (replica cut off ${settings.replicaLagMs} ms before the kill)` : "") +
+      `; ${masterKilled.lostEntries} stream entries lost with it`
   process.stdout.write([
     "",
     `cluster: 3 masters + 3 replicas, ${settings.partitions} partitions, ${WORKERS} workers + projector, ${documents.length} documents`,
@@ -246,7 +289,7 @@ try {
   ].join("\n"))
   process.exitCode = failed ? 1 : 0
 } catch (error) {
-  if (!exiting) {
+  if (!exiting()) {
     process.stderr.write(`chaos:cluster: could not run: ${(error as Error)?.stack ?? String(error)}\n`)
     process.exitCode = 2
   }

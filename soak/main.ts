@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { generateDocuments } from "./documents.ts"
 import { runOnce, type RunKind, type RunResult } from "./run.ts"
-import { Cleanup } from "./setup.ts"
+import { Cleanup, cleanUpOnSignals } from "./setup.ts"
 import { loadSoakSettings } from "./settings.ts"
 import { judgeRun, tableDigest, type Verdict } from "./verdict.ts"
 
@@ -23,18 +23,10 @@ const removeTemp = () => {
   else rmSync(tempDir, { recursive: true, force: true })
 }
 // A signal mid-run still stops every process, drops the databases and removes the temp folder.
-let exiting = false
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    if (exiting) return
-    exiting = true
-    log(`${signal}: cleaning up`)
-    void (active?.runAll() ?? Promise.resolve()).finally(() => {
-      removeTemp()
-      process.exit(130)
-    })
-  })
-}
+const exiting = cleanUpOnSignals(async () => {
+  await active?.runAll()
+  removeTemp()
+}, log)
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 
@@ -96,7 +88,7 @@ try {
   process.exitCode = failed ? 1 : 0
 } catch (error) {
   // After a signal the cleanup pulls the servers from under the run: that failure is expected.
-  if (!exiting) {
+  if (!exiting()) {
     process.stderr.write(`soak: could not run: ${(error as Error)?.stack ?? String(error)}\n`)
     process.exitCode = 2
   }

@@ -30,8 +30,12 @@ export const modeEnvironment: Record<FaultMode | "clean", Record<string, string>
   "short-claim": { LEXSTREAM_CLAIM_IDLE_MS: "3000", LEXSTREAM_CLAIM_INTERVAL_MS: "1000" }
 }
 
-const positive = (name: string, fallback: number) =>
+export const positive = (name: string, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isGreaterThan(0)), name).pipe(Config.withDefault(fallback))
+/** A whole number of seconds, as milliseconds. */
+export const secondsAsMs = (name: string, fallback: number) => positive(name, fallback).pipe(Config.map((seconds) => seconds * 1000))
+/** PostgreSQL whose server hosts the throwaway databases (trust auth). */
+export const adminDatabaseUrl = Config.String("SOAK_DATABASE_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/test"))
 
 export const soakSettings = Config.all({
   documents: positive("SOAK_DOCS", 2_000),
@@ -41,9 +45,9 @@ export const soakSettings = Config.all({
   ),
   killEveryMs: positive("SOAK_KILL_EVERY_MS", 3_000),
   redisDownMs: positive("SOAK_REDIS_DOWN_MS", 1_000),
-  runLimitMs: positive("SOAK_RUN_LIMIT_S", 600).pipe(Config.map((seconds) => seconds * 1000)),
-  stallLimitMs: positive("SOAK_STALL_LIMIT_S", 120).pipe(Config.map((seconds) => seconds * 1000)),
-  adminDatabaseUrl: Config.String("SOAK_DATABASE_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/test")),
+  runLimitMs: secondsAsMs("SOAK_RUN_LIMIT_S", 600),
+  stallLimitMs: secondsAsMs("SOAK_STALL_LIMIT_S", 120),
+  adminDatabaseUrl,
   keepTemp: Config.Boolean("SOAK_KEEP_TEMP").pipe(Config.withDefault(false))
 })
 

@@ -30,6 +30,23 @@ export class Cleanup {
   }
 }
 
+/**
+ * On Ctrl-C (or SIGTERM, SIGHUP) runs `cleanUp` once, then exits 130: processes, servers, databases
+ * and temp folders go even when a run is cut short. Returns whether that has begun.
+ */
+export const cleanUpOnSignals = (cleanUp: () => Promise<unknown>, log: (line: string) => void): (() => boolean) => {
+  let exiting = false
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (exiting) return
+      exiting = true
+      log(`${signal}: cleaning up`)
+      void cleanUp().finally(() => process.exit(130))
+    })
+  }
+  return () => exiting
+}
+
 /** A fresh database on the admin URL's server, dropped by `cleanup`; returns its URL. */
 export const createDatabase = async (adminUrl: string, label: string, cleanup: Cleanup): Promise<string> => {
   const name = `lexstream_soak_${label.replaceAll("-", "_")}_${randomBytes(4).toString("hex")}`

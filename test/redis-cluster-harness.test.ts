@@ -1,4 +1,4 @@
-import { Cluster } from "ioredis"
+import { Cluster, Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisCluster, startRedisCluster } from "./support/redis-cluster.ts"
 
@@ -49,21 +49,49 @@ describe("redis cluster helper", () => {
     expect(await Promise.all(keys.map((key) => client.get(key)))).toEqual(keys.map(() => "moved"))
   })
 
-  it("promotes the replica when a master is killed, and writes to its slots work again", async () => {
+  it("promotes the replica when a master is killed; writes it never replicated are lost; its slots take writes again", async () => {
     const key = "lxcluster:{p7}:failover"
-    await client.set(key, "before")
     const victim = await cluster.masterOf(key)
-    const promoted = await cluster.killMaster(victim)
+    // Written on the master and confirmed by its replica (WAIT): this survives the failover.
+    const direct = new Redis({ host: "127.0.0.1", port: victim })
+    await direct.set(key, "replicated")
+    expect(await direct.wait(1, 2_000)).toBe(1)
+    direct.disconnect()
+
+    // The replica is frozen for a second before the kill: what the master acknowledges meanwhile is lost.
+    const killing = cluster.killMaster(victim, { replicaLagMs: 1_000 })
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await client.set(key, "acknowledged, never replicated")
+    const promoted = await killing
 
     expect(promoted).not.toBe(victim)
     expect(cluster.masterPorts()).toContain(promoted)
     expect(cluster.masterPorts()).not.toContain(victim)
     expect(await cluster.masterOf(key)).toBe(promoted)
     // The client finds the new owner by itself (MOVED / reconnect), with no restart.
+    expect(await client.get(key)).toBe("replicated")
     await client.set(key, "after")
     expect(await client.get(key)).toBe("after")
 
     await cluster.restartNode(victim)
     expect(cluster.replicaPorts()).toContain(victim)
+  })
+})
+
+describe("redis cluster helper, one master", () => {
+  it("serves every slot from one master with no replica, reachable by a Cluster client", async () => {
+    const cluster = await startRedisCluster({ masters: 1, replicasPerMaster: 0 })
+    const client = new Cluster(cluster.seeds.map((seed) => ({ ...seed })), { redisOptions: { maxRetriesPerRequest: 3 } })
+    client.on("error", () => {})
+    try {
+      expect(cluster.masterPorts()).toHaveLength(1)
+      expect(cluster.replicaPorts()).toEqual([])
+      const keys = Array.from({ length: 20 }, (_, i) => `lxcluster:{p${i}}:single`)
+      await Promise.all(keys.map((key) => client.set(key, "1")))
+      expect(new Set(await Promise.all(keys.map((key) => cluster.masterOf(key))))).toEqual(new Set(cluster.masterPorts()))
+    } finally {
+      client.disconnect()
+      await cluster.stop()
+    }
   })
 })

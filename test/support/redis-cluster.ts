@@ -48,9 +48,11 @@ export interface RedisCluster {
   readonly masterOf: (key: string) => Promise<number>
   /**
    * kill -9 the master on `port`, then wait until its replica took over and every live node
-   * reports `cluster_state:ok`. Resolves with the promoted replica's port.
+   * reports `cluster_state:ok`. Resolves with the promoted replica's port. With `replicaLagMs`, its
+   * replicas are cut off (SIGSTOP, link dropped) that long before the kill, so the master's writes
+   * of that time are lost for sure; keep it under the node timeout, or they are failed too.
    */
-  readonly killMaster: (port: number) => Promise<number>
+  readonly killMaster: (port: number, options?: KillMasterOptions) => Promise<number>
   /**
    * Moves the slots of `keys` so that the masters serve them in turn (key i on master i mod
    * masters), as an operator would with `redis-cli --cluster reshard`: hash tags such as `{p0}`…
@@ -61,6 +63,18 @@ export interface RedisCluster {
   readonly restartNode: (port: number) => Promise<void>
   /** kill -9 every node and remove the temp folder; safe to call twice. */
   readonly stop: () => Promise<void>
+}
+
+export interface KillMasterOptions {
+  /** Cut the replicas off this long before the kill (see killMaster). */
+  readonly replicaLagMs?: number
+  /** Runs right before the kill, after the lag (e.g. to read what the master holds last). */
+  readonly beforeKill?: () => Promise<void>
+  /**
+   * Runs right after the kill, before a replica is promoted (no client writes to them yet), with
+   * the replicas' ports: what they hold then is what the failover keeps.
+   */
+  readonly afterKill?: (replicaPorts: ReadonlyArray<number>) => Promise<void>
 }
 
 export interface RedisClusterOptions {
@@ -106,6 +120,8 @@ const launchNode = async (port: number, dir: string, nodeTimeoutMs: number): Pro
     "--port", String(port), "--bind", "127.0.0.1", "--dir", dir,
     "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`),
     "--cluster-node-timeout", String(nodeTimeoutMs),
+    // A node learns its own address from the nodes that meet it; a lone master would announce none.
+    "--cluster-announce-ip", "127.0.0.1",
     "--save", "", "--appendonly", "no", "--daemonize", "no"
   ], { stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
@@ -309,14 +325,24 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
       if (owner === undefined) throw new Error(`redis cluster: no master serves slot ${slot}`)
       return owner.port
     },
-    killMaster: async (port) => {
+    killMaster: async (port, options = {}) => {
       topology = await nodes()
       const master = topology.find((node) => node.port === port && node.role === "master")
       if (master === undefined) throw new Error(`redis cluster: ${port} is not a master`)
-      if (!topology.some((node) => node.masterId === master.id && alive(node.port))) {
-        throw new Error(`redis cluster: master ${port} has no live replica to take over`)
+      const replicas = topology.filter((node) => node.masterId === master.id && alive(node.port))
+      if (replicas.length === 0) throw new Error(`redis cluster: master ${port} has no live replica to take over`)
+      if (options.replicaLagMs !== undefined && options.replicaLagMs > 0) {
+        // Frozen replicas whose link the master drops take nothing from it meanwhile (a stopped
+        // process would still find what the kernel buffered for it): what the master acknowledges
+        // in that time is lost with it — the asynchronous-replication window, made certain.
+        for (const replica of replicas) children.get(replica.port)!.kill("SIGSTOP")
+        await ask(port, "CLIENT", "KILL", "TYPE", "replica")
+        await sleep(options.replicaLagMs)
       }
+      await options.beforeKill?.()
       await killNow(children.get(port)!)
+      for (const replica of replicas) children.get(replica.port)!.kill("SIGCONT")
+      await options.afterKill?.(replicas.map((replica) => replica.port))
       let promoted: number | undefined
       await waitUntil(`a replica of ${port} to take over`, readyTimeoutMs, async () => {
         const now = await nodes()
