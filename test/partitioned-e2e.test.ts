@@ -137,7 +137,9 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
       for (const id of DOCUMENTS) {
         await redis.xadd(intake, "*", "source", `file:///data/${id}.pdf`, "document_id", id, "project", "acme")
       }
-      const all = [...DOCUMENTS, "crashed", anonymous]
+      // An urgent one through the priority intake: its partition's lanes all the way.
+      await redis.xadd(layout.plain.intakeLane, "*", "source", "file:///data/urgent.pdf", "document_id", "urgent", "project", "acme", "priority", "9")
+      const all = [...DOCUMENTS, "crashed", anonymous, "urgent"]
       await waitFor("every document completed in the read models", async () => {
         const rows = await db.select({ id: documents.id, status: documents.status }).from(documents).catch(() => [])
         return all.every((id) => rows.some((row) => row.id === id && row.status === "completed"))
@@ -153,6 +155,9 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
         const completed = await readAll(redis as Redis, `${prefix}{p${p}}:document.completed`)
         expect(completed.map((e) => e.document_id).sort()).toEqual(all.filter((id) => layout.partitionOf(id) === p).sort())
       }
+
+      const urgent = layout.forDocument("urgent")
+      expect((await readAll(redis as Redis, urgent.lane("document.entities_resolved"))).map((e) => e.document_id)).toEqual(["urgent"])
 
       // The redelivered entries: one submission each, version 1, no duplicate_document rejection.
       expect(await submittedOf("crashed")).toHaveLength(1)
@@ -234,8 +239,11 @@ describe.each(targets)("partitioned pipeline on $name", (target) => {
       expect(letter!.id).toBe(`${partition.deadLetter}/${letter!.entryIdInDeadLetter}`)
       const top = await runtime.runPromise(sampleTop)
       expect(top.deadLetters).toEqual({ total: 1, byStage: { entities: 1 } })
-      // Summed over every partition: the earlier tests' documents too.
-      expect(top.stages.find((stage) => stage.stage === "entities")).toMatchObject({ group: true, pending: 0, lag: 0, settled: 13 })
+      // Summed over every partition and lane: every entry entities read, the earlier tests' documents too.
+      let read = 0
+      for (const names of layout.everyPartition) read += (await redis.xlen(names.event("document.chunked"))) + (await redis.xlen(names.lane("document.chunked")))
+      expect(read).toBeGreaterThan(10)
+      expect(top.stages.find((stage) => stage.stage === "entities")).toMatchObject({ group: true, pending: 0, lag: 0, settled: read })
 
       const before = await redis.xlen(input)
       const { retried } = await runtime.runPromise(retryDeadLetters([letter!.id]))
