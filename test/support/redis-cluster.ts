@@ -107,9 +107,10 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), "lexstream-cluster-"))
   const children = new Map<number, ChildProcess>()
   let stopped = false
-  // If the process running the cluster dies, its nodes must not outlive it.
+  // If the process running the cluster exits without stop(), its nodes and folder must not outlive it.
   const killOnExit = () => {
     for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    rmSync(dir, { recursive: true, force: true })
   }
   process.on("exit", killOnExit)
 
