@@ -15,6 +15,9 @@ if (!load || !json) {
   process.exit(2)
 }
 const { run } = await load()
+const cpuBefore = process.cpuUsage()
 const result = await run(JSON.parse(json) as BenchOptions)
-process.stdout.write(`${JSON.stringify(result)}\n`)
+// This process's CPU during the run (set-up, warm-up and clean-up included): `npm run bench:calls`.
+const cpu = process.cpuUsage(cpuBefore)
+process.stdout.write(`${JSON.stringify({ ...result, nodeCpuMs: (cpu.user + cpu.system) / 1000 })}\n`)
 process.exit(0)

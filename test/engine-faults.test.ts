@@ -128,6 +128,36 @@ describe("engine under faults", () => {
     expect(await scripts.begin(keys("a"), [5_000, "t", "g", "c", id])).toEqual(["GONE"])
   })
 
+  it("begin and settle handle a whole batch: pending entries found past other consumers' ones, acked and released together", async () => {
+    const prefix = newPrefix("begin-batch")
+    const input = `${prefix}in`
+    const output = `${prefix}out`
+    const scripts = registerScripts(redis)
+    await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
+    const add = () => redis.xadd(input, "*", "k", "v").then(String)
+    const first = await add()
+    await redis.xreadgroup("GROUP", "g", "c", "COUNT", 1, "STREAMS", input, ">")
+    // 100 entries pending for another consumer between ours: more than begin's one range read returns.
+    for (let i = 0; i < 100; i++) await add()
+    await redis.xreadgroup("GROUP", "g", "other", "COUNT", 100, "STREAMS", input, ">")
+    const last = await add()
+    await redis.xreadgroup("GROUP", "g", "c", "COUNT", 1, "STREAMS", input, ">")
+    const never = "9999999999999-0" // not in the stream at all
+    const keys = [input, ...["a", "b", "c"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`])]
+    expect(await scripts.begin(keys, [5_000, "t", "g", "c", first, last, never])).toEqual(["OK", "OK", "GONE"])
+
+    const settleKeys = [input, `${prefix}errors`, `${prefix}failed`, ...["a", "b"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`, output])]
+    await redis.hset(`${prefix}errors`, first, "an earlier attempt failed")
+    const replies = await scripts.settle(settleKeys, ["g", 60, "t", "emit", first, 2, "n", "1", 0, "ack", last, 0, 0])
+    expect(replies[0]).toMatch(/^E/)
+    expect(replies[1]).toBe("A")
+    const pending = (await redis.xpending(input, "g", "-", "+", 200, "c")) as Array<unknown>
+    expect(pending).toEqual([])
+    expect(await redis.exists(`${prefix}lock:a`, `${prefix}lock:b`, `${prefix}errors`)).toBe(0)
+    expect(await redis.xlen(output)).toBe(1)
+    await redis.del(input, output)
+  })
+
   it("parks the one entry whose output Redis refuses, and hands off its batch-mates", async () => {
     const { prefix, run } = serviceRunner("refused", testConfig(newPrefix("refused")))
     track(prefix)

@@ -109,22 +109,23 @@ const demo = Command.make(
 
 const dlqList = Command.make(
   "list",
-  { limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many entries"), Flag.withDefault(100)) },
+  { limit: Flag.Int("limit").pipe(Flag.withDescription("At most this many entries (the oldest, over every partition)"), Flag.withDefault(100)) },
   Effect.fn(function*({ limit }) {
     const letters = yield* listDeadLetters(limit)
-    if (letters.length === 0) return yield* Console.log("the dead-letter stream is empty")
+    if (letters.length === 0) return yield* Console.log("no dead letters")
+    // Partitioned: ids are per stream, so each is shown as `<dead-letter stream>/<id>` (what `dlq retry` takes).
     for (const letter of letters) {
       yield* Console.log(
         `${letter.id}  ${letter.stage.padEnd(9)} ${new Date(letter.failedAt).toISOString()}  deliveries=${letter.deliveries}  ${letter.stream}/${letter.entryId}\n    ${letter.reason}`
       )
     }
   })
-).pipe(Command.withDescription("Show dead-lettered entries with their last error"))
+).pipe(Command.withDescription("Show dead-lettered entries with their last error, oldest first, over every partition and intake"))
 
 const dlqRetry = Command.make(
   "retry",
   {
-    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter entry ids"), Argument.variadic()),
+    ids: Argument.String("ids").pipe(Argument.withDescription("Dead-letter ids as `dlq list` shows them (partitioned: <dead-letter stream>/<id>, or short: p3/<id>, intake/<id>)"), Argument.variadic()),
     all: Flag.Boolean("all").pipe(Flag.withDescription("Re-drive every dead-lettered entry"), Flag.withDefault(false))
   },
   Effect.fn(function*({ ids, all }) {
@@ -137,7 +138,7 @@ const dlqRetry = Command.make(
 ).pipe(Command.withDescription("Put dead-lettered entries back on their stream (after fixing the cause)"))
 
 const dlq = Command.make("dlq").pipe(
-  Command.withDescription("Inspect and re-drive the dead-letter stream"),
+  Command.withDescription("Inspect and re-drive the dead-letter streams (one per partition, and intake's)"),
   Command.withSubcommands([dlqList, dlqRetry])
 )
 

@@ -2,20 +2,22 @@ import { Effect } from "effect"
 import type { RedisConnection } from "../services/redis.ts"
 import { AppConfig } from "../config.ts"
 import { flatRecord } from "../events/flat-record.ts"
-import { keyLayout, type KeyLayout } from "../events/key-layout.ts"
+import { keyLayout } from "../events/key-layout.ts"
 import { STAGE_NAMES, type StageName } from "../events/streams.ts"
-import { projectedStreams, PROJECTOR_GROUP } from "../projector/streams.ts"
+import { PROJECTOR_GROUP } from "../projector/streams.ts"
 import { RedisClient } from "../services/redis.ts"
-import { STAGE_FLOW } from "../stages/pipeline.ts"
+import { deadLetterStreams, type LabelledStream, projectedStreamNames, rejectedStreams, stageInputStreams } from "./operational-streams.ts"
 
 /**
  * One reading of the pipeline's state, straight from Redis: what `lexstream top` shows. Rates need
- * two readings (see top-view.ts); everything here is a point-in-time value.
+ * two readings (see top-view.ts); everything here is a point-in-time value. In a partitioned layout
+ * each figure is the sum over every partition (and both intake streams), whatever this process owns.
  */
 export interface StageSample {
   readonly stage: StageName
-  readonly stream: string
-  /** false until the stage's consumer group exists (no worker has run it yet). */
+  /** The streams summed: the stage's input and its priority lane, in every partition. */
+  readonly streams: ReadonlyArray<string>
+  /** false until the stage's consumer group exists on one of them (no worker has run it yet). */
   readonly group: boolean
   /** Entries delivered to the group and not yet acknowledged (XINFO GROUPS pending). */
   readonly pending: number
@@ -23,6 +25,12 @@ export interface StageSample {
   readonly lag: number
   /** Entries the group has read minus those still pending: the stage's settled count, for its rate. */
   readonly settled: number | null
+  /**
+   * Where entries wait with no consumer in the group (none yet, or every one left): `p3` in a
+   * partitioned layout (say, no worker's LEXSTREAM_PARTITIONS_OWNED covers it), else the stream.
+   * A consumer killed without leaving still counts until its entries are reclaimed by another.
+   */
+  readonly unconsumed: ReadonlyArray<string>
 }
 
 export interface ProjectorSample {
@@ -99,89 +107,101 @@ return flat`
 
 const DEAD_LETTER_SCAN_LIMIT = 10_000
 
-/** Every stream a stage reads: intake's two, or its input and lane in every partition. */
-const inputStreams = (layout: KeyLayout, stage: StageName): Array<string> =>
-  stage === "intake"
-    ? [layout.plain.intake, layout.plain.intakeLane]
-    : layout.everyPartition.flatMap((names) => [names.event(STAGE_FLOW[stage].input), names.lane(STAGE_FLOW[stage].input)])
-
-const sampleStage = async (client: RedisConnection, stage: StageName, stream: string): Promise<StageSample> => {
+const sampleStream = async (client: RedisConnection, stage: StageName, input: LabelledStream): Promise<StageSample> => {
+  const { stream } = input
   const group = (await groupsOf(client, stream)).find((g) => g.name === stage)
-  if (group === undefined) return { stage, stream, group: false, pending: 0, lag: await client.xlen(stream), settled: null }
+  const waiting = (count: number, consumers: number) => (count > 0 && consumers === 0 ? [input.where || stream] : [])
+  if (group === undefined) {
+    const lag = await client.xlen(stream)
+    return { stage, streams: [stream], group: false, pending: 0, lag, settled: null, unconsumed: waiting(lag, 0) }
+  }
   const pending = Number(group.pending ?? 0)
+  const lag = await undelivered(client, stream, group)
   const read = group["entries-read"]
   return {
     stage,
-    stream,
+    streams: [stream],
     group: true,
     pending,
-    lag: await undelivered(client, stream, group),
-    settled: read === null || read === undefined ? null : Number(read) - pending
+    lag,
+    settled: read === null || read === undefined ? null : Number(read) - pending,
+    unconsumed: waiting(lag + pending, Number(group.consumers ?? 0))
   }
 }
 
-/** One row for a stage that reads several streams (its lane, its partitions): the sums. */
-const combined = (sample: StageSample, lane: StageSample): StageSample => ({
-  ...sample,
-  group: sample.group || lane.group,
-  pending: sample.pending + lane.pending,
-  lag: sample.lag + lane.lag,
-  settled: sample.settled === null || lane.settled === null ? sample.settled ?? lane.settled : sample.settled + lane.settled
-})
+/** One row from several streams' readings: a stream without the group adds its length to the lag. */
+const summed = (stage: StageName, samples: ReadonlyArray<StageSample>): StageSample => {
+  const settled = samples.flatMap((sample) => (sample.settled === null ? [] : [sample.settled]))
+  return {
+    stage,
+    streams: samples.flatMap((sample) => sample.streams),
+    group: samples.some((sample) => sample.group),
+    pending: samples.reduce((sum, sample) => sum + sample.pending, 0),
+    lag: samples.reduce((sum, sample) => sum + sample.lag, 0),
+    settled: settled.length === 0 ? null : settled.reduce((sum, value) => sum + value, 0),
+    unconsumed: [...new Set(samples.flatMap((sample) => sample.unconsumed))]
+  }
+}
+
+/** One projected stream's backlog: entries not yet written, and the time of the oldest; null without the group. */
+const projectorBacklog = async (client: RedisConnection, stream: string) => {
+  const group = (await groupsOf(client, stream)).find((g) => g.name === PROJECTOR_GROUP)
+  if (group === undefined) return null
+  const pending = Number(group.pending ?? 0)
+  const lag = await undelivered(client, stream, group)
+  const times: Array<number> = []
+  if (pending > 0) {
+    // XPENDING's summary names the smallest pending id: the oldest entry still being written.
+    const [, smallest] = (await client.xpending(stream, PROJECTOR_GROUP)) as [number, string | null, string | null, unknown]
+    if (smallest !== null) times.push(idTime(smallest))
+  }
+  if (lag > 0) {
+    const next = await client.xrange(stream, `(${String(group["last-delivered-id"] ?? "0-0")}`, "+", "COUNT", 1)
+    if (next[0] !== undefined) times.push(idTime(next[0][0]))
+  }
+  return { behind: pending + lag, times }
+}
 
 const sampleProjector = async (client: RedisConnection, streams: ReadonlyArray<string>): Promise<ProjectorSample | null> => {
-  let found = false
-  let behind = 0
-  let oldest: number | null = null
-  const older = (time: number) => (oldest = oldest === null ? time : Math.min(oldest, time))
-  for (const stream of streams) {
-    const group = (await groupsOf(client, stream)).find((g) => g.name === PROJECTOR_GROUP)
-    if (group === undefined) continue
-    found = true
-    const pending = Number(group.pending ?? 0)
-    const lag = await undelivered(client, stream, group)
-    behind += pending + lag
-    if (pending > 0) {
-      // XPENDING's summary names the smallest pending id: the oldest entry still being written.
-      const [, smallest] = (await client.xpending(stream, PROJECTOR_GROUP)) as [number, string | null, string | null, unknown]
-      if (smallest !== null) older(idTime(smallest))
-    }
-    if (lag > 0) {
-      const next = await client.xrange(stream, `(${String(group["last-delivered-id"] ?? "0-0")}`, "+", "COUNT", 1)
-      if (next[0] !== undefined) older(idTime(next[0][0]))
-    }
-  }
-  return found ? { behind, oldestUnprojectedAt: oldest } : null
+  const backlogs = (await Promise.all(streams.map((stream) => projectorBacklog(client, stream)))).filter((b) => b !== null)
+  if (backlogs.length === 0) return null
+  const times = backlogs.flatMap((backlog) => backlog.times)
+  return { behind: backlogs.reduce((sum, backlog) => sum + backlog.behind, 0), oldestUnprojectedAt: times.length === 0 ? null : Math.min(...times) }
 }
 
-/** Reads every stage's group, the dead letters, the rejected count and the projector's backlog. */
+/** Dead letters per stage in one dead-letter stream, and its length. */
+const countDeadLetters = async (client: RedisConnection, stream: string) => {
+  const [flat, total] = await Promise.all([
+    client.eval(COUNT_DEAD_LETTERS, 1, stream, DEAD_LETTER_SCAN_LIMIT) as Promise<Array<string | number>>,
+    client.xlen(stream)
+  ])
+  const byStage: Record<string, number> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) byStage[String(flat[i])] = Number(flat[i + 1])
+  return { total, byStage }
+}
+
+/**
+ * Reads every stage's groups, the dead letters, the rejected count and the projector's backlog,
+ * summed over partitions. Each call names one stream (so one cluster slot); they run concurrently.
+ */
 export const sampleTop = Effect.gen(function*() {
   const config = yield* AppConfig
   const redis = yield* RedisClient
   const layout = keyLayout(config)
   return yield* redis.use("top.sample", async (client): Promise<TopSample> => {
-    const stages: Array<StageSample> = []
-    for (const stage of STAGE_NAMES) {
-      // A stage also reads its input's priority lane (src/events/priority-lanes.ts), and in the
-      // partitioned layout every partition's: one row, the sums (a stream without the group adds nothing).
-      const [first, ...rest] = inputStreams(layout, stage)
-      let sample = await sampleStage(client, stage, first!)
-      for (const stream of rest) {
-        const other = await sampleStage(client, stage, stream)
-        if (other.group) sample = combined(sample, other)
-      }
-      stages.push(sample)
-    }
+    const stages = await Promise.all(STAGE_NAMES.map(async (stage) => {
+      // A stage also reads its input's priority lane (src/events/priority-lanes.ts): one row, every stream.
+      const streams = stageInputStreams(layout, stage)
+      return summed(stage, await Promise.all(streams.map((input) => sampleStream(client, stage, input))))
+    }))
+    const perStream = await Promise.all(deadLetterStreams(layout).map((source) => countDeadLetters(client, source.stream)))
     const byStage: Record<string, number> = {}
-    let total = 0
-    for (const names of layout.keySpaces) {
-      const flat = (await client.eval(COUNT_DEAD_LETTERS, 1, names.deadLetter, DEAD_LETTER_SCAN_LIMIT)) as Array<string | number>
-      for (let i = 0; i + 1 < flat.length; i += 2) byStage[String(flat[i])] = (byStage[String(flat[i])] ?? 0) + Number(flat[i + 1])
-      total += await client.xlen(names.deadLetter)
+    for (const counts of perStream) {
+      for (const [stage, count] of Object.entries(counts.byStage)) byStage[stage] = (byStage[stage] ?? 0) + count
     }
-    const rejectedStreams = [...new Set([layout.plain.intake, layout.plain.intakeLane].map((intake) => layout.intakeSide(intake).rejected))]
-    const rejected = (await Promise.all(rejectedStreams.map((stream) => client.xlen(stream)))).reduce((sum, n) => sum + n, 0)
-    const projector = await sampleProjector(client, layout.everyPartition.flatMap((names) => projectedStreams(names).map((s) => s.stream)))
+    const total = perStream.reduce((sum, counts) => sum + counts.total, 0)
+    const rejected = (await Promise.all(rejectedStreams(layout).map((source) => client.xlen(source.stream)))).reduce((sum, n) => sum + n, 0)
+    const projector = await sampleProjector(client, projectedStreamNames(layout))
     return { at: Date.now(), stages, deadLetters: { total, byStage }, rejected, projector }
   })
 })

@@ -17,6 +17,8 @@ export interface TopView {
     readonly deadLetters: number
     /** Seconds; null without --metrics or before the stage has timed anything. */
     readonly p95Seconds: number | null
+    /** Partitions (or streams) where entries wait and the group has no consumer. */
+    readonly unconsumed: ReadonlyArray<string>
   }>
   /** Documents between intake and completed/failed: every entry pending or waiting in ocr..graph. */
   readonly documentsInFlight: number
@@ -60,7 +62,8 @@ export const topView = (before: Reading, after: Reading): TopView => {
       lag: stage.lag,
       pending: stage.pending,
       deadLetters: after.redis.deadLetters.byStage[stage.stage] ?? 0,
-      p95Seconds: p95(stage.stage, before, after)
+      p95Seconds: p95(stage.stage, before, after),
+      unconsumed: stage.unconsumed
     }
   })
   const projector = after.redis.projector
@@ -83,6 +86,12 @@ export const topView = (before: Reading, after: Reading): TopView => {
 
 const seconds = (value: number | null) =>
   value === null ? "-" : value < 1 ? `${(value * 1000).toFixed(value < 0.01 ? 1 : 0)}ms` : `${value.toFixed(2)}s`
+
+/** Where work waits that no consumer reads (a partition no worker owns, a stage no worker runs). */
+const unconsumedLine = (view: TopView): Array<string> => {
+  const waiting = view.stages.filter((s) => s.unconsumed.length > 0).map((s) => `${s.stage}: ${s.unconsumed.join(", ")}`)
+  return waiting.length === 0 ? [] : [`no consumer          ${waiting.join("; ")}`]
+}
 
 /** The terminal screen: one row per stage, then the totals. */
 export const formatTop = (view: TopView): Array<string> => {
@@ -108,6 +117,7 @@ export const formatTop = (view: TopView): Array<string> => {
     `projector lag        ${view.projector === null ? "no projector group" : `${seconds(view.projector.lagSeconds)} (${view.projector.behind} entries behind)`}`,
     `dead letters         ${view.deadLetters}`,
     `rejected at intake   ${view.rejected}`,
+    ...unconsumedLine(view),
     ...view.metricsFailures.map((failure) => `metrics unavailable: ${failure}`)
   ]
 }

@@ -19,15 +19,27 @@ import type { RedisConnection } from "../services/redis.ts"
 const BEGIN = `
 local input = KEYS[1]
 local ttl, prefix, group, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local n = (#KEYS - 1) / 2
+if n == 0 then return {} end
+-- Pending rows of the whole batch in one XPENDING over its id range (entries come sorted, as read);
+-- an entry not in that reply (a range cut short by other entries, unsorted ids) is asked alone.
+local ok, rows = pcall(redis.call, 'XPENDING', input, group, ARGV[5], ARGV[4 + n], n + 64)
+if not ok then rows = {} end -- no group (Redis lost its data): each entry's own check says GONE
+local pending = {}
+for _, row in ipairs(rows) do pending[row[1]] = row end
 local out = {}
-for i = 1, (#KEYS - 1) / 2 do
+for i = 1, n do
   local entryId = ARGV[i + 4]
   local done = redis.call('HGET', KEYS[2 * i], group)
   if done then
     out[i] = 'D' .. done
   else
-    local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
-    if not ok or #rows == 0 then
+    local row = pending[entryId]
+    if not row then
+      local found, one = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
+      if found then row = one[1] end
+    end
+    if not row then
       out[i] = 'GONE'
     else
       local lock = KEYS[2 * i + 1]
@@ -38,7 +50,7 @@ for i = 1, (#KEYS - 1) / 2 do
         redis.call('PEXPIRE', lock, ttl)
         out[i] = 'OK'
       else
-        local deliveries = tonumber(rows[1][4])
+        local deliveries = tonumber(row[4])
         redis.call('XCLAIM', input, group, consumer, 0, entryId, 'RETRYCOUNT', math.max(0, deliveries - 1), 'JUSTID')
         out[i] = 'BUSY'
       end
@@ -107,9 +119,29 @@ local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
 local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
 local a = 4
 local out = {}
+-- Acks, lock releases and retry-error removals are gathered and sent as one variadic call each at
+-- the end (still inside this atomic script): three calls per batch instead of three per entry.
+local acked, released, releasing, acking = {}, {}, {}, {}
 local function stillPending(entryId)
+  if acking[entryId] then return false end
   local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
   return ok and #rows > 0
+end
+local function settled(entryId, lockKey, ours)
+  acked[#acked + 1] = entryId
+  acking[entryId] = true
+  if ours then
+    released[#released + 1] = lockKey
+    releasing[lockKey] = true
+  end
+end
+-- One call per slice of the list: unpack() is bounded by Lua's C stack.
+local function variadic(head, list)
+  for s = 1, #list, 1000 do
+    local args = { unpack(head) }
+    for j = s, math.min(#list, s + 999) do args[#args + 1] = list[j] end
+    redis.call(unpack(args))
+  end
 end
 for i = 1, (#KEYS - 3) / 3 do
   local k = 3 + (i - 1) * 3
@@ -122,22 +154,19 @@ for i = 1, (#KEYS - 3) / 3 do
   local n2 = tonumber(ARGV[a + 3 + n1])
   local f2 = a + 4 + n1
   a = a + 4 + n1 + n2
-  local holder = redis.call('GET', lockKey)
+  -- A lock released earlier in this batch counts as released already.
+  local holder = (not releasing[lockKey]) and redis.call('GET', lockKey)
   local ours = (holder == token)
   local done = redis.call('HGET', doneKey, group)
   if done then
-    redis.call('XACK', input, group, entryId)
-    if ours then redis.call('DEL', lockKey) end
-    redis.call('HDEL', errors, entryId)
+    settled(entryId, lockKey, ours)
     out[i] = 'D' .. done
   elseif holder and not ours then
     out[i] = 'LOST'
   elseif not ours and not stillPending(entryId) then
     out[i] = 'LOST'
   elseif op == 'ack' then
-    redis.call('XACK', input, group, entryId)
-    if ours then redis.call('DEL', lockKey) end
-    redis.call('HDEL', errors, entryId)
+    settled(entryId, lockKey, ours)
     out[i] = 'A'
   else
     local id
@@ -150,11 +179,12 @@ for i = 1, (#KEYS - 3) / 3 do
       if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(ARGV, f2, f2 + n2 - 1)) end
       out[i] = 'P' .. id
     end
-    redis.call('XACK', input, group, entryId)
-    if ours then redis.call('DEL', lockKey) end
-    redis.call('HDEL', errors, entryId)
+    settled(entryId, lockKey, ours)
   end
 end
+variadic({ 'XACK', input, group }, acked)
+variadic({ 'HDEL', errors }, acked)
+variadic({ 'DEL' }, released)
 return out
 `
 

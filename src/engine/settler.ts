@@ -94,30 +94,41 @@ export const makeSettler = (options: SettlerOptions) =>
         })
       )
 
-    /** Settlement replies to metrics and callbacks. */
-    const account = (batch: ReadonlyArray<Settlement>, replies: ReadonlyArray<SettleReply>) =>
-      Effect.forEach(batch, ({ item, work }, i) => {
+    /**
+     * Settlement replies to metrics and callbacks: counted in one plain pass (emitted entries, the
+     * bulk, cost no effect each), with a log line only for what was parked or lost.
+     */
+    const account = (batch: ReadonlyArray<Settlement>, replies: ReadonlyArray<SettleReply>) => {
+      const warnings: Array<Effect.Effect<void>> = []
+      let emitted = 0
+      let duplicates = 0
+      batch.forEach(({ item, work }, i) => {
         const reply = replies[i] ?? decodeSettleReply(undefined)
         switch (reply._tag) {
           case "Emitted":
-            options.count("ok")
+            emitted++
             if (work && stage.onEmitted) stage.onEmitted(work.input, reply.outputId)
-            return Effect.void
+            break
           case "Parked":
             options.count("dead_lettered")
             options.deadLettered()
-            return Effect.logWarning("entry parked in the dead-letter stream", { entryId: item.entryId, reason: item.reason }).pipe(log)
+            warnings.push(Effect.logWarning("entry parked in the dead-letter stream", { entryId: item.entryId, reason: item.reason }))
+            break
           case "Duplicate":
           case "Acked":
-            options.count("duplicate")
-            return Effect.void
+            duplicates++
+            break
           case "Lost":
             // The lock was taken over, or Redis lost it with its data: the output is not written;
             // the entry (if it still exists) is reclaimed and done again.
             options.count("lost")
-            return Effect.logWarning("lock lost before hand-off; output discarded", { entryId: item.entryId }).pipe(log)
+            warnings.push(Effect.logWarning("lock lost before hand-off; output discarded", { entryId: item.entryId }))
         }
-      }, { discard: true })
+      })
+      options.count("ok", emitted)
+      options.count("duplicate", duplicates)
+      return warnings.length === 0 ? Effect.void : log(Effect.all(warnings, { discard: true }))
+    }
 
     const run = Queue.takeAll(queue).pipe(
       Effect.flatMap((batch) =>

@@ -6,6 +6,7 @@ import { servicesLayer } from "../layers.ts"
 import { runDocuments } from "../pipeline/run-documents.ts"
 import { sampleDocuments } from "../samples/files.ts"
 import { loggerLayer } from "../services/logger.ts"
+import { unlinkMatching } from "../services/key-scan.ts"
 import { RedisClient } from "../services/redis.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
 
@@ -32,52 +33,52 @@ const configLayer = (prefix: string, extraSourceRoots: ReadonlyArray<string>) =>
 export const evalLayer = (prefix: string, logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "warn", extraSourceRoots: ReadonlyArray<string> = []) =>
   servicesLayer(configLayer(prefix, extraSourceRoots)).pipe(Layer.provideMerge(loggerLayer(logLevel)))
 
+/** Answers PING at `url`, or rejects with the connection error. */
+const pingOnce = async (url: string) => {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3_000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null
+  })
+  let cause: Error | undefined // the connection error, more telling than the rejection ("Connection is closed")
+  client.on("error", (error: Error) => {
+    cause ??= error
+  })
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (error) {
+    throw cause ?? error
+  } finally {
+    client.disconnect()
+  }
+}
+
 /**
  * The shared Redis client waits through outages (right for a worker) and its shutdown then waits
  * too; a one-shot run should rather say at once that Redis is not there, before building anything.
+ * On a Redis Cluster (LEXSTREAM_REDIS_CLUSTER) the URL lists seed nodes: one that answers will do.
  */
 const checkRedisAnswers = Effect.gen(function*() {
   const config = yield* AppConfig
+  const url = Redacted.value(config.redisUrl)
+  const seeds = config.redisCluster ? url.split(",").map((seed) => seed.trim()).filter((seed) => seed !== "") : [url]
   yield* Effect.tryPromise({
-    try: async () => {
-      const client = new Redis(Redacted.value(config.redisUrl), {
-        lazyConnect: true,
-        connectTimeout: 3_000,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        retryStrategy: () => null
-      })
-      let cause: Error | undefined // the connection error, more telling than the rejection ("Connection is closed")
-      client.on("error", (error: Error) => {
-        cause ??= error
-      })
-      try {
-        await client.connect()
-        await client.ping()
-      } catch (error) {
-        throw cause ?? error
-      } finally {
-        client.disconnect()
-      }
-    },
-    catch: (error) =>
-      `Redis does not answer at LEXSTREAM_REDIS_URL (${String((error as Error)?.message ?? error)}); start it and retry`
+    try: () => Promise.any(seeds.map(pingOnce)),
+    catch: (error) => {
+      const cause = error instanceof AggregateError ? error.errors[0] : error
+      return `Redis does not answer at LEXSTREAM_REDIS_URL (${String((cause as Error)?.message ?? cause)}); start it and retry`
+    }
   })
 }).pipe(Effect.provide(AppConfig.layerFromEnv))
 
+/** Every key of the run: SCAN per master on a Redis Cluster (src/services/key-scan.ts). */
 const deletePrefix = (prefix: string) =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
-    return yield* redis.use("eval.cleanup", async (client) => {
-      let cursor = "0"
-      let deleted = 0
-      do {
-        const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000)
-        cursor = next
-        if (keys.length > 0) deleted += await client.unlink(...keys)
-      } while (cursor !== "0")
-      return deleted
-    })
+    return yield* redis.use("eval.cleanup", (client) => unlinkMatching(client, `${prefix}*`))
   })
 
 type EvalServices = Layer.Success<ReturnType<typeof evalLayer>>
