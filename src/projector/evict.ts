@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { AppConfig } from "../config.ts"
 import { keyLayout } from "../events/key-layout.ts"
-import { RedisClient, type RedisConnection } from "../services/redis.ts"
+import { RedisClient } from "../services/redis.ts"
 import type { ProjectedEntry } from "./entry.ts"
 import { referencedBlobs } from "./rows.ts"
 
@@ -18,33 +18,25 @@ import { referencedBlobs } from "./rows.ts"
  * while the projector's group is the sole reader of `document.completed`: another group there (a
  * second projection, a consumer of your own) may still want the blobs and cannot read our Postgres.
  * (Each partition has its own `document.completed` stream: the rule holds per stream.)
+ *
+ * On Redis Cluster a failover can take back the moment a document completed after the projector
+ * archived it: then its stages' acks are lost too, they run again and read the blobs. So a
+ * document's blobs leave Redis only while its `document.completed` entry is still there (EVICT).
  */
-export const completedDocumentBlobs = (entries: ReadonlyArray<ProjectedEntry>, fromStream?: (stream: string) => boolean): Array<string> =>
-  [...new Set(completedDocumentBlobOwners(entries, fromStream).map(({ ref }) => ref))]
-
-/** Each blob of a completed document with that document: its key is in the document's partition. */
-const completedDocumentBlobOwners = (entries: ReadonlyArray<ProjectedEntry>, fromStream?: (stream: string) => boolean) =>
-  entries.flatMap((entry) =>
-    entry.record.kind === "event" && entry.record.event.type === "document.completed" && (fromStream?.(entry.stream) ?? true)
-      ? referencedBlobs(entry).map((ref) => ({ ref, documentId: entry.archive.documentId ?? "" }))
-      : []
-  )
-
 /**
- * Deletes keys, a slice per call. On a cluster one UNLINK may only name keys of one slot, and a
- * batch's blobs span every partition (so every master), so each key is its own call there.
+ * Deletes a completed document's blobs, only while its `document.completed` entry is still in Redis.
+ * KEYS: [completed stream, blob keys…] (one slot: the document's partition). ARGV: [entry id].
+ * Returns how many keys it removed, or -1 when the entry is gone: a failover lost the moment it was
+ * appended in (replication is asynchronous), so the hand-offs before it may be lost too and their
+ * stages run again, reading these blobs; the projector had archived it from the old master.
+ * Replication keeps order, so while the entry exists every earlier hand-off of the document does.
  */
-export const unlinkKeys = async (client: RedisConnection, keys: ReadonlyArray<string>): Promise<number> => {
-  if ("isCluster" in client && client.isCluster) {
-    return (await Promise.all(keys.map((key) => client.unlink(key)))).reduce((sum, n) => sum + n, 0)
-  }
-  let removed = 0
-  for (let i = 0; i < keys.length; i += SLICE) removed += await client.unlink(...keys.slice(i, i + SLICE))
-  return removed
-}
+const EVICT = `
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return -1 end
+return redis.call('UNLINK', unpack(KEYS, 2))
+`
 
 const REF = /^sha256:([0-9a-f]{64})$/
-const SLICE = 500
 
 /** Deletes the archived blobs of the completed documents among `entries` from Redis (after the commit). */
 export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archived: (ref: string) => boolean) =>
@@ -53,19 +45,23 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
     if (config.databaseUrl === undefined) return 0
     const redis = yield* RedisClient
     const layout = keyLayout(config)
-    const completedStreams = new Set(entries.flatMap((entry) =>
-      entry.record.kind === "event" && entry.record.event.type === "document.completed" ? [entry.stream] : []))
-    if (completedStreams.size === 0) return 0
+    const completed = entries.filter((entry) => entry.record.kind === "event" && entry.record.event.type === "document.completed")
+    if (completed.length === 0) return 0
     const soleReader = new Set<string>()
-    for (const stream of completedStreams) {
+    for (const stream of new Set(completed.map((entry) => entry.stream))) {
       const groups = (yield* redis.use("blob.evict.readers", (client) => client.call("XINFO", "GROUPS", stream))) as Array<unknown>
       if (groups.length === 1) soleReader.add(stream)
     }
-    const owned = completedDocumentBlobOwners(entries, (stream) => soleReader.has(stream))
-    const keys = [...new Set(owned.filter(({ ref }) => archived(ref)).flatMap(({ ref, documentId }) => {
-      const match = REF.exec(ref)
-      return match ? [layout.forDocument(documentId).blobKey(match[1]!)] : []
-    }))]
-    if (keys.length === 0) return 0
-    return yield* redis.use("blob.evict", (client) => unlinkKeys(client, keys))
+    const evictions = completed.filter((entry) => soleReader.has(entry.stream)).flatMap((entry) => {
+      const documentId = entry.archive.documentId ?? ""
+      const keys = [...new Set(referencedBlobs(entry).filter(archived).flatMap((ref) => {
+        const match = REF.exec(ref)
+        return match ? [layout.forDocument(documentId).blobKey(match[1]!)] : []
+      }))]
+      return keys.length === 0 ? [] : [{ stream: entry.stream, entryId: entry.entryId, keys }]
+    })
+    if (evictions.length === 0) return 0
+    const removed = yield* redis.use("blob.evict", (client) =>
+      Promise.all(evictions.map(({ stream, entryId, keys }) => client.eval(EVICT, 1 + keys.length, stream, ...keys, entryId) as Promise<number>)))
+    return removed.reduce((sum, n) => sum + Math.max(0, n), 0)
   })
