@@ -9,6 +9,7 @@
 //   CHAOS_REPLICA_LAG_MS (0)     cut the master's replica off this long before the kill (< 1500, the
 //                                node timeout), so what the master acknowledged meanwhile is lost for sure
 //   SOAK_DATABASE_URL            PostgreSQL server for the throwaway database (trust auth)
+//   CHAOS_WORKERS_DATABASE (0)   1: the workers get DATABASE_URL too (durable blob tier, registry in Postgres)
 //   CHAOS_KEEP_TEMP (false)      keep the temp folder (documents, process logs)
 import { execFile } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
@@ -163,7 +164,9 @@ try {
     LEXSTREAM_PREFIX: PREFIX,
     LEXSTREAM_METRICS_PORT: "0",
     LEXSTREAM_SOURCE_ROOTS: documentsDir,
-    LEXSTREAM_LOG_LEVEL: "info"
+    LEXSTREAM_LOG_LEVEL: "info",
+    // As the README asks of workers next to a PostgreSQL projector: they read evicted blobs there.
+    ...(process.env.CHAOS_WORKERS_DATABASE === "1" ? { DATABASE_URL: databaseUrl } : {})
   }
   const processes = startLexstreamProcesses({ workers: WORKERS, baseEnv, projectorEnv: { DATABASE_URL: databaseUrl }, logDir })
   cleanup.add("kill lexstream processes", () => processes.killAllNow())
