@@ -5,6 +5,7 @@ import { AppConfig } from "../src/config.ts"
 import { keyLayout } from "../src/events/key-layout.ts"
 import { servicesLayer } from "../src/layers.ts"
 import { Metrics } from "../src/services/metrics.ts"
+import { RedisClient } from "../src/services/redis.ts"
 import { earlierRoute, type RouteConfirmation, routedKey, routeSubmission } from "../src/stages/intake-route.ts"
 import { testConfig, uniquePrefix, waitFor } from "./support/harness.ts"
 import { type RedisCluster, startRedisCluster } from "./support/redis-cluster.ts"
@@ -62,6 +63,14 @@ beforeAll(async () => {
     AppConfig.layer({ ...testConfig(prefix, { partitions: PARTITIONS, redisCluster: true }), redisUrl: cluster.url }),
     Metrics.layerTest
   ))
+  // … and intake's own client must have learnt them (it refreshes its slot table every 5 s).
+  await waitFor("intake's client to know every master's replica", () =>
+    runtime.runPromise(Effect.gen(function*() {
+      const { client: connection } = yield* RedisClient
+      yield* Effect.promise(() => connection.ping())
+      const slots = (connection as Cluster).slots
+      return slots.length === 16_384 && slots.every((nodes) => nodes.length >= 2)
+    })), 30_000, 250)
 }, 60_000)
 
 afterAll(async () => {
