@@ -160,8 +160,27 @@ export const processingTasks = pgTable("processing_tasks", {
 ])
 
 /**
+ * The events a stage emits once per (document, version) when all goes well: after a failover a
+ * stage may re-run a hand-off and append another of them (new entry id), which the archive refuses.
+ * Not document.failed (a version may fail, be reconciled and fail again). Kept equal to
+ * src/pipeline/descriptor.ts's outputs by test/projector-output-once.test.ts.
+ */
+export const ONCE_PER_VERSION_EVENTS = [
+  "document.submitted",
+  "document.text_extracted",
+  "document.classified",
+  "document.chunked",
+  "document.entities_extracted",
+  "document.entities_resolved",
+  "document.completed"
+] as const
+
+/**
  * Append-only archive of every event the projector has seen. The unique (stream, entry_id) is also
  * the projector's dedupe record: a batch is written with its archive rows in one transaction.
+ * `events_output_once` keeps one row per (type, document, version) of a stage output, so a second
+ * one is a duplicate too, also between two projectors' concurrent transactions; `superseded` marks
+ * the later copies archives held before that index (migration 0006), which it ignores.
  */
 export const events = pgTable("events", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
@@ -172,9 +191,12 @@ export const events = pgTable("events", {
   version: integer("version"),
   payload: jsonb("payload").notNull(),
   occurredAt: timestamptz("occurred_at").notNull(),
-  recordedAt: timestamptz("recorded_at").notNull().defaultNow()
+  recordedAt: timestamptz("recorded_at").notNull().defaultNow(),
+  superseded: boolean("superseded").notNull().default(false)
 }, (t) => [
   uniqueIndex("events_stream_entry").on(t.stream, t.entryId),
+  uniqueIndex("events_output_once").on(t.type, t.documentId, t.version)
+    .where(sql.raw(`NOT superseded AND type IN (${ONCE_PER_VERSION_EVENTS.map((type) => `'${type}'`).join(", ")})`)),
   index("events_document").on(t.documentId, t.version),
   index("events_occurred_at").on(t.occurredAt)
 ])

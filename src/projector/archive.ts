@@ -1,4 +1,4 @@
-import { asc, eq, gt, max } from "drizzle-orm"
+import { and, asc, eq, gt, max, not } from "drizzle-orm"
 import type { Db } from "../db/database.ts"
 import { events } from "../db/schema.ts"
 import type { ProjectedEntry } from "./entry.ts"
@@ -6,13 +6,19 @@ import type { ProjectedEntry } from "./entry.ts"
 /**
  * The `events` archive: every entry the projector has seen, append-only. Its unique
  * (stream, entry_id) is the projector's dedupe record: rows are inserted in the same transaction as
- * the read-model writes, and only entries whose row is new are applied.
+ * the read-model writes, and only entries whose row is new are applied. Its unique (type, document,
+ * version) of stage outputs (`events_output_once`) makes a stage's second output for one version,
+ * under another entry id (a re-run after a failover), a duplicate as well: not archived, not applied.
  */
 
 const SLICE = 1_000
 export const entryKey = (stream: string, entryId: string) => `${stream}\u0000${entryId}`
 
-/** Archives the entries; returns the keys (entryKey) of those not archived before. */
+/**
+ * Archives the entries; returns the keys (entryKey) of those not archived before. No conflict
+ * target: a conflict on either unique index skips the row, and a concurrent transaction inserting
+ * the same output waits for this one and then skips it.
+ */
 export const archiveEntries = async (tx: Db, entries: ReadonlyArray<ProjectedEntry>): Promise<Set<string>> => {
   const fresh = new Set<string>()
   for (let i = 0; i < entries.length; i += SLICE) {
@@ -25,7 +31,7 @@ export const archiveEntries = async (tx: Db, entries: ReadonlyArray<ProjectedEnt
       version: entry.archive.version,
       payload: entry.archive.payload,
       occurredAt: entry.archive.occurredAt
-    }))).onConflictDoNothing({ target: [events.stream, events.entryId] }).returning({ stream: events.stream, entryId: events.entryId })
+    }))).onConflictDoNothing().returning({ stream: events.stream, entryId: events.entryId })
     for (const row of inserted) fresh.add(entryKey(row.stream, row.entryId))
   }
   return fresh
@@ -39,10 +45,10 @@ export interface ArchivedRow {
   readonly payload: unknown
 }
 
-/** Archive rows after `afterId`, in the order they were archived (rebuild). */
+/** Archive rows after `afterId`, in the order they were archived, but for superseded copies (rebuild). */
 export const readArchivePage = (db: Db, afterId: number, limit: number): Promise<Array<ArchivedRow>> =>
   db.select({ id: events.id, stream: events.stream, entryId: events.entryId, type: events.type, payload: events.payload })
-    .from(events).where(gt(events.id, afterId)).orderBy(asc(events.id)).limit(limit)
+    .from(events).where(and(gt(events.id, afterId), not(events.superseded))).orderBy(asc(events.id)).limit(limit)
 
 /**
  * An archived entry id per stream, the highest in text order (the unique index serves it). Stream
