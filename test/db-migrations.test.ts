@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto"
-import { readdirSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { drizzle } from "drizzle-orm/node-postgres"
 import { migrate } from "drizzle-orm/node-postgres/migrator"
@@ -71,6 +73,45 @@ describe("migrations", () => {
       expect(Number(rows[0]!.n)).toBe(readdirSync(fileURLToPath(new URL("../migrations", import.meta.url))).filter((file) => file.endsWith(".sql")).length)
     } finally {
       await Promise.all(pools.map((pool) => pool.end()))
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
+  it("0006 marks a stage output archived twice before it as superseded, keeps the first, and refuses a new copy", async () => {
+    const name = `${database}_once`
+    await admin.query(`CREATE DATABASE ${name}`)
+    const url = new URL(ADMIN_URL)
+    url.pathname = `/${name}`
+    const pool = new pg.Pool({ connectionString: url.toString() })
+    pool.on("error", () => {})
+    const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url))
+    // The migrations up to 0005: an archive as it was before the index.
+    const before = mkdtempSync(join(tmpdir(), "lexstream-migrations-"))
+    try {
+      cpSync(migrationsFolder, before, { recursive: true })
+      rmSync(join(before, "0006_events_output_once.sql"))
+      const journalPath = join(before, "meta", "_journal.json")
+      const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Array<{ tag: string }> }
+      journal.entries = journal.entries.filter((entry) => entry.tag < "0006")
+      writeFileSync(journalPath, JSON.stringify(journal))
+      const db = drizzle(pool)
+      await migrate(db, { migrationsFolder: before })
+      const archive = (entryId: string, type: string, version = 1) =>
+        pool.query("INSERT INTO events (stream, entry_id, type, document_id, version, payload, occurred_at) VALUES ('s', $1, $2, 'd', $3, '{}', now())", [entryId, type, version])
+      await archive("1-0", "document.completed")
+      await archive("2-0", "document.completed")
+      await archive("3-0", "document.completed", 2)
+      await archive("4-0", "document.failed")
+      await archive("5-0", "document.failed")
+
+      await migrate(db, { migrationsFolder })
+      const { rows } = await pool.query<{ entry_id: string; superseded: boolean }>("SELECT entry_id, superseded FROM events ORDER BY id")
+      expect(rows.map((row) => `${row.entry_id}:${row.superseded}`)).toEqual(["1-0:false", "2-0:true", "3-0:false", "4-0:false", "5-0:false"])
+      await expect(archive("6-0", "document.completed")).rejects.toThrow(/duplicate key/)
+      await archive("7-0", "document.failed")
+    } finally {
+      rmSync(before, { recursive: true, force: true })
+      await pool.end()
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     }
   })
