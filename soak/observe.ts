@@ -83,7 +83,7 @@ const READ_MODEL_QUERIES: Record<string, string> = {
   processing_tasks:
     "SELECT document_id, version, stage, status, split_part(input_entry, '/', 1) AS input_stream FROM processing_tasks WHERE status = 'completed'",
   events:
-    "SELECT stream, type, document_id, version FROM events WHERE document_id IS NOT NULL"
+    "SELECT stream, type, document_id, version FROM events WHERE document_id IS NOT NULL AND NOT superseded"
 }
 
 export const readModelRows = async (db: pg.Client): Promise<ReadModelRows> => {
@@ -115,10 +115,10 @@ export const observeRun = async (options: {
   const { db, redis, spaces } = options
   const documents = (await db.query<{ id: string; status: string; error: string | null }>("SELECT id, status, error FROM documents")).rows
   const completedEvents = (await db.query<{ documentId: string; version: number; count: string }>(
-    `SELECT document_id AS "documentId", version, count(*) FROM events WHERE type = 'document.completed' GROUP BY 1, 2`
+    `SELECT document_id AS "documentId", version, count(*) FROM events WHERE type = 'document.completed' AND NOT superseded GROUP BY 1, 2`
   )).rows.map((row) => ({ ...row, count: Number(row.count) }))
   const duplicateEvents = (await db.query<{ type: string; documentId: string; version: number; count: string }>(
-    `SELECT type, document_id AS "documentId", version, count(*) FROM events WHERE document_id IS NOT NULL
+    `SELECT type, document_id AS "documentId", version, count(*) FROM events WHERE document_id IS NOT NULL AND NOT superseded
      GROUP BY 1, 2, 3 HAVING count(*) > 1`
   )).rows.map((row) => ({ ...row, count: Number(row.count) }))
   const duplicateCompletedTasks = (await db.query<{ documentId: string; version: number; stage: string; count: string }>(

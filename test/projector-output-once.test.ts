@@ -4,14 +4,12 @@ import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Db, migratePostgres } from "../src/db/database.ts"
 import { events, ONCE_PER_VERSION_EVENTS, processingTasks } from "../src/db/schema.ts"
-import { streamNames } from "../src/events/streams.ts"
 import { INTAKE, WORK_STAGES } from "../src/pipeline/descriptor.ts"
 import { archiveEntries } from "../src/projector/archive.ts"
 import type { ProjectedEntry } from "../src/projector/entry.ts"
-import { PROJECTOR_GROUP, projectedStreams } from "../src/projector/streams.ts"
 import { testRedis, waitFor } from "./support/harness.ts"
 import { snapshotReadModels, writeDocumentEvents } from "./support/projector-fixtures.ts"
-import { databaseClient, startProjector } from "./support/projector-harness.ts"
+import { databaseClient, projectorPending, startProjector } from "./support/projector-harness.ts"
 import { freshDatabase } from "./support/read-models.ts"
 
 /**
@@ -21,14 +19,7 @@ import { freshDatabase } from "./support/read-models.ts"
 
 const { redis, newPrefix } = testRedis()
 
-const pendingOf = async (prefix: string) => {
-  let pending = 0
-  for (const { stream } of projectedStreams(streamNames(prefix))) {
-    const summary = (await redis.xpending(stream, PROJECTOR_GROUP).catch(() => [0])) as [number]
-    pending += Number(summary[0])
-  }
-  return pending
-}
+const pendingOf = (prefix: string) => projectorPending(redis, prefix)
 
 const archivedOf = async (db: Db, documentId: string) =>
   db.select({ type: events.type, entryId: events.entryId }).from(events).where(eq(events.documentId, documentId))

@@ -8,7 +8,7 @@ import { PROJECTOR_GROUP, projectedStreams } from "../src/projector/streams.ts"
 import { trimStreams } from "../src/projector/trim.ts"
 import { serviceRunner, startWorker, submit, testRedis, waitFor } from "./support/harness.ts"
 import { fixtureWorks, snapshotReadModels, writeDocumentEvents } from "./support/projector-fixtures.ts"
-import { databaseClient, spawnProjector, startProjector, tcpProxy } from "./support/projector-harness.ts"
+import { databaseClient, projectorPending, spawnProjector, startProjector, tcpProxy } from "./support/projector-harness.ts"
 import { freePort, stopProcess } from "./support/processes.ts"
 import { freshDatabase } from "./support/read-models.ts"
 
@@ -24,15 +24,7 @@ const streamLength = async (prefix: string) => {
 /** Rows in the archive (0 before the projector created it). */
 const archived = (db: Db) => db.select({ n: count() }).from(events).then((rows) => rows[0]!.n, () => 0)
 
-/** Pending entries of the projector group over every stream. */
-const pendingOf = async (prefix: string, group = PROJECTOR_GROUP) => {
-  let pending = 0
-  for (const { stream } of projectedStreams(streamNames(prefix))) {
-    const summary = (await redis.xpending(stream, group).catch(() => [0])) as [number]
-    pending += Number(summary[0])
-  }
-  return pending
-}
+const pendingOf = (prefix: string, group = PROJECTOR_GROUP) => projectorPending(redis, prefix, group)
 
 /** Resolves once the projector has created the tables (it migrates when it starts). */
 const migrated = (db: Db) => waitFor("migrations", () => db.select({ n: count() }).from(events).then(() => true, () => false), 30_000)

@@ -4,16 +4,29 @@ import { createServer, type Server, type Socket, connect } from "node:net"
 import { fileURLToPath } from "node:url"
 import { drizzle } from "drizzle-orm/node-postgres"
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import type { Redis } from "ioredis"
 import pg from "pg"
 import { afterAll } from "vitest"
 import { AppConfig, type AppConfigOverrides } from "../../src/config.ts"
 import type { Db } from "../../src/db/database.ts"
 import * as schema from "../../src/db/schema.ts"
+import { streamNames } from "../../src/events/streams.ts"
 import { servicesLayer } from "../../src/layers.ts"
 import { runProjectorProcess } from "../../src/projector/process.ts"
+import { PROJECTOR_GROUP, projectedStreams } from "../../src/projector/streams.ts"
 import { loggerLayer } from "../../src/services/logger.ts"
 import { makeMetrics, Metrics, type MetricsShape } from "../../src/services/metrics.ts"
 import { REDIS_URL, testConfig } from "./harness.ts"
+
+/** Pending entries of a projector group (the projector's by default) over every stream it reads. */
+export const projectorPending = async (redis: Redis, prefix: string, group = PROJECTOR_GROUP) => {
+  let pending = 0
+  for (const { stream } of projectedStreams(streamNames(prefix))) {
+    const summary = (await redis.xpending(stream, group).catch(() => [0])) as [number]
+    pending += Number(summary[0])
+  }
+  return pending
+}
 
 /** A projector inside the test process (its own Database layer, like `lexstream projector`). */
 export interface RunningProjector {
