@@ -36,6 +36,12 @@ redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 return id
 `
 
+type RouteCall = (numberOfKeys: number, ...args: ReadonlyArray<string | Buffer | number>) => ChainableCommander
+
+/** The route script as a pipeline command: sent by EVALSHA (ioredis loads it once per node), not its text per route. */
+const routeCommand = (pipeline: ChainableCommander): RouteCall =>
+  (pipeline as unknown as Record<string, RouteCall>).lexRouteSubmission!.bind(pipeline)
+
 /** Replicas that must hold a routed event before intake acks its entry, and how long to wait for them. */
 export interface RouteConfirmation {
   readonly replicas: number
@@ -76,6 +82,7 @@ const confirmedOnMaster = <A>(
       // A cluster client learns the slot table once it is ready: the first route must not skip the WAIT.
       if (confirmation.replicas > 0 && client.isCluster && (client as Cluster).slots[slotOf(key)] === undefined) await client.ping()
       const asked = replicasToWaitFor(client, key, confirmation.replicas)
+      if (!("lexRouteSubmission" in client)) client.defineCommand("lexRouteSubmission", { lua: ROUTE })
       const pipeline = command(client.pipeline())
       if (asked > 0) pipeline.call("WAIT", asked, confirmation.waitMs)
       const replies = (await pipeline.exec()) ?? []
@@ -107,6 +114,6 @@ export const routeSubmission = (options: {
   confirmedOnMaster<string>(
     "intake.route",
     options.marker,
-    (pipeline) => pipeline.eval(ROUTE, 2, options.marker, options.stream, options.ttlSeconds, ...options.fields),
+    (pipeline) => routeCommand(pipeline)(2, options.marker, options.stream, options.ttlSeconds, ...options.fields),
     options.confirmation
   )

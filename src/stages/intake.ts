@@ -94,7 +94,7 @@ export const intakeStage = (
     decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
     keys: names,
     workKey: (_fields, entryId) => `entry:${intakeId(entryId)}`,
-    process: (fields, { entryId: streamEntryId }) =>
+    process: (fields, { entryId: streamEntryId, deliveries }) =>
       Effect.suspend(() => {
         const entryId = intakeId(streamEntryId)
         const accepted = validateIntake(entryId, fields, { maxMetadataBytes: options.maxMetadataBytes })
@@ -129,8 +129,9 @@ export const intakeStage = (
               }))
           )
         )
-        if (!layout.partitioned) return record
         // Routed by an earlier delivery that died before its hand-off: the same event, not a new version.
+        // A first delivery had no earlier one, so it need not ask.
+        if (!layout.partitioned || deliveries <= 1) return record
         const marker = routedKey(layout.forDocument(documentId), inputStream, streamEntryId)
         return earlierRoute(marker, confirmation).pipe(
           Effect.mapError((error) => new StageFailure({ message: `cannot read the routed-marker: ${error.message}`, retryable: true })),
