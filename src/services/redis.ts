@@ -1,3 +1,4 @@
+import { createRequire } from "node:module"
 import { Context, Effect, Layer, Redacted, Schema, Scope } from "effect"
 import { Cluster, Redis, type RedisOptions } from "ioredis"
 import { AppConfig } from "../config.ts"
@@ -25,7 +26,15 @@ export interface RedisShape {
   readonly dedicated: (name: string) => Effect.Effect<RedisConnection, never, Scope.Scope>
   /** Runs a promise-returning Redis call, mapping its rejection to a RedisError. */
   readonly use: <A>(operation: string, run: (client: RedisConnection) => Promise<A>) => Effect.Effect<A, RedisError>
+  /**
+   * As `use`, for calls that may block their connection (`WAIT` for replicas): on a cluster they get
+   * a connection of their own, so the hand-offs on the shared one never queue behind them.
+   */
+  readonly useWaiting: <A>(operation: string, run: (client: RedisConnection) => Promise<A>) => Effect.Effect<A, RedisError>
 }
+
+/** Redis Cluster's slot of a key: ioredis's own dependency, the function that routes its commands. */
+export const slotOf = createRequire(import.meta.url)("cluster-key-slot") as (key: string) => number
 
 /**
  * Options shared by every connection. Commands wait through a reconnect instead of failing
@@ -116,12 +125,13 @@ export class RedisClient extends Context.Service<RedisClient, RedisShape>()("lex
         )
 
       const client = yield* open("commands")
-      const use = <A>(operation: string, run: (client: RedisConnection) => Promise<A>) =>
+      const waiting = config.redisCluster ? yield* open("waits") : client
+      const on = (connection: RedisConnection) => <A>(operation: string, run: (client: RedisConnection) => Promise<A>) =>
         Effect.tryPromise({
-          try: () => run(client),
+          try: () => run(connection),
           catch: (error) => new RedisError({ operation, message: String((error as Error)?.message ?? error) })
         })
-      return RedisClient.of({ client, dedicated: open, use })
+      return RedisClient.of({ client, dedicated: open, use: on(client), useWaiting: on(waiting) })
     })
   )
 }

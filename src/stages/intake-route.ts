@@ -1,8 +1,7 @@
-import { createRequire } from "node:module"
 import { Effect, Option, Schema } from "effect"
 import type { ChainableCommander, Cluster } from "ioredis"
 import type { StreamNames } from "../events/streams.ts"
-import { RedisClient, type RedisConnection, type RedisError } from "../services/redis.ts"
+import { RedisClient, type RedisConnection, type RedisError, slotOf } from "../services/redis.ts"
 
 /**
  * Intake's one cross-slot step in the partitioned layout (src/events/key-layout.ts): the intake
@@ -55,8 +54,6 @@ export class RouteNotReplicated extends Schema.TaggedError<RouteNotReplicated>()
   message: Schema.String
 }) {}
 
-/** Redis Cluster's slot of a key: ioredis's own dependency, the function that routes its commands. */
-const slotOf = createRequire(import.meta.url)("cluster-key-slot") as (key: string) => number
 
 /** How many replicas to wait for: those the key's master has (as ioredis last learnt the slots), at most `wanted`. */
 const replicasToWaitFor = (client: RedisConnection, key: string, wanted: number) => {
@@ -78,7 +75,7 @@ const confirmedOnMaster = <A>(
 ): Effect.Effect<A, RedisError | RouteNotReplicated, RedisClient> =>
   Effect.gen(function*() {
     const redis = yield* RedisClient
-    const { reply, asked, confirmed } = yield* redis.use(operation, async (client) => {
+    const { reply, asked, confirmed } = yield* redis.useWaiting(operation, async (client) => {
       // A cluster client learns the slot table once it is ready: the first route must not skip the WAIT.
       if (confirmation.replicas > 0 && client.isCluster && (client as Cluster).slots[slotOf(key)] === undefined) await client.ping()
       const asked = replicasToWaitFor(client, key, confirmation.replicas)
