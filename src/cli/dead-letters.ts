@@ -4,7 +4,7 @@ import { AppConfig } from "../config.ts"
 import { keyLayout } from "../events/key-layout.ts"
 import { decodeOverflow, OVERFLOW_FIELD } from "../events/bounded-fields.ts"
 import { MAX_SCRIPT_FIELDS } from "../engine/scripts.ts"
-import { RedisClient, type RedisConnection } from "../services/redis.ts"
+import { RedisClient, type RedisConnection, slotOf } from "../services/redis.ts"
 import { deadLetterStreams, type LabelledStream } from "./operational-streams.ts"
 
 export interface DeadLetter {
@@ -91,11 +91,7 @@ redis.call('XDEL', KEYS[2], ARGV[1])
 return id`
 
 /** On a cluster one script may only name keys of one slot; a single Redis takes any. */
-const sameSlot = async (client: RedisConnection, a: string, b: string) => {
-  if (!(client instanceof Cluster)) return true
-  const [slotA, slotB] = await Promise.all([client.cluster("KEYSLOT", a), client.cluster("KEYSLOT", b)])
-  return Number(slotA) === Number(slotB)
-}
+const sameSlot = (client: RedisConnection, a: string, b: string) => !(client instanceof Cluster) || slotOf(a) === slotOf(b)
 
 /**
  * Puts one letter back on the stream it came from (a new entry, same fields) and removes it from
@@ -109,7 +105,7 @@ const sameSlot = async (client: RedisConnection, a: string, b: string) => {
  * document and version) turns into a no-op.
  */
 const redrive = async (client: RedisConnection, letter: DeadLetter): Promise<string | null> => {
-  if (letter.original.length <= MAX_SCRIPT_FIELDS && (await sameSlot(client, letter.stream, letter.deadLetter))) {
+  if (letter.original.length <= MAX_SCRIPT_FIELDS && sameSlot(client, letter.stream, letter.deadLetter)) {
     const id = await client.eval(REDRIVE, 2, letter.stream, letter.deadLetter, letter.entryIdInDeadLetter, ...letter.original)
     return id === null ? null : String(id)
   }
@@ -199,7 +195,7 @@ export const retryDeadLetters = (names: ReadonlyArray<string> | "all") =>
           const page = await readLetters(client, source, start, newest[0], RETRY_PAGE)
           for (const letter of page) await retryOne(client, letter)
           if (page.length < RETRY_PAGE) break
-          start = `(${page[page.length - 1]!.id}`
+          start = `(${page[page.length - 1]!.entryIdInDeadLetter}`
         }
       }
     })
