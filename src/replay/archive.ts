@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, max, sql } from "drizzle-orm"
+import { and, desc, eq, inArray, max, not, sql } from "drizzle-orm"
 import { Effect, Exit, Predicate, Schema } from "effect"
 import { type PipelineData as PipelineDataType, PipelineData, type Submission } from "../events/event.ts"
 import type { EventType } from "../events/streams.ts"
@@ -120,8 +120,8 @@ export const latestArchivedEvents = (ids: ReadonlyArray<string>, type?: EventTyp
     const latest = new Map<string, ArchivedEvent>()
     for (const slice of slices(ids)) {
       const condition = type === undefined
-        ? and(inArray(events.documentId, [...slice]), sql`${events.type} <> 'document.failed'`)
-        : and(inArray(events.documentId, [...slice]), eq(events.type, type))
+        ? and(inArray(events.documentId, [...slice]), not(events.superseded), sql`${events.type} <> 'document.failed'`)
+        : and(inArray(events.documentId, [...slice]), not(events.superseded), eq(events.type, type))
       const rows = yield* use("events.latest", (db) =>
         db.selectDistinctOn([events.documentId], archivedColumns).from(events).where(condition)
           .orderBy(events.documentId, sql`${events.version} DESC NULLS LAST`, desc(events.id)))
