@@ -1,9 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { once } from "node:events"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { Redis } from "ioredis"
+import { stopProcess } from "./processes.ts"
 
 /**
  * One node of the test Redis Cluster (test/support/redis-cluster.ts): its free ports, its
@@ -48,12 +48,7 @@ export const freeClusterPort = async (taken: ReadonlySet<number>): Promise<numbe
   throw new Error("no free port pair for a cluster node")
 }
 
-export const killNow = async (child: ChildProcess) => {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = once(child, "exit")
-  child.kill("SIGKILL")
-  await exited
-}
+export const killNow = (child: ChildProcess) => stopProcess(child, "SIGKILL")
 
 export const launchNode = async (port: number, dir: string, nodeTimeoutMs: number): Promise<ChildProcess> => {
   const child = spawn("redis-server", [
