@@ -143,7 +143,9 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     /** The version a resubmission gets and where it goes. */
     const targetOf = (row: DocumentRow): { readonly version: number; readonly via: ResubmittedDocument["via"] } =>
       lostArtifact(row)
-        ? { version: versionOf(row) + 1, via: "document.submitted" }
+        // The failed version's successor, not the newest Redis knows: once the rerun starts, Redis
+        // knows it, and a second reconcile must find the rerun's marker, not aim one version higher.
+        ? { version: row.version + 1, via: "document.submitted" }
         : { version: versionOf(row), via: viaIntake(versionOf(row)) ? "intake" : "document.submitted" }
 
     const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
