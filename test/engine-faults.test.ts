@@ -148,7 +148,7 @@ describe("engine under faults", () => {
 
     const settleKeys = [input, `${prefix}errors`, `${prefix}failed`, ...["a", "b"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`, output])]
     await redis.hset(`${prefix}errors`, first, "an earlier attempt failed")
-    const replies = await scripts.settle(settleKeys, ["g", 60, "t", "emit", first, 2, "n", "1", 0, "ack", last, 0, 0])
+    const replies = await scripts.settle(settleKeys, ["g", 60, "t", first, last, "emit", first, 2, "n", "1", 0, "ack", last, 0, 0])
     expect(replies[0]).toMatch(/^E/)
     expect(replies[1]).toBe("A")
     const pending = (await redis.xpending(input, "g", "-", "+", 200, "c")) as Array<unknown>
@@ -156,6 +156,40 @@ describe("engine under faults", () => {
     expect(await redis.exists(`${prefix}lock:a`, `${prefix}lock:b`, `${prefix}errors`)).toBe(0)
     expect(await redis.xlen(output)).toBe(1)
     await redis.del(input, output)
+  })
+
+  it("settle of work done without the lock (try): written when nobody holds it, left pending with its delivery back when somebody does", async () => {
+    const prefix = newPrefix("settle-try")
+    const input = `${prefix}in`
+    const output = `${prefix}out`
+    const scripts = registerScripts(redis)
+    await redis.xgroup("CREATE", input, "g", "0", "MKSTREAM")
+    const free = String(await redis.xadd(input, "*", "k", "v"))
+    // Other consumers' entries between ours: the one range read is cut short, singles take over.
+    for (let i = 0; i < 80; i++) await redis.xadd(input, "*", "k", "v")
+    const held = String(await redis.xadd(input, "*", "k", "v"))
+    await redis.xreadgroup("GROUP", "g", "c", "COUNT", 1, "STREAMS", input, ">")
+    await redis.xreadgroup("GROUP", "g", "other", "COUNT", 80, "STREAMS", input, ">")
+    await redis.xreadgroup("GROUP", "g", "c", "COUNT", 1, "STREAMS", input, ">")
+    await redis.set(`${prefix}lock:b`, "someone-else/1-1", "PX", 5_000)
+    const keys = [input, `${prefix}errors`, `${prefix}failed`, ...["a", "b"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`, output])]
+    const replies = await scripts.settle(keys, ["g", 60, "t", free, held, "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
+    expect(replies[0]).toMatch(/^E/)
+    expect(replies[1]).toBe("B")
+    expect(await redis.hget(`${prefix}done:a`, "g")).toBe(replies[0]!.slice(1))
+    expect(await redis.exists(`${prefix}done:b`)).toBe(0)
+    // Only the free one was written and acked; the held one is still ours, its delivery given back.
+    expect(await redis.xlen(output)).toBe(1)
+    const pending = (await redis.xpending(input, "g", "-", "+", 10, "c")) as Array<[string, string, number, number]>
+    expect(pending.map(([id, , , deliveries]) => [id, deliveries])).toEqual([[held, 0]])
+    expect(await redis.get(`${prefix}lock:b`)).toBe("someone-else/1-1")
+    // The same entry again once the other holder is gone, and a done unit: written once, acked once.
+    await redis.del(`${prefix}lock:b`)
+    const again = await scripts.settle(keys, ["g", 60, "t", free, held, "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
+    expect(again[0]).toBe(`D${replies[0]!.slice(1)}`) // done before: only acked, nothing written
+    expect(again[1]).toMatch(/^E/)
+    expect(await redis.xlen(output)).toBe(2)
+    await redis.del(input, output, `${prefix}done:a`, `${prefix}done:b`)
   })
 
   it("parks the one entry whose output Redis refuses, and hands off its batch-mates", async () => {

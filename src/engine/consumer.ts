@@ -119,6 +119,39 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
         Effect.catchCause((cause) => Effect.logError("retrying an entry failed", cause).pipe(log))
       )
 
+    /**
+     * Begin: done-markers checked and locks taken for the whole batch in one script call. Returns the
+     * items this consumer may work on; the rest are acked (done before), left pending (busy elsewhere)
+     * or dropped (gone with Redis's data), and leave the in-flight count.
+     */
+    const lockFirst = (items: ReadonlyArray<WorkItem>) =>
+      Effect.map(handoff.begin(items.map((item) => ({ entryId: item.entry.id, doneKey: item.doneKey, lockKey: item.lockKey }))), (begun) => {
+        const ready: Array<WorkItem> = []
+        let busy = 0
+        let gone = 0
+        items.forEach((item, i) => {
+          const result = begun[i]
+          if (result === "Ok") {
+            item.locked = true
+            ready.push(item)
+          } else if (result === "Done") {
+            inFlight.delete(item.entry.id)
+            settler.offer(settler.ack(item))
+          } else {
+            inFlight.delete(item.entry.id)
+            if (result === "Gone") gone++ // lost with Redis's data: nothing to work on or to ack
+            else busy++ // another worker holds this document-stage; the entry stays pending, reclaimed later
+          }
+        })
+        metrics.lockAcquire.inc({ result: "acquired" }, ready.length)
+        // Begin gave their deliveries back: waiting for a lock is not an attempt.
+        if (busy > 0) metrics.lockAcquire.inc({ result: "busy" }, busy)
+        count("lock_busy", busy)
+        count("lost", gone)
+        settled(busy + gone)
+        return ready
+      })
+
     /** One batch from read to the settler. Never fails: every entry is settled, retried or left pending. */
     const processBatch = (entries: ReadonlyArray<RawEntry>, deliveriesById: ReadonlyMap<string, number> | undefined) =>
       Effect.gen(function*() {
@@ -140,6 +173,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             lockKey: names.lockKey(stage.name, workKey),
             token: `${tokenPrefix}/${entry.id}`,
             deliveries,
+            locked: false,
             startedAt: 0
           }
           if (deliveries > config.maxDeliveries) overLimit.push(item)
@@ -159,36 +193,20 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           })
         }
 
-        const begun = yield* handoff.begin(candidates.map((item) => ({ entryId: item.entry.id, doneKey: item.doneKey, lockKey: item.lockKey })))
-        const ready: Array<WorkItem> = []
-        let busy = 0
-        let gone = 0
-        candidates.forEach((item, i) => {
-          const result = begun[i]
-          if (result === "Ok") {
-            ready.push(item)
-            inFlight.set(item.entry.id, item)
-          } else if (result === "Done") {
-            settler.offer(settler.ack(item))
-          } else if (result === "Gone") {
-            gone++ // lost with Redis's data: nothing to work on or to ack
-          } else {
-            busy++ // another worker holds this document-stage; the entry stays pending, reclaimed later
-          }
-        })
-        metrics.lockAcquire.inc({ result: "acquired" }, ready.length)
-        // Begin gave their deliveries back: waiting for a lock is not an attempt.
-        if (busy > 0) metrics.lockAcquire.inc({ result: "busy" }, busy)
-        count("lock_busy", busy)
-        count("lost", gone)
-        settled(busy + gone)
+        // New entries of a stage whose work need not wait for the lock run at once; the hand-off
+        // checks the lock instead (scripts.ts, op `try`). Everything else locks first.
+        const ready = stage.lockBeforeWork === false && deliveriesById === undefined ? candidates : yield* lockFirst(candidates)
+        for (const item of ready) inFlight.set(item.entry.id, item)
 
         yield* runBounded(ready, (item) =>
           Effect.flatMap(policy.attempt(item, item.deliveries), (exit): Effect.Effect<void, never, R> => {
             if (Exit.isSuccess(exit)) return Effect.sync(() => settler.offer(settler.emit(item, exit.value)))
             const failure = classify(exit.cause)
-            if (policy.shouldRetry(item, failure)) return Effect.asVoid(FiberSet.run(work)(retry(item, failure)))
-            return Effect.sync(() => settler.offer(settler.park(item.entry, item, failure.message, item.deliveries)))
+            if (!policy.shouldRetry(item, failure)) return Effect.sync(() => settler.offer(settler.park(item.entry, item, failure.message, item.deliveries)))
+            // Retries run under the lock: a failing unit must not be worked on by two consumers.
+            if (item.locked) return Effect.asVoid(FiberSet.run(work)(retry(item, failure)))
+            return Effect.flatMap(lockFirst([item]), (locked) =>
+              locked.length === 0 ? Effect.void : Effect.asVoid(FiberSet.run(work)(retry(item, failure))))
           }), config.concurrency)
       }).pipe(Effect.catchCause((cause) => Effect.logError("batch handling failed", cause).pipe(log)))
 
@@ -205,10 +223,11 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     // neither double-processed nor reclaimed by another consumer.
     const heartbeat = Effect.suspend(() => {
       if (inFlight.size === 0) return Effect.void
-      const held = [...inFlight.values()]
+      const items = [...inFlight.values()]
+      const held = items.filter((i) => i.locked)
       return Effect.all([
-        redis.use("lock.extend", () => scripts.extend(held.map((i) => i.lockKey), [config.lockTtlMs, ...held.map((i) => i.token)])),
-        subscriber.touch(held.map((i) => ({ stream: stage.inputStream, id: i.entry.id })))
+        held.length === 0 ? Effect.void : redis.use("lock.extend", () => scripts.extend(held.map((i) => i.lockKey), [config.lockTtlMs, ...held.map((i) => i.token)])),
+        subscriber.touch(items.map((i) => ({ stream: stage.inputStream, id: i.entry.id })))
       ]).pipe(Effect.ignore)
     })
     yield* heartbeat.pipe(

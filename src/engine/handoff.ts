@@ -4,6 +4,7 @@ import type { StreamNames } from "../events/streams.ts"
 import { RedisError } from "../services/redis.ts"
 import { type BeginResult, decodeBeginReply, decodeSettleReply, type Scripts, type SettleReply } from "./scripts.ts"
 import type { AnyStage, Emission } from "./stage.ts"
+import { compareIds } from "./streams-io.ts"
 
 export type { BeginResult } from "./scripts.ts"
 
@@ -15,8 +16,11 @@ export interface BeginItem {
 
 /** One entry's settlement: `emit` its output, `park` it (dead letter + failed event) or just `ack` it. */
 export interface SettleItem extends BeginItem {
-  /** `record`: the output was appended by the work (Emission.appendedId); only its id is recorded. */
-  readonly op: "emit" | "record" | "park" | "ack"
+  /**
+   * `record`: the output was appended by the work (Emission.appendedId); only its id is recorded.
+   * `try`: `emit` for work that ran without the lock (StageDefinition.lockBeforeWork false).
+   */
+  readonly op: "emit" | "try" | "record" | "park" | "ack"
   readonly entryId: string
   readonly output?: Emission | undefined
   readonly failed?: Emission | undefined
@@ -75,7 +79,13 @@ export const makeHandoff = (
   const settle = (items: ReadonlyArray<SettleItem>): Effect.Effect<Array<SettleReply>, ScriptRejected> => {
     if (items.length === 0) return Effect.succeed([])
     const keys: Array<string> = [stage.inputStream, errorsKey, failedStream]
-    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix]
+    let lowest = items[0]!.entryId
+    let highest = lowest
+    for (const { entryId } of items) {
+      if (compareIds(entryId, lowest) < 0) lowest = entryId
+      else if (compareIds(entryId, highest) > 0) highest = entryId
+    }
+    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix, lowest, highest]
     for (const item of items) {
       keys.push(item.doneKey, item.lockKey, item.output?.stream ?? stage.inputStream)
       const f1 = item.output?.fields ?? []

@@ -78,12 +78,17 @@ export const decodeBeginReply = (reply: string): BeginResult =>
  * A lock that merely expired (a stalled event loop) while the entry is still pending is no loss:
  * nobody else holds it and the done-marker is absent, so the output is written.
  * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
- * ARGV: [group, doneTtlSeconds, tokenPrefix, then per entry: op, entryId, n1, fields1…, n2, fields2…]
- *   op = `emit` (fields1 to outputStream), `record` (fields1 is the id of an output the work
- *   appended itself, in another slot: recorded like an emitted one, nothing appended), `park` (fields1 to outputStream = dead letter, fields2 to
- *   failedStream when n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
+ * ARGV: [group, doneTtlSeconds, tokenPrefix, lowest entry id, highest entry id, then per entry: op,
+ *   entryId, n1, fields1…, n2, fields2…]
+ *   op = `emit` (fields1 to outputStream), `try` (the same for work that ran without taking the lock
+ *   first, StageDefinition.lockBeforeWork: if another worker holds the lock, nothing is written, the
+ *   entry stays pending with its delivery given back, and the reply is `B`), `record` (fields1 is
+ *   the id of an output the work appended itself, in another slot: recorded like an emitted one,
+ *   nothing appended), `park` (fields1 to outputStream = dead letter, fields2 to failedStream when
+ *   n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
  *   The entry's lock token is `<tokenPrefix>/<entryId>`.
- * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `LOST`.
+ * Returns per entry: `E<id>` emitted, `P<id>` parked, `D<id>` duplicate acked, `A` acked, `B` busy,
+ * `LOST`.
  */
 export type SettleReply =
   | { readonly _tag: "Emitted"; readonly outputId: string }
@@ -94,9 +99,12 @@ export type SettleReply =
   | { readonly _tag: "Acked" }
   /** Not settled: the lock was taken over, or Redis lost the entry; its output was not written. */
   | { readonly _tag: "Lost" }
+  /** Not settled: work done without the lock (`try`) while another worker holds it; left pending. */
+  | { readonly _tag: "Busy" }
 
 const LOST: SettleReply = { _tag: "Lost" }
 const ACKED: SettleReply = { _tag: "Acked" }
+const BUSY: SettleReply = { _tag: "Busy" }
 
 /** One SETTLE reply; anything else (a missing reply included) counts as `Lost`. */
 export const decodeSettleReply = (reply: string | undefined): SettleReply => {
@@ -109,6 +117,8 @@ export const decodeSettleReply = (reply: string | undefined): SettleReply => {
       return { _tag: "Duplicate", outputId: reply.slice(1) }
     case "A":
       return ACKED
+    case "B":
+      return BUSY
     default:
       return LOST
   }
@@ -116,16 +126,29 @@ export const decodeSettleReply = (reply: string | undefined): SettleReply => {
 
 const SETTLE = `
 local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
-local group, doneTtl, prefix = ARGV[1], ARGV[2], ARGV[3]
-local a = 4
+local group, doneTtl, prefix, lowestId, highestId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local n = (#KEYS - 3) / 3
+local a = 6
 local out = {}
 -- Acks, lock releases and retry-error removals are gathered and sent as one variadic call each at
 -- the end (still inside this atomic script): three calls per batch instead of three per entry.
 local acked, released, releasing, acking = {}, {}, {}, {}
-local function stillPending(entryId)
-  if acking[entryId] then return false end
-  local ok, rows = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
-  return ok and #rows > 0
+-- Pending rows of the batch's id range, read once on first need (one XPENDING per batch); an entry
+-- not in that page (a range cut short by other entries) is asked alone.
+local rows
+local function pendingRow(entryId)
+  if acking[entryId] then return nil end
+  if not rows then
+    rows = {}
+    local ok, page = pcall(redis.call, 'XPENDING', input, group, lowestId, highestId, n + 64)
+    if ok then for _, row in ipairs(page) do rows[row[1]] = row end end
+  end
+  local row = rows[entryId]
+  if not row then
+    local ok, one = pcall(redis.call, 'XPENDING', input, group, entryId, entryId, 1)
+    if ok then row = one[1] end
+  end
+  return row
 end
 local function settled(entryId, lockKey, ours)
   acked[#acked + 1] = entryId
@@ -143,7 +166,7 @@ local function variadic(head, list)
     redis.call(unpack(args))
   end
 end
-for i = 1, (#KEYS - 3) / 3 do
+for i = 1, n do
   local k = 3 + (i - 1) * 3
   local doneKey, lockKey, outStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local op, entryId = ARGV[a], ARGV[a + 1]
@@ -162,8 +185,15 @@ for i = 1, (#KEYS - 3) / 3 do
     settled(entryId, lockKey, ours)
     out[i] = 'D' .. done
   elseif holder and not ours then
-    out[i] = 'LOST'
-  elseif not ours and not stillPending(entryId) then
+    if op == 'try' then
+      -- Waiting for a lock is not an attempt: the delivery is given back, as begin does.
+      local row = pendingRow(entryId)
+      if row then redis.call('XCLAIM', input, group, row[2], 0, entryId, 'RETRYCOUNT', math.max(0, tonumber(row[4]) - 1), 'JUSTID') end
+      out[i] = 'B'
+    else
+      out[i] = 'LOST'
+    end
+  elseif not ours and not pendingRow(entryId) then
     out[i] = 'LOST'
   elseif op == 'ack' then
     settled(entryId, lockKey, ours)
@@ -171,13 +201,13 @@ for i = 1, (#KEYS - 3) / 3 do
   else
     local id
     if op == 'record' then id = ARGV[f1] else id = redis.call('XADD', outStream, '*', unpack(ARGV, f1, f1 + n1 - 1)) end
-    if op == 'emit' or op == 'record' then
+    if op == 'park' then
+      if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(ARGV, f2, f2 + n2 - 1)) end
+      out[i] = 'P' .. id
+    else
       redis.call('HSET', doneKey, group, id)
       redis.call('EXPIRE', doneKey, doneTtl)
       out[i] = 'E' .. id
-    else
-      if n2 > 0 then redis.call('XADD', failedStream, '*', unpack(ARGV, f2, f2 + n2 - 1)) end
-      out[i] = 'P' .. id
     end
     settled(entryId, lockKey, ours)
   end

@@ -61,7 +61,7 @@ export const makeSettler = (options: SettlerOptions) =>
           entry: work.entry,
           work
         }
-        : { item: { op: "emit", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output }, entry: work.entry, work }
+        : { item: { op: work.locked ? "emit" : "try", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output }, entry: work.entry, work }
     const ack = (work: WorkItem): Settlement => ({
       item: { op: "ack", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey },
       entry: work.entry,
@@ -102,6 +102,7 @@ export const makeSettler = (options: SettlerOptions) =>
       const warnings: Array<Effect.Effect<void>> = []
       let emitted = 0
       let duplicates = 0
+      let busy = 0
       batch.forEach(({ item, work }, i) => {
         const reply = replies[i] ?? decodeSettleReply(undefined)
         switch (reply._tag) {
@@ -118,7 +119,11 @@ export const makeSettler = (options: SettlerOptions) =>
           case "Acked":
             duplicates++
             break
-          case "Lost":
+          case "Busy":
+          // Its work ran without the lock, and another worker holds it: that one's output counts.
+          busy++
+          break
+        case "Lost":
             // The lock was taken over, or Redis lost it with its data: the output is not written;
             // the entry (if it still exists) is reclaimed and done again.
             options.count("lost")
@@ -127,6 +132,7 @@ export const makeSettler = (options: SettlerOptions) =>
       })
       options.count("ok", emitted)
       options.count("duplicate", duplicates)
+      options.count("lock_busy", busy)
       return warnings.length === 0 ? Effect.void : log(Effect.all(warnings, { discard: true }))
     }
 

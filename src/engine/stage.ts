@@ -68,6 +68,14 @@ export interface StageDefinition<In, R = never> {
   readonly decode: (entry: RawEntry) => Exit.Exit<In, StageFailure>
   /** Identity of the unit of work (document + version): the lock and done-marker key. */
   readonly workKey: (input: In, entryId: string) => string
+  /**
+   * Whether a first delivery's work waits for the document-stage lock (default true). Expensive or
+   * side-effecting work (OCR, an LLM, the registry) should: a rival entry of the same unit then never
+   * runs twice at once. Cheap, repeatable work may set false: it runs as soon as it is read, and the
+   * lock is checked in the hand-off itself (output written only if nobody else holds it and the unit is
+   * not done), which saves a round trip per batch. Redeliveries always lock first.
+   */
+  readonly lockBeforeWork?: boolean
   readonly process: (input: In, context: WorkContext) => Effect.Effect<Emission, StageFailure, R>
   /** The `document.failed` event to emit when an entry is parked, if a document is known. */
   readonly failureEvent: (input: In | undefined, entry: RawEntry, info: ParkInfo) => Emission | undefined

@@ -27,9 +27,17 @@ export const pendingDeliveries = (
   )
 }
 
-/** Orders stream entry ids (`<ms>-<seq>`) as Redis does. */
+/** Orders decimal digit strings without leading zeros (the parts of an entry id) by value. */
+const compareDigits = (a: string, b: string): number =>
+  a.length !== b.length ? (a.length < b.length ? -1 : 1) : a < b ? -1 : a > b ? 1 : 0
+
+/** Orders stream entry ids (`<ms>-<seq>`) as Redis does; allocation-free, it runs per entry. */
 export const compareIds = (a: string, b: string): number => {
-  const [aMs, aSeq] = a.split("-").map(BigInt) as [bigint, bigint]
-  const [bMs, bSeq] = b.split("-").map(BigInt) as [bigint, bigint]
-  return aMs === bMs ? (aSeq < bSeq ? -1 : aSeq > bSeq ? 1 : 0) : aMs < bMs ? -1 : 1
+  const aDash = a.indexOf("-")
+  const bDash = b.indexOf("-")
+  const aMs = aDash < 0 ? a : a.slice(0, aDash)
+  const bMs = bDash < 0 ? b : b.slice(0, bDash)
+  const byMs = compareDigits(aMs, bMs)
+  if (byMs !== 0) return byMs
+  return compareDigits(aDash < 0 ? "0" : a.slice(aDash + 1), bDash < 0 ? "0" : b.slice(bDash + 1))
 }

@@ -9,6 +9,8 @@ export interface WorkItem {
   readonly lockKey: string
   readonly token: string
   readonly deliveries: number
+  /** Whether this consumer took the document-stage lock (begin) before the work. */
+  locked: boolean
   /** performance.now() when the latest attempt started (the watchdog's clock, task tracking). */
   startedAt: number
 }

@@ -31,6 +31,8 @@ export interface EventStageOptions<R> {
   readonly output: EventType
   readonly names: StreamNames
   readonly work: StageWork<R>
+  /** StageDefinition.lockBeforeWork: false only for cheap work that may run twice (default true). */
+  readonly lockBeforeWork?: boolean
   /** Documents of at least this priority are emitted to the output's lane (src/events/priority-lanes.ts); default: no lanes. */
   readonly priorityLaneMin?: number
   /** Read the input's priority lane instead of the input stream (the stage's lane loop). */
@@ -90,6 +92,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
       return Exit.succeed(event as PipelineEvent)
     },
     workKey: (event) => `${event.document_id}:${event.version}`,
+    lockBeforeWork: options.lockBeforeWork ?? true,
     process: (event, context) => {
       const startedAt = Date.now()
       return options.work(event, context).pipe(

@@ -94,6 +94,9 @@ export const intakeStage = (
     decode: (entry) => Exit.succeed(entry.fields as ReadonlyArray<Buffer>),
     keys: names,
     workKey: (_fields, entryId) => `entry:${intakeId(entryId)}`,
+    // The unit of work is the entry itself: a first delivery has no rival until it is reclaimed, and
+    // the hand-off's lock check covers that; the submission record and the route are idempotent.
+    lockBeforeWork: false,
     process: (fields, { entryId: streamEntryId, deliveries }) =>
       Effect.suspend(() => {
         const entryId = intakeId(streamEntryId)

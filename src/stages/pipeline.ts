@@ -65,6 +65,8 @@ export const pipelineStages = <R = never>(
       priorityLaneMin: config.priorityLaneMin,
       fromLane,
       work: works[name] ?? passThrough,
+      // Carrying an event on costs less than the round trip a lock takes first.
+      lockBeforeWork: works[name] !== undefined,
       onTask: (task) => recordTaskCost(metrics.providers, name, task),
       ...(flow.output === "document.completed"
         ? {
