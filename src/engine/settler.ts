@@ -1,4 +1,4 @@
-import { Effect, Latch, Queue } from "effect"
+import { Effect, Fiber, Latch } from "effect"
 import type { StreamNames } from "../events/streams.ts"
 import { deadLetterEmission } from "./dead-letter.ts"
 import type { SettleItem, makeHandoff } from "./handoff.ts"
@@ -26,17 +26,30 @@ export interface SettlerOptions {
 }
 
 /**
- * The one place a stage's entries are settled. Whatever finished is offered to a queue; one fiber
- * hands off everything queued in one script call, then takes whatever finished meanwhile. So a
- * slow document never holds back the rest of its batch, fast stages still hand off many entries per
- * call, and no timer waits for a batch to gather.
+ * The one place a stage's entries are settled. Whatever finished is offered; the offers of one
+ * synchronous run (a batch of cheap work) are gathered until the microtask queue runs, then handed
+ * off in one script call; whatever finishes while that call is out goes in the next one, sent as soon
+ * as its reply is in. So a slow document never holds back the rest of its batch, fast stages still
+ * hand off many entries per call, no timer waits for a batch to gather, and no hand-off waits for an
+ * event-loop turn (a queue and a fiber woke through the scheduler, i.e. after every pending I/O
+ * callback: a visible part of each hop's latency under load).
  */
 export const makeSettler = (options: SettlerOptions) =>
   Effect.gen(function*() {
     const { stage, names, consumer, handoff, log } = options
-    const queue = yield* Queue.unbounded<Settlement>()
-    let queued = 0
+    // Settlement runs in fibers of its own, started from plain callbacks: they get this scope's
+    // services, and the scope interrupts the one in flight when it closes.
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
+    let waiting: Array<Settlement> = []
+    let flushScheduled = false
+    let inFlight: Fiber.Fiber<void> | undefined
+    let closed = false
+    let unsettled = 0
     const idle = Latch.makeUnsafe(true)
+    yield* Effect.addFinalizer(() => {
+      closed = true
+      return inFlight ? Fiber.interrupt(inFlight) : Effect.void
+    })
 
     const park = (entry: RawEntry, work: WorkItem | undefined, reason: string, deliveries: number): Settlement => {
       const workKey = work?.workKey ?? `entry:${entry.id}`
@@ -69,9 +82,13 @@ export const makeSettler = (options: SettlerOptions) =>
     })
 
     const offer = (settlement: Settlement) => {
-      queued++
+      unsettled++
       idle.closeUnsafe()
-      Queue.offerUnsafe(queue, settlement)
+      waiting.push(settlement)
+      if (inFlight === undefined && !flushScheduled && !closed) {
+        flushScheduled = true
+        queueMicrotask(flush)
+      }
     }
 
     /**
@@ -136,21 +153,28 @@ export const makeSettler = (options: SettlerOptions) =>
       return warnings.length === 0 ? Effect.void : log(Effect.all(warnings, { discard: true }))
     }
 
-    const run = Queue.takeAll(queue).pipe(
-      Effect.flatMap((batch) =>
+    /** Hands off everything waiting in one call; when its reply is in, the next waiting batch. */
+    function flush(): void {
+      flushScheduled = false
+      if (closed || waiting.length === 0) return
+      const batch = waiting
+      waiting = []
+      const fiber = runFork(
         settleGuarded(batch).pipe(
           Effect.flatMap((replies) => account(batch, replies)),
           Effect.catchCause((cause) => Effect.logError("hand-off failed", cause).pipe(log)),
           Effect.ensuring(Effect.sync(() => {
+            inFlight = undefined
             options.onSettled(batch)
-            queued -= batch.length
-            if (queued === 0) idle.openUnsafe()
+            unsettled -= batch.length
+            if (waiting.length > 0) flush()
+            else if (unsettled === 0) idle.openUnsafe()
           }))
         )
-      ),
-      Effect.forever
-    )
-    yield* Effect.forkScoped(run)
+      )
+      // A call settled synchronously has run its `ensuring` already (which may have sent the next).
+      if (fiber.pollUnsafe() === undefined) inFlight = fiber
+    }
 
     return {
       park,
