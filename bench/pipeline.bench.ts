@@ -77,7 +77,7 @@ const projectorLine = (runs: ReadonlyArray<BenchResult>) => {
   const each = runs.map(({ projector: p }) =>
     p === undefined
       ? "no report"
-      : `${p.archivedAtEnd}/${p.emitted} events archived at the last completion, ` +
+      : `${p.archivedAtEnd} of ${p.emitted} events (${Math.floor((100 * p.archivedAtEnd) / p.emitted)}%) archived when the last document completed, ` +
         (p.caughtUpMs === null ? "NOT caught up within 60 s" : `caught up ${(p.caughtUpMs / 1000).toFixed(2)} s later`)
   )
   console.log(`  lexstream's projector, every run: ${each.join(";  ")}`)
@@ -87,7 +87,7 @@ console.log(`lexstream benchmark: intake + 6 pass-through stages (7 hops) per do
 console.log(`redis ${redisUrl.replace(/\/\/[^@]*@/, "//***@")}, node ${process.version}, runs per system ${repeat}, warm-up ${warmup} documents per run`)
 console.log(
   projectorDatabaseUrl
-    ? `projector: on: \`lexstream projector\` in a process of its own consumes every event of each lexstream run (its groups exist before the first document), PostgreSQL ${new URL(projectorDatabaseUrl).host}, a fresh database per run`
+    ? `projector: on in the lexstream runs: \`lexstream projector\` in its own process, consuming from before the first document, PostgreSQL ${new URL(projectorDatabaseUrl).host} (a fresh database per run)`
     : "projector: off (BENCH_PROJECTOR=off): lexstream's engine alone, nothing consumes its events for the archive and read models"
 )
 
