@@ -19,6 +19,11 @@ export interface BenchOptions {
    * Redis, one partition, today's names.
    */
   partitioned?: { partitions: number; cluster: boolean };
+  /**
+   * lexstream only: run the real projector (`lexstream projector`, its own process) during the run,
+   * on a fresh database of the PostgreSQL server this URL points at (bench/projector-process.ts).
+   */
+  projectorDatabaseUrl?: string;
 }
 
 /** How many documents a system sends: the warm-up ones, then the measured ones. */
@@ -31,6 +36,17 @@ export interface BenchResult {
   docsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** How far the projector got, when one ran (options.projectorDatabaseUrl). */
+  projector?: ProjectorProgress;
+}
+
+export interface ProjectorProgress {
+  /** Entries added to the streams the projector reads (warm-up included). */
+  emitted: number;
+  /** Rows in its archive (`events`) when the last document completed. */
+  archivedAtEnd: number;
+  /** From then until it had read and acked every entry; null: not within the wait. */
+  caughtUpMs: number | null;
 }
 
 export type BenchSystem = (options: BenchOptions) => Promise<BenchResult>;

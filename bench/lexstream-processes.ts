@@ -3,6 +3,8 @@
 // one process and two are measured the same way. `npm run bench` compares N = 1 with N = 2 on one
 // Redis; `npm run bench:cluster` the same in the partitioned layout (options.partitioned), on one
 // Redis or a Redis Cluster: the workers split the partitions, every partition's document.completed is watched.
+// No projector runs here (unlike bench/lexstream-system.ts): these runs compare the stages' own
+// scaling, and a projector would be one more process competing for the same cores.
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Cluster, type Redis } from "ioredis"

@@ -1,5 +1,7 @@
 // lexstream itself, measured like the baselines: one process, intake + six pass-through stages, the
 // producer XADDing plain intake entries. A document is done when its document.completed is appended.
+// With options.projectorDatabaseUrl the real projector runs beside it in a process of its own
+// (bench/projector-process.ts), consuming from before the first document.
 import { Deferred, Effect, Fiber, Layer } from "effect"
 import { AppConfig } from "../src/config.ts"
 import { runWorker } from "../src/worker-root.ts"
@@ -8,9 +10,12 @@ import { servicesLayer } from "../src/layers.ts"
 import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"
 import { LatencyRecorder, PAYLOAD, cleanup, completionTimeoutMs, docId, openRedis, produceAt, sentDocuments } from "./harness.ts"
-import type { BenchOptions, BenchResult, BenchSystem, ScheduledDoc } from "./harness.ts"
+import type { BenchOptions, BenchResult, BenchSystem, ProjectorProgress, ScheduledDoc } from "./harness.ts"
+import { type BenchProjector, startBenchProjector } from "./projector-process.ts"
 
 const SYSTEM = "lexstream"
+/** How long the run waits after the last completion for the projector to catch up (it reports lag, not a failure). */
+const CATCH_UP_WAIT_MS = 60_000
 
 export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResult> => {
   const control = await openRedis(options.redisUrl)
@@ -18,6 +23,15 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const intake = streamNames(options.prefix).intake
   const stop = Deferred.makeUnsafe<void>()
   await cleanup(control, options.prefix)
+  let projector: BenchProjector | undefined
+  try {
+    if (options.projectorDatabaseUrl) {
+      projector = await startBenchProjector({ redisUrl: options.redisUrl, prefix: options.prefix, serverUrl: options.projectorDatabaseUrl, redis: control })
+    }
+  } catch (error) {
+    await control.quit()
+    throw error
+  }
   const layer = servicesLayer(
     AppConfig.layer({ redisUrl: options.redisUrl, keyPrefix: options.prefix, httpPort: 0, consumerName: "bench" }),
     Metrics.layerTest
@@ -40,11 +54,21 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     }).catch((error: unknown) => recorder.fail(new Error(`${SYSTEM} producer failed`, { cause: error })))
     await recorder.waitForAll(completionTimeoutMs(options))
     await producing
-    return recorder.result(SYSTEM)
+    const result = recorder.result(SYSTEM)
+    if (!projector) return result
+    const atEnd = await projector.snapshot()
+    const caughtUpMs = await projector.waitCaughtUp(CATCH_UP_WAIT_MS)
+    const progress: ProjectorProgress = { emitted: atEnd.emitted, archivedAtEnd: atEnd.archived, caughtUpMs }
+    return { ...result, projector: progress }
   } finally {
-    Deferred.doneUnsafe(stop, Effect.void)
-    await Effect.runPromise(Fiber.await(worker))
-    await cleanup(control, options.prefix)
-    await control.quit()
+    try {
+      Deferred.doneUnsafe(stop, Effect.void)
+      await Effect.runPromise(Fiber.await(worker))
+      // Stopped before the streams go, so it does not read deleted ones; then its database is dropped.
+      await projector?.stop()
+    } finally {
+      await cleanup(control, options.prefix)
+      await control.quit()
+    }
   }
 }

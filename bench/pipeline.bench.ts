@@ -9,6 +9,11 @@
 //   BENCH_REPEAT (default 1)         runs per system and mode; the median is kept, and the latency
 //                                    targets must hold in every run
 //   BENCH_PROCESSES (default on)     "off" skips the one-process/two-process comparison
+//   BENCH_PROJECTOR (default on)     the real projector (`lexstream projector`, a process of its own)
+//                                    consumes during every lexstream run, on a fresh database of the
+//                                    PostgreSQL server at DATABASE_URL (default
+//                                    postgres://postgres@127.0.0.1:5432/test), dropped afterwards;
+//                                    "off" measures the engine alone
 //   LEXSTREAM_REDIS_URL              Redis to use (default redis://127.0.0.1:6379)
 import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
@@ -23,6 +28,7 @@ const rateDocuments = Number(process.env.BENCH_RATE_DOCS ?? 1000)
 const warmup = Number(process.env.BENCH_WARMUP ?? 200)
 const repeat = Number(process.env.BENCH_REPEAT ?? 1)
 const processes = process.env.BENCH_PROCESSES !== "off"
+const projectorDatabaseUrl = process.env.BENCH_PROJECTOR === "off" ? undefined : process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const runner = fileURLToPath(new URL("./run-system.ts", import.meta.url))
 
 /** The issue's targets (#11), checked in the same run. */
@@ -31,7 +37,13 @@ const TARGET = { throughputVsMinimal: 0.75, p50Ms: 3, p99Ms: 25 }
 type Options = Omit<BenchOptions, "prefix" | "redisUrl">
 
 const runOnce = (system: string, options: Options): BenchResult => {
-  const full: BenchOptions = { ...options, warmup, redisUrl, prefix: `lexbench:${randomUUID().slice(0, 8)}:` }
+  const full: BenchOptions = {
+    ...options,
+    warmup,
+    redisUrl,
+    prefix: `lexbench:${randomUUID().slice(0, 8)}:`,
+    ...(system === "lexstream" && projectorDatabaseUrl ? { projectorDatabaseUrl } : {})
+  }
   const output = execFileSync(process.execPath, [runner, system, JSON.stringify(full)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
   return JSON.parse(output.trim().split("\n").at(-1)!) as BenchResult
 }
@@ -59,16 +71,35 @@ const table = (title: string, results: Record<string, BenchResult>) => {
   }
 }
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED")
+/** How far the projector got in each lexstream run: kept up, or how far behind it was. */
+const projectorLine = (runs: ReadonlyArray<BenchResult>) => {
+  if (!projectorDatabaseUrl) return
+  const each = runs.map(({ projector: p }) =>
+    p === undefined
+      ? "no report"
+      : `${p.archivedAtEnd} of ${p.emitted} events (${Math.floor((100 * p.archivedAtEnd) / p.emitted)}%) archived when the last document completed, ` +
+        (p.caughtUpMs === null ? "NOT caught up within 60 s" : `caught up ${(p.caughtUpMs / 1000).toFixed(2)} s later`)
+  )
+  console.log(`  lexstream's projector, every run: ${each.join(";  ")}`)
+}
 
 console.log(`lexstream benchmark: intake + 6 pass-through stages (7 hops) per document, each system in its own process`)
 console.log(`redis ${redisUrl.replace(/\/\/[^@]*@/, "//***@")}, node ${process.version}, runs per system ${repeat}, warm-up ${warmup} documents per run`)
+console.log(
+  projectorDatabaseUrl
+    ? `projector: on in the lexstream runs: \`lexstream projector\` in its own process, consuming from before the first document, PostgreSQL ${new URL(projectorDatabaseUrl).host} (a fresh database per run)`
+    : "projector: off (BENCH_PROJECTOR=off): lexstream's engine alone, nothing consumes its events for the archive and read models"
+)
 
-const fast = medians(measure(SYSTEMS, { documents }))
+const fastRuns = measure(SYSTEMS, { documents })
+const fast = medians(fastRuns)
 table(`Throughput: ${documents} documents as fast as possible (median of ${repeat})`, fast)
+projectorLine(fastRuns.lexstream)
 const pacedRuns = measure(SYSTEMS, { documents: rateDocuments, ratePerSecond: rate })
 const paced = medians(pacedRuns)
 table(`Latency: ${rateDocuments} documents at a fixed ${rate}/s (median of ${repeat})`, paced)
 console.log(`  lexstream, every run: ${pacedRuns.lexstream.map((r) => `p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms`).join(";  ")}`)
+projectorLine(pacedRuns.lexstream)
 
 const lex = fast.lexstream
 const vsMinimal = lex.docsPerSecond / fast["minimal-streams"].docsPerSecond
@@ -81,6 +112,7 @@ console.log(`  lexstream p50 at ${rate}/s, worst run: ${worstP50.toFixed(2)} ms 
 console.log(`  lexstream p99 at ${rate}/s, worst run: ${worstP99.toFixed(2)} ms   (target <= ${TARGET.p99Ms} ms in every run) ${verdict(worstP99 <= TARGET.p99Ms)}`)
 console.log(`  for reference: lexstream / bullmq-chain throughput ${vsBull.toFixed(2)}; minimal-streams p50/p99 at ${rate}/s ${paced["minimal-streams"].p50Ms.toFixed(2)} / ${paced["minimal-streams"].p99Ms.toFixed(2)} ms`)
 
+// The scaling runs measure the stages alone: no projector there, whatever BENCH_PROJECTOR says.
 if (processes) {
   const scaled = medians(measure(["lexstream-1proc", "lexstream-2proc"] as const, { documents }))
   table(`Scaling out: ${documents} documents as fast as possible, stages in worker processes of their own`, scaled)

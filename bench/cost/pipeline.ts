@@ -3,11 +3,11 @@
 // `lexstream worker --projector`: every real stage, the projector with its periodic trim, and the
 // blob store's durable tier over the projector's database.
 import { type ChildProcess, spawn } from "node:child_process"
-import { randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
+import { createFreshDatabase } from "../fresh-database.ts"
 import { AppConfig, type AppConfigOverrides, REGISTRY_CHOICES, type RegistryChoice } from "../../src/config.ts"
 import { Database } from "../../src/db/database.ts"
 import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../../src/db/durable-blobs.ts"
@@ -44,11 +44,8 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
   const redis = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 100, retryStrategy: () => 100 })
   redis.on("error", () => {})
   await redis.ping()
-  const database = `lexstream_bench_${randomUUID().slice(0, 8)}`
-  const admin = new pg.Client({ connectionString: ADMIN_URL })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${database}`)
-  const databaseUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${database}` }).toString()
+  const database = await createFreshDatabase(ADMIN_URL)
+  const databaseUrl = database.url
   const prefix = "lexstream:"
   // The entity registry in PostgreSQL (the default with DATABASE_URL), or LEXSTREAM_REGISTRY=redis to compare.
   const registry = REGISTRY_CHOICES.find((choice) => choice === process.env.LEXSTREAM_REGISTRY) ?? "postgres"
@@ -102,8 +99,7 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
       redis.disconnect()
       server.kill("SIGTERM")
       await once(server, "exit")
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
-      await admin.end()
+      await database.drop()
     }
   }
 }
