@@ -89,13 +89,16 @@ describe("lock at hand-off (lockBeforeWork: false)", () => {
     await redis.set(keys.lock("doc-1:1"), "rival-worker/abcd/1-1", "PX", 30_000)
     const ids = [String(await redis.xadd(keys.input, "*", "unit", "doc-1:1")), String(await redis.xadd(keys.input, "*", "unit", "doc-1:1"))]
 
-    // Both first deliveries ran unlocked and were refused at the hand-off (2 x `B`); reclaims then
-    // met the held lock in begin (at least 2 more busy results) — all while the rival kept it.
-    await waitFor("both entries to be tried and reclaimed while the lock is held", async () => runs === 2 && (await outcome("lock_busy")) >= 4, 5_000)
+    // Both first deliveries ran unlocked and were refused at the hand-off (`B`): waiting for a lock
+    // is no attempt, so each got its delivery back (checked before a reclaim, 300 ms idle, counts one).
+    await waitFor("both unlocked attempts refused at the hand-off", async () => runs === 2 && (await outcome("lock_busy")) >= 2, 5_000, 10)
+    expect(await pendingEntries(keys.input)).toEqual(ids.map((id) => [id, 0]))
+    // Reclaims then meet the held lock in begin (at least 2 more busy results).
+    await waitFor("both entries reclaimed while the lock is held", async () => (await outcome("lock_busy")) >= 4, 5_000)
     expect(await redis.xlen(keys.output)).toBe(0)
     expect(await redis.exists(keys.done("doc-1:1"))).toBe(0)
     expect(await redis.get(keys.lock("doc-1:1"))).toBe("rival-worker/abcd/1-1")
-    // Still pending, and waiting for the lock cost no delivery (given back at each busy answer).
+    // Still pending, at most the one delivery of a reclaim in progress (begin gives it back).
     const held = await pendingEntries(keys.input)
     expect(held.map(([id]) => id)).toEqual(ids)
     for (const [, deliveries] of held) expect(deliveries).toBeLessThanOrEqual(1)
@@ -114,6 +117,13 @@ describe("lock at hand-off (lockBeforeWork: false)", () => {
     expect(runs).toBe(3)
     expect(await redis.xlen(keys.deadLetter)).toBe(0)
     expect(await redis.exists(keys.lock("doc-1:1"))).toBe(0)
+
+    // A late entry of the done unit: its unlocked work runs, the hand-off finds the unit done and only acks.
+    await redis.xadd(keys.input, "*", "unit", "doc-1:1")
+    await waitFor("the late entry acked as a duplicate", async () => (await outcome("duplicate")) === 2, 5_000)
+    expect(runs).toBe(4)
+    expect(await redis.xlen(keys.output)).toBe(1)
+    expect(await pendingEntries(keys.input)).toEqual([])
   })
 
   it("retries a retryably failed unlocked attempt under this consumer's lock, and emits once", async () => {
