@@ -183,6 +183,11 @@ describe("engine under faults", () => {
     const pending = (await redis.xpending(input, "g", "-", "+", 10, "c")) as Array<[string, string, number, number]>
     expect(pending.map(([id, , , deliveries]) => [id, deliveries])).toEqual([[held, 0]])
     expect(await redis.get(`${prefix}lock:b`)).toBe("someone-else/1-1")
+    // Parking work done without the lock waits for the holder too: no dead letter meanwhile.
+    const deadLetters = `${prefix}dead`
+    const parkKeys = [input, `${prefix}errors`, `${prefix}failed`, `${prefix}done:b`, `${prefix}lock:b`, deadLetters]
+    expect(await scripts.settle(parkKeys, ["g", 60, "t", held, held, "try-park", held, 2, "reason", "r", 0])).toEqual(["B"])
+    expect(await redis.exists(deadLetters)).toBe(0)
     // The same entry again once the other holder is gone, and a done unit: written once, acked once.
     await redis.del(`${prefix}lock:b`)
     const again = await scripts.settle(keys, ["g", 60, "t", free, held, "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])

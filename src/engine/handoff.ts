@@ -18,9 +18,10 @@ export interface BeginItem {
 export interface SettleItem extends BeginItem {
   /**
    * `record`: the output was appended by the work (Emission.appendedId); only its id is recorded.
-   * `try`: `emit` for work that ran without the lock (StageDefinition.lockBeforeWork false).
+   * `try`, `try-record`, `try-park`: `emit`, `record` and `park` for work that ran without the lock
+   * (StageDefinition.lockBeforeWork false): nothing is written while another worker holds it.
    */
-  readonly op: "emit" | "try" | "record" | "park" | "ack"
+  readonly op: "emit" | "try" | "record" | "try-record" | "park" | "try-park" | "ack"
   readonly entryId: string
   readonly output?: Emission | undefined
   readonly failed?: Emission | undefined

@@ -82,7 +82,8 @@ export const decodeBeginReply = (reply: string): BeginResult =>
  *   entryId, n1, fields1…, n2, fields2…]
  *   op = `emit` (fields1 to outputStream), `try` (the same for work that ran without taking the lock
  *   first, StageDefinition.lockBeforeWork: if another worker holds the lock, nothing is written, the
- *   entry stays pending with its delivery given back, and the reply is `B`), `record` (fields1 is
+ *   entry stays pending with its delivery given back, and the reply is `B`; `try-record` and
+ *   `try-park` likewise), `record` (fields1 is
  *   the id of an output the work appended itself, in another slot: recorded like an emitted one,
  *   nothing appended), `park` (fields1 to outputStream = dead letter, fields2 to failedStream when
  *   n2 > 0; no done-marker, so a later delivery may try again) or `ack`.
@@ -170,6 +171,13 @@ for i = 1, n do
   local k = 3 + (i - 1) * 3
   local doneKey, lockKey, outStream = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
   local op, entryId = ARGV[a], ARGV[a + 1]
+  -- Work done without the lock first: busy (B) rather than lost when another worker holds it.
+  local unlocked = false
+  if op == 'try' then
+    op, unlocked = 'emit', true
+  elseif string.sub(op, 1, 4) == 'try-' then
+    op, unlocked = string.sub(op, 5), true
+  end
   local token = prefix .. '/' .. entryId
   -- Fields are appended straight from ARGV (unpack of a range): no table copied per entry.
   local n1 = tonumber(ARGV[a + 2])
@@ -185,7 +193,7 @@ for i = 1, n do
     settled(entryId, lockKey, ours)
     out[i] = 'D' .. done
   elseif holder and not ours then
-    if op == 'try' then
+    if unlocked then
       -- Waiting for a lock is not an attempt: the delivery is given back, as begin does.
       local row = pendingRow(entryId)
       if row then redis.call('XCLAIM', input, group, row[2], 0, entryId, 'RETRYCOUNT', math.max(0, tonumber(row[4]) - 1), 'JUSTID') end

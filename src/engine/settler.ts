@@ -55,7 +55,8 @@ export const makeSettler = (options: SettlerOptions) =>
       const workKey = work?.workKey ?? `entry:${entry.id}`
       const info = { reason, deliveries, consumer }
       const item: SettleItem = {
-        op: "park",
+        // Work that ran without the lock is parked only if nobody else holds it (scripts.ts, `try-`).
+        op: work?.locked === false ? "try-park" : "park",
         entryId: entry.id,
         doneKey: names.doneKey(stage.name, workKey),
         lockKey: names.lockKey(stage.name, workKey),
@@ -70,7 +71,7 @@ export const makeSettler = (options: SettlerOptions) =>
         ? park(work.entry, work, `the output has ${output.fields.length / 2} fields; a hand-off appends at most ${MAX_SCRIPT_FIELDS / 2}`, work.deliveries)
         : output.appendedId !== undefined
         ? {
-          item: { op: "record", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output: { stream: stage.inputStream, fields: [output.appendedId] } },
+          item: { op: work.locked ? "record" : "try-record", entryId: work.entry.id, doneKey: work.doneKey, lockKey: work.lockKey, output: { stream: stage.inputStream, fields: [output.appendedId] } },
           entry: work.entry,
           work
         }
@@ -136,7 +137,7 @@ export const makeSettler = (options: SettlerOptions) =>
           case "Acked":
             duplicates++
             break
-          case "Busy":
+        case "Busy":
           // Its work ran without the lock, and another worker holds it: that one's output counts.
           busy++
           break
