@@ -95,7 +95,7 @@ interface RecordRequest {
 
 const MAX_BATCH = 500
 
-/** Requests made in the same turn of the event loop share one script call. */
+/** Requests made in the same synchronous run (up to the next microtask) share one script call. */
 const batchers = new WeakMap<RedisConnection, (request: Omit<RecordRequest, "resolve" | "reject">) => Promise<string>>()
 
 const batcherFor = (client: RedisConnection) => {
@@ -106,7 +106,7 @@ const batcherFor = (client: RedisConnection) => {
   let queue: Array<RecordRequest> = []
   const flush = () => {
     const taken = queue.splice(0, MAX_BATCH)
-    if (queue.length > 0) setImmediate(flush)
+    if (queue.length > 0) queueMicrotask(flush)
     const byPrefix = new Map<string, Array<RecordRequest>>()
     for (const request of taken) {
       const group = byPrefix.get(request.prefix)
@@ -124,7 +124,7 @@ const batcherFor = (client: RedisConnection) => {
   }
   const enqueue = (request: Omit<RecordRequest, "resolve" | "reject">) =>
     new Promise<string>((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush)
+      if (queue.length === 0) queueMicrotask(flush)
       queue.push({ ...request, resolve, reject })
     })
   batchers.set(client, enqueue)
