@@ -75,16 +75,20 @@ export const makeAttemptPolicy = <R>(options: AttemptPolicyOptions) =>
         item.startedAt = started
         abandoned.delete(item)
         const work = stage.process(item.input, { entryId: item.entry.id, deliveries, consumer }) as Effect.Effect<Emission, StageFailure, R>
-        return Effect.forkChild(work, { startImmediately: true }).pipe(
-          Effect.flatMap((fiber) => {
-            running.set(item, fiber)
-            return Fiber.await(fiber).pipe(Effect.ensuring(Effect.sync(() => running.delete(item))))
-          }),
-          Effect.map((exit): Exit.Exit<Emission, StageFailure> =>
-            Exit.isFailure(exit) && abandoned.has(item) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(timedOut) : exit
-          ),
-          Effect.ensuring(Effect.sync(() => options.observeDuration((performance.now() - started) / 1000)))
-        )
+        const finish = (exit: Exit.Exit<Emission, StageFailure>): Exit.Exit<Emission, StageFailure> => {
+          options.observeDuration((performance.now() - started) / 1000)
+          return Exit.isFailure(exit) && abandoned.has(item) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(timedOut) : exit
+        }
+        return Effect.flatMap(Effect.forkChild(work, { startImmediately: true }), (fiber) => {
+          // Cheap work is done before it could be awaited: nothing for the watchdog to watch.
+          const done = fiber.pollUnsafe()
+          if (done !== undefined) return Effect.succeed(finish(done))
+          running.set(item, fiber)
+          return Fiber.await(fiber).pipe(
+            Effect.map(finish),
+            Effect.ensuring(Effect.sync(() => running.delete(item)))
+          )
+        })
       })
 
     const recordError = (entryId: string, failure: StageFailure) =>

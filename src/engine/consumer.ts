@@ -69,6 +69,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
     }
     // Bound once: label look-ups per entry are measurable on the hot path.
     const workDuration = metrics.stageDuration.labels({ stage: stage.name })
+    const batchSize = metrics.batchSize.labels({ stage: stage.name })
 
     // --- in-flight bookkeeping: capacity for the reader, locks for the heartbeat
     const inFlight = new Map<string, WorkItem>()
@@ -208,6 +209,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
             return Effect.flatMap(lockFirst([item]), (locked) =>
               locked.length === 0 ? Effect.void : Effect.asVoid(FiberSet.run(work)(retry(item, failure))))
           }), config.concurrency)
+        settler.handOff()
       }).pipe(Effect.catchCause((cause) => Effect.logError("batch handling failed", cause).pipe(log)))
 
     const dispatch = (entries: ReadonlyArray<RawEntry>, deliveries: ReadonlyMap<string, number> | undefined) => {
@@ -243,7 +245,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
       handle: ({ entries, origin }) =>
         Effect.gen(function*() {
           if (origin === "new") {
-            metrics.batchSize.observe({ stage: stage.name }, entries.length)
+            batchSize.observe(entries.length)
             return yield* dispatch(entries, undefined)
           }
           // Our own in-flight entries can look idle during a long retry backoff; they are not orphans.

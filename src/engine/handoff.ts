@@ -41,6 +41,16 @@ const isScriptError = (error: unknown) =>
 /** Redis calls that must eventually succeed: the work is done, only the write is left. */
 export const redisRetry = Schedule.min([Schedule.exponential("50 millis"), Schedule.spaced("2 seconds")]).pipe(Schedule.jittered)
 
+/**
+ * `Effect.retry(redisRetry)` for calls on every hop: Effect.retry builds its schedule's state on
+ * every run, so the schedule is entered only once the first attempt has failed (then backing off as
+ * before). `while` limits which failures are retried.
+ */
+export const retryRedis = <A, E, R>(self: Effect.Effect<A, E, R>, options?: { readonly while: (error: E) => boolean }) => {
+  const retrying = options ? Effect.retry(self, { schedule: redisRetry, while: options.while }) : Effect.retry(self, redisRetry)
+  return Effect.catch(self, (error) => (options && !options.while(error) ? Effect.fail(error) : Effect.andThen(Effect.sleep("50 millis"), retrying)))
+}
+
 const redisError = (operation: string) => (error: unknown) =>
   new RedisError({ operation, message: String((error as Error)?.message ?? error) })
 
@@ -71,7 +81,7 @@ export const makeHandoff = (
     return Effect.tryPromise({ try: () => scripts.begin(keys, args), catch: redisError("begin") }).pipe(
       Effect.map((replies) => replies.map(decodeBeginReply)),
       Effect.tapError((error) => Effect.logWarning("begin failed; retrying", error.message)),
-      Effect.retry(redisRetry),
+      retryRedis,
       Effect.orDie
     )
   }
@@ -101,7 +111,7 @@ export const makeHandoff = (
       catch: (error) => (isScriptError(error) ? new ScriptRejected({ message: (error as Error).message }) : redisError("settle")(error))
     }).pipe(
       Effect.tapError((error) => (error._tag === "RedisError" ? Effect.logWarning("hand-off failed; retrying", error.message) : Effect.void)),
-      Effect.retry({ schedule: redisRetry, while: (error) => error._tag === "RedisError" }),
+      (self) => retryRedis(self, { while: (error) => error._tag === "RedisError" }),
       Effect.catchTag("RedisError", Effect.die)
     )
   }

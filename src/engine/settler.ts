@@ -157,7 +157,8 @@ export const makeSettler = (options: SettlerOptions) =>
     /** Hands off everything waiting in one call; when its reply is in, the next waiting batch. */
     function flush(): void {
       flushScheduled = false
-      if (closed || waiting.length === 0) return
+      // A flush scheduled before handOff sent the batch finds it in flight: the reply sends the rest.
+      if (closed || waiting.length === 0 || inFlight !== undefined) return
       const batch = waiting
       waiting = []
       const fiber = runFork(
@@ -182,6 +183,11 @@ export const makeSettler = (options: SettlerOptions) =>
       emit,
       ack,
       offer,
+      /**
+       * Hands off what is waiting now, unless a call is out: a batch's reader calls it when the
+       * batch's synchronous work is done, so the hand-off goes out before the next read.
+       */
+      handOff: () => flush(),
       /** Completes once everything offered so far is settled. */
       awaitIdle: idle.await
     }

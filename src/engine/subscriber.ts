@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { RedisConnection } from "../services/redis.ts"
 import { RedisError, type RedisClient } from "../services/redis.ts"
-import { redisRetry } from "./handoff.ts"
+import { redisRetry, retryRedis } from "./handoff.ts"
 import type { Scripts } from "./scripts.ts"
 import type { RawEntry } from "./stage.ts"
 import { ensureGroup, isNoGroupError } from "./streams-io.ts"
@@ -74,7 +74,7 @@ export const makeSubscriber = (options: SubscriberOptions) => {
       Effect.tapError((error) =>
         isNoGroupError(error) ? ensureGroups.pipe(Effect.ignore) : Effect.logWarning("read failed; retrying", error.message).pipe(options.log)
       ),
-      Effect.retry(redisRetry)
+      retryRedis
     )
 
   const byStream = (items: ReadonlyArray<{ readonly stream: string; readonly id: string }>) => {

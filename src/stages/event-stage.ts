@@ -4,7 +4,6 @@ import {
   decodeEventFields,
   encodeEventFields,
   type FailedEvent,
-  type LexEvent,
   type PipelineData,
   type PipelineEvent,
   type TaskReport
@@ -41,16 +40,6 @@ export interface EventStageOptions<R> {
   /** What the work reported about its attempt (provider, fallback, cost), once per successful attempt. */
   readonly onTask?: (task: TaskReport) => void
 }
-
-const encodeOrFail = (event: LexEvent) =>
-  Exit.match(encodeEventFields(event), {
-    onSuccess: (fields) => Effect.succeed(fields),
-    onFailure: (cause) => {
-      const message = failureMessage(cause, "cannot encode event")
-      // An output that breaks its schema is a bug in the stage, not a passing fault.
-      return Effect.fail(new StageFailure({ message: `invalid output event: ${message}`, retryable: false }))
-    }
-  })
 
 /** Best-effort envelope from raw fields, for `document.failed` when the input itself is malformed. */
 const rawField = (entry: RawEntry, name: string): string | undefined => {
@@ -95,14 +84,19 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
     lockBeforeWork: options.lockBeforeWork ?? true,
     process: (event, context) => {
       const startedAt = Date.now()
-      return options.work(event, context).pipe(
-        Effect.tap((data) => Effect.sync(() => {
-          if (data.task !== undefined && data.task !== event.data.task) options.onTask?.(data.task)
-        })),
-        Effect.flatMap((data) => {
-          const finishedAt = Date.now()
+      const failed = (failure: StageFailure) => {
+        if (failure.retryable) permanentlyFailed.delete(context.entryId)
+        else permanentlyFailed.add(context.entryId)
+        return Effect.fail(failure)
+      }
+      // One combinator per attempt: this runs on every hop, and each step of a pipe costs.
+      return Effect.matchEffect(options.work(event, context), {
+        onFailure: failed,
+        onSuccess: (data) => {
           const report = data.task === event.data.task ? undefined : data.task
-          return encodeOrFail({
+          if (report !== undefined) options.onTask?.(report)
+          const finishedAt = Date.now()
+          const encoded = encodeEventFields({
             type: options.output as PipelineEvent["type"],
             document_id: event.document_id,
             version: event.version,
@@ -125,17 +119,17 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
               }
             }
           })
-        }),
-        Effect.map((fields): Emission => ({
-          stream: streamForPriority(names, options.output, event.data.submission.priority, priorityLaneMin),
-          fields
-        })),
-        Effect.tapError((failure) => Effect.sync(() => {
-          if (failure.retryable) permanentlyFailed.delete(context.entryId)
-          else permanentlyFailed.add(context.entryId)
-        })),
-        Effect.tap(() => Effect.sync(() => permanentlyFailed.delete(context.entryId)))
-      )
+          // An output that breaks its schema is a bug in the stage, not a passing fault.
+          if (Exit.isFailure(encoded)) {
+            return failed(new StageFailure({ message: `invalid output event: ${failureMessage(encoded.cause, "cannot encode event")}`, retryable: false }))
+          }
+          permanentlyFailed.delete(context.entryId)
+          return Effect.succeed<Emission>({
+            stream: streamForPriority(names, options.output, event.data.submission.priority, priorityLaneMin),
+            fields: encoded.value
+          })
+        }
+      })
     },
     attemptFailed: (event: PipelineEvent, entry: RawEntry, info: AttemptInfo): Emission => ({
       stream: names.taskFailed,
