@@ -46,10 +46,12 @@ export const redisRetry = Schedule.min([Schedule.exponential("50 millis"), Sched
  * every run, so the schedule is entered only once the first attempt has failed (then backing off as
  * before). `while` limits which failures are retried.
  */
-export const retryRedis = <A, E, R>(self: Effect.Effect<A, E, R>, options?: { readonly while: (error: E) => boolean }) => {
-  const retrying = options ? Effect.retry(self, { schedule: redisRetry, while: options.while }) : Effect.retry(self, redisRetry)
-  return Effect.catch(self, (error) => (options && !options.while(error) ? Effect.fail(error) : Effect.andThen(Effect.sleep("50 millis"), retrying)))
-}
+export const retryRedis = <A, E, R>(self: Effect.Effect<A, E, R>, options?: { readonly while: (error: E) => boolean }) =>
+  Effect.catch(self, (error) => {
+    if (options && !options.while(error)) return Effect.fail(error)
+    const retrying = options ? Effect.retry(self, { schedule: redisRetry, while: options.while }) : Effect.retry(self, redisRetry)
+    return Effect.andThen(Effect.sleep("50 millis"), retrying)
+  })
 
 const redisError = (operation: string) => (error: unknown) =>
   new RedisError({ operation, message: String((error as Error)?.message ?? error) })
