@@ -45,6 +45,12 @@ export interface AppConfigShape {
   readonly claimIdleMs: number
   /** How often each stage looks for reclaimable entries (ms). */
   readonly claimIntervalMs: number
+  /**
+   * After projecting a batch smaller than LEXSTREAM_BATCH_SIZE, the projector waits this long before
+   * reading again (ms), so a trickle of events becomes a few larger PostgreSQL transactions instead
+   * of one per event: read models trail by up to this much more, and the stages keep the CPU.
+   */
+  readonly projectorGatherMs: number
   /** Deliveries after which an entry is parked in the dead-letter stream. */
   readonly maxDeliveries: number
   /** First retry delay; later retries back off exponentially (ms). */
@@ -120,6 +126,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   lockTtlMs: 30_000,
   claimIdleMs: 60_000,
   claimIntervalMs: 10_000,
+  projectorGatherMs: 100,
   maxDeliveries: 5,
   retryBaseMs: 200,
   retryMaxMs: 10_000,
@@ -174,6 +181,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         lockTtlMs: int("LEXSTREAM_LOCK_TTL_MS", defaults.lockTtlMs),
         claimIdleMs: int("LEXSTREAM_CLAIM_IDLE_MS", defaults.claimIdleMs),
         claimIntervalMs: int("LEXSTREAM_CLAIM_INTERVAL_MS", defaults.claimIntervalMs),
+        projectorGatherMs: int("LEXSTREAM_PROJECTOR_GATHER_MS", defaults.projectorGatherMs),
         maxDeliveries: int("LEXSTREAM_MAX_DELIVERIES", defaults.maxDeliveries),
         retryBaseMs: int("LEXSTREAM_RETRY_BASE_MS", defaults.retryBaseMs),
         retryMaxMs: int("LEXSTREAM_RETRY_MAX_MS", defaults.retryMaxMs),

@@ -198,11 +198,15 @@ const projectPartition = (options: ProjectorOptions, shared: SharedProjection, p
         const decoded = entries.map((entry) => decodeEntry(byStream.get(entry.stream)!, entry.id, entry.fields as Array<string>))
         // A batch cut short (the reclaimer interrupted on stop) is not acked: it is projected again
         // later, and projecting is idempotent (the archive knows what it holds).
-        return oneBatch.withPermits(1)(project(decoded)).pipe(
+        const projected = oneBatch.withPermits(1)(project(decoded)).pipe(
           Effect.asVoid,
           // Unacked entries stay pending: read again after a restart, or reclaimed by another projector.
           Effect.catchCause((cause) => Effect.logError("projecting a batch failed", cause).pipe(log))
         )
+        // A small batch means a trickle: let more gather before the next read and transaction.
+        return origin === "new" && entries.length < config.batchSize && config.projectorGatherMs > 0
+          ? Effect.andThen(projected, Effect.sleep(Duration.millis(config.projectorGatherMs)))
+          : projected
       },
       caughtUp: Effect.sync(() => {
         if (waitingFrom.size === 0) lagFrom(undefined)
