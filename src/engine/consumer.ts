@@ -268,7 +268,7 @@ export const runStage = <R>(stage: AnyStage<R>, stop: Deferred.Deferred<void>) =
           yield* Effect.logWarning("grace period over; releasing unfinished entries", { inFlight: active }).pipe(log)
           yield* FiberSet.clear(work)
           // Let other workers take these locks right away; the entries stay pending for them to reclaim.
-          yield* releaseLocks([...inFlight.values()])
+          yield* releaseLocks([...inFlight.values()].filter((item) => item.locked))
         }
       })
     }

@@ -55,8 +55,9 @@ export const makeSettler = (options: SettlerOptions) =>
       const workKey = work?.workKey ?? `entry:${entry.id}`
       const info = { reason, deliveries, consumer }
       const item: SettleItem = {
-        // Work that ran without the lock is parked only if nobody else holds it (scripts.ts, `try-`).
-        op: work?.locked === false ? "try-park" : "park",
+        // Work that ran without the lock is parked only if nobody else holds it (scripts.ts, `try-`);
+        // an entry parked without running (over its delivery limit) is parked as before.
+        op: work !== undefined && !work.locked && work.startedAt > 0 ? "try-park" : "park",
         entryId: entry.id,
         doneKey: names.doneKey(stage.name, workKey),
         lockKey: names.lockKey(stage.name, workKey),
@@ -162,7 +163,8 @@ export const makeSettler = (options: SettlerOptions) =>
       const batch = waiting
       waiting = []
       const fiber = runFork(
-        settleGuarded(batch).pipe(
+        // Suspended: building the call runs inside the fiber, where a throw is a logged defect.
+        Effect.suspend(() => settleGuarded(batch)).pipe(
           Effect.flatMap((replies) => account(batch, replies)),
           Effect.catchCause((cause) => Effect.logError("hand-off failed", cause).pipe(log)),
           Effect.ensuring(Effect.sync(() => {

@@ -81,7 +81,7 @@ export const eventStage = <R>(options: EventStageOptions<R>): StageDefinition<Pi
       return Exit.succeed(event as PipelineEvent)
     },
     workKey: (event) => `${event.document_id}:${event.version}`,
-    lockBeforeWork: options.lockBeforeWork ?? true,
+    ...(options.lockBeforeWork === undefined ? {} : { lockBeforeWork: options.lockBeforeWork }),
     process: (event, context) => {
       const startedAt = Date.now()
       const failed = (failure: StageFailure) => {
