@@ -115,7 +115,7 @@ describe("intake's route waits for the partition master's replica", () => {
     // for good, the confirmed one's entry is still pending, and its redelivery routes it again.
     const bravoMarker = routedKey(target, INTAKE, "3-0")
     // Retried as intake's attempts are, while the client catches up with the new topology.
-    const again = await run(earlierRoute(bravoMarker, { replicas: 1, waitMs: 500 }).pipe(
+    const again = await run(earlierRoute(bravoMarker, 60, { replicas: 1, waitMs: 500 }).pipe(
       Effect.flatMap(Option.match({
         onSome: (id) => Effect.succeed({ routedAgain: false, id }),
         onNone: () => route("bravo", "3-0", { replicas: 1, waitMs: 500 }).pipe(Effect.map((id) => ({ routedAgain: true, id })))

@@ -29,7 +29,8 @@ import { RedisClient, type RedisConnection, type RedisError, slotOf } from "../s
 /** KEYS: [routedMarker, stream]. ARGV: [ttlSeconds, fields…]. Returns the event's id. */
 const ROUTE = `
 local id = redis.call('GET', KEYS[1])
-if id then return id end
+-- A write even on a hit: WAIT then covers everything replicated before it, the earlier route included.
+if id then redis.call('EXPIRE', KEYS[1], ARGV[1]) return id end
 id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 return id
@@ -96,9 +97,13 @@ const confirmedOnMaster = <A>(
 /** The routed-marker of an intake entry, in the slot of the document's partition (`target`). */
 export const routedKey = (target: StreamNames, intakeStream: string, entryId: string) => `${target.prefix}routed:${intakeStream}/${entryId}`
 
-/** The id of the event an earlier delivery of this intake entry appended, if any (confirmed by replicas as a route is). */
-export const earlierRoute = (marker: string, confirmation: RouteConfirmation): Effect.Effect<Option.Option<string>, RedisError | RouteNotReplicated, RedisClient> =>
-  confirmedOnMaster<string | null>("intake.routed", marker, (pipeline) => pipeline.get(marker), confirmation).pipe(Effect.map(Option.fromNullishOr))
+/**
+ * The id of the event an earlier delivery of this intake entry appended, if any (confirmed by replicas
+ * as a route is). The marker is read with GETEX, a write when it exists: WAIT counts only this
+ * connection's writes, and one made now covers the earlier delivery's route, which came before it.
+ */
+export const earlierRoute = (marker: string, ttlSeconds: number, confirmation: RouteConfirmation): Effect.Effect<Option.Option<string>, RedisError | RouteNotReplicated, RedisClient> =>
+  confirmedOnMaster<string | null>("intake.routed", marker, (pipeline) => pipeline.getex(marker, "EX", ttlSeconds), confirmation).pipe(Effect.map(Option.fromNullishOr))
 
 /** Appends the event to the partition's stream unless this intake entry was routed before; the event's id. */
 export const routeSubmission = (options: {

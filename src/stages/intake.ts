@@ -136,7 +136,7 @@ export const intakeStage = (
         // A first delivery had no earlier one, so it need not ask.
         if (!layout.partitioned || deliveries <= 1) return record
         const marker = routedKey(layout.forDocument(documentId), inputStream, streamEntryId)
-        return earlierRoute(marker, confirmation).pipe(
+        return earlierRoute(marker, options.doneTtlSeconds, confirmation).pipe(
           Effect.mapError((error) => new StageFailure({ message: `cannot read the routed-marker: ${error.message}`, retryable: true })),
           Effect.flatMap(Option.match({
             onNone: () => record,
