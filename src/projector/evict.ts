@@ -24,14 +24,16 @@ import { referencedBlobs } from "./rows.ts"
  * document's blobs leave Redis only while its `document.completed` entry is still there (EVICT).
  */
 /**
- * Deletes a completed document's blobs, only while its `document.completed` entry is still in Redis.
+ * Deletes a completed document's blobs, only while its `document.completed` entry is still in Redis
+ * and the projector's group is the stream's only reader (another reader may still need them).
  * KEYS: [completed stream, blob keys…] (one slot: the document's partition). ARGV: [entry id].
- * Returns how many keys it removed, or -1 when the entry is gone: a failover lost the moment it was
+ * Returns how many keys it removed (0 with another reader), or -1 when the entry is gone: a failover lost the moment it was
  * appended in (replication is asynchronous), so the hand-offs before it may be lost too and their
  * stages run again, reading these blobs; the projector had archived it from the old master.
  * Replication keeps order, so while the entry exists every earlier hand-off of the document does.
  */
 const EVICT = `
+if #redis.call('XINFO', 'GROUPS', KEYS[1]) ~= 1 then return 0 end
 if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return -1 end
 return redis.call('UNLINK', unpack(KEYS, 2))
 `
@@ -47,12 +49,7 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
     const layout = keyLayout(config)
     const completed = entries.filter((entry) => entry.record.kind === "event" && entry.record.event.type === "document.completed")
     if (completed.length === 0) return 0
-    const soleReader = new Set<string>()
-    for (const stream of new Set(completed.map((entry) => entry.stream))) {
-      const groups = (yield* redis.use("blob.evict.readers", (client) => client.call("XINFO", "GROUPS", stream))) as Array<unknown>
-      if (groups.length === 1) soleReader.add(stream)
-    }
-    const evictions = completed.filter((entry) => soleReader.has(entry.stream)).flatMap((entry) => {
+    const evictions = completed.flatMap((entry) => {
       const documentId = entry.archive.documentId ?? ""
       const keys = [...new Set(referencedBlobs(entry).filter(archived).flatMap((ref) => {
         const match = REF.exec(ref)
@@ -61,7 +58,11 @@ export const evictArchivedBlobs = (entries: ReadonlyArray<ProjectedEntry>, archi
       return keys.length === 0 ? [] : [{ stream: entry.stream, entryId: entry.entryId, keys }]
     })
     if (evictions.length === 0) return 0
-    const removed = yield* redis.use("blob.evict", (client) =>
-      Promise.all(evictions.map(({ stream, entryId, keys }) => client.eval(EVICT, 1 + keys.length, stream, ...keys, entryId) as Promise<number>)))
+    const removed = yield* redis.use("blob.evict", (client) => {
+      // Sent by EVALSHA (ioredis falls back to EVAL once per connection), back to back.
+      if (!("lexEvict" in client)) client.defineCommand("lexEvict", { lua: EVICT })
+      const evict = (client as unknown as { lexEvict: (numberOfKeys: number, ...keysAndArgs: Array<string>) => Promise<number> }).lexEvict.bind(client)
+      return Promise.all(evictions.map(({ stream, entryId, keys }) => evict(1 + keys.length, stream, ...keys, entryId)))
+    })
     return removed.reduce((sum, n) => sum + Math.max(0, n), 0)
   })
