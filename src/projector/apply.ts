@@ -1,5 +1,6 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm"
 import type { Db } from "../db/database.ts"
+import { type ArrayColumn, unnestRows } from "./unnest-rows.ts"
 import { canonicalEntities, chunks, documents, documentTexts, entityMentions, processingTasks, relationships } from "../db/schema.ts"
 import {
   byCodePoint,
@@ -244,31 +245,37 @@ const taskKey = (row: { readonly inputEntry: string; readonly stage: string; rea
  * batches, and a later output for it (e.g. one run before Redis lost its data and one after) is
  * returned to be reported instead of becoming a second "completed" row.
  */
+const time = (date: Date | null | undefined) => (date ? date.toISOString() : null)
+const TASK_COLUMNS: ReadonlyArray<ArrayColumn<TaskRow>> = [
+  ["document_id", "text", (row) => row.documentId],
+  ["version", "integer", (row) => row.version],
+  ["stage", "text", (row) => row.stage],
+  ["consumer", "text", (row) => row.consumer ?? null],
+  ["attempt", "integer", (row) => row.attempt],
+  ["status", "text", (row) => row.status],
+  ["input_entry", "text", (row) => row.inputEntry],
+  ["started_at", "timestamptz", (row) => time(row.startedAt)],
+  ["finished_at", "timestamptz", (row) => time(row.finishedAt)],
+  ["duration_ms", "integer", (row) => row.durationMs ?? null],
+  ["error", "text", (row) => row.error ?? null],
+  ["provider", "text", (row) => row.provider ?? null],
+  ["fallback", "text", (row) => row.fallback ?? null],
+  // The columns' defaults, which an explicit value (even NULL) would bypass.
+  ["calls", "integer", (row) => row.calls ?? 0],
+  ["pages", "integer", (row) => row.pages ?? 0],
+  ["tokens_in", "integer", (row) => row.tokensIn ?? 0],
+  ["tokens_out", "integer", (row) => row.tokensOut ?? 0],
+  ["cost_usd", "double precision", (row) => row.costUsd ?? 0]
+]
+const TASK_SLICE = 1_000
+
 const writeTasks = async (tx: Db, rows: ReadonlyArray<TaskRow>): Promise<Array<RepeatedCompletion>> => {
   const repeated: Array<RepeatedCompletion> = []
-  for (const slice of slices(rows, 18)) {
-    // Columns sent as arrays (unnest), in batch order (ordinality): the query builder's cost per row
-    // and column was most of the projector's CPU at a few hundred events a second.
-    const column = <A>(f: (row: TaskRow) => A) => sql.param(slice.map(f))
-    const time = (date: Date | null | undefined) => (date ? date.toISOString() : null)
+  for (let i = 0; i < rows.length; i += TASK_SLICE) {
+    const slice = rows.slice(i, i + TASK_SLICE)
+    const columns = unnestRows(slice, TASK_COLUMNS)
     const written = (await tx.execute(sql`
-      INSERT INTO ${processingTasks} (document_id, version, stage, consumer, attempt, status, input_entry, started_at,
-        finished_at, duration_ms, error, provider, fallback, calls, pages, tokens_in, tokens_out, cost_usd)
-      SELECT document_id, version, stage, consumer, attempt, status, input_entry, started_at, finished_at, duration_ms,
-        error, provider, fallback, coalesce(calls, 0), coalesce(pages, 0), coalesce(tokens_in, 0), coalesce(tokens_out, 0),
-        coalesce(cost_usd, 0)
-      FROM unnest(
-        ${column((row) => row.documentId)}::text[], ${column((row) => row.version)}::integer[], ${column((row) => row.stage)}::text[],
-        ${column((row) => row.consumer ?? null)}::text[], ${column((row) => row.attempt)}::integer[], ${column((row) => row.status)}::text[],
-        ${column((row) => row.inputEntry)}::text[], ${column((row) => time(row.startedAt))}::timestamptz[],
-        ${column((row) => time(row.finishedAt))}::timestamptz[], ${column((row) => row.durationMs ?? null)}::integer[],
-        ${column((row) => row.error ?? null)}::text[], ${column((row) => row.provider ?? null)}::text[],
-        ${column((row) => row.fallback ?? null)}::text[], ${column((row) => row.calls ?? null)}::integer[],
-        ${column((row) => row.pages ?? null)}::integer[], ${column((row) => row.tokensIn ?? null)}::integer[],
-        ${column((row) => row.tokensOut ?? null)}::integer[], ${column((row) => row.costUsd ?? null)}::double precision[]
-      ) WITH ORDINALITY AS t(document_id, version, stage, consumer, attempt, status, input_entry, started_at, finished_at,
-        duration_ms, error, provider, fallback, calls, pages, tokens_in, tokens_out, cost_usd, position)
-      ORDER BY position
+      INSERT INTO ${processingTasks} (${columns.names}) SELECT ${columns.names} FROM ${columns.from} ORDER BY position
       ON CONFLICT DO NOTHING
       RETURNING input_entry, stage, attempt`)) as unknown as {
       readonly rows: ReadonlyArray<{ readonly input_entry: string; readonly stage: string; readonly attempt: number }>
