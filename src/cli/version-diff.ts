@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm"
+import { and, desc, eq, inArray, not } from "drizzle-orm"
 import { Effect, Predicate, Schema } from "effect"
 import { Database } from "../db/database.ts"
 import { canonicalEntities, documents, documentTexts, entityMentions, events, relationships } from "../db/schema.ts"
@@ -65,7 +65,8 @@ const categoryOf = (documentId: string, version: number) =>
     const { use } = yield* Database
     const [classified] = yield* use("diff.category", (db) =>
       db.select({ payload: events.payload }).from(events)
-        .where(and(eq(events.documentId, documentId), eq(events.version, version), eq(events.type, "document.classified")))
+        // A superseded copy (a stage's second output after a failover) was never applied: skip it.
+        .where(and(eq(events.documentId, documentId), eq(events.version, version), eq(events.type, "document.classified"), not(events.superseded)))
         .orderBy(desc(events.id)).limit(1))
     const data = Predicate.isObject(classified?.payload) ? (classified.payload as Record<string, unknown>).data : undefined
     const fromArchive = Predicate.isObject(data) ? factsOf(data.facts, "clean").category : undefined
