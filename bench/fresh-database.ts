@@ -4,6 +4,9 @@
 import { randomUUID } from "node:crypto"
 import pg from "pg"
 
+/** The server throwaway databases go on: the tests' own setting, as in bench/cost/pipeline.ts. */
+export const THROWAWAY_SERVER_URL = process.env.LEXSTREAM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+
 export interface FreshDatabase {
   readonly url: string
   readonly drop: () => Promise<void>
@@ -13,6 +16,8 @@ export interface FreshDatabase {
 export const createFreshDatabase = async (serverUrl: string): Promise<FreshDatabase> => {
   const name = `lexstream_bench_${randomUUID().slice(0, 8)}`
   const admin = new pg.Client({ connectionString: serverUrl })
+  // It stays connected for the run: a server dropping it must not crash the bench with an unheard 'error'.
+  admin.on("error", () => {})
   await admin.connect()
   try {
     await admin.query(`CREATE DATABASE ${name}`)

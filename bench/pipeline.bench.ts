@@ -11,13 +11,14 @@
 //   BENCH_PROCESSES (default on)     "off" skips the one-process/two-process comparison
 //   BENCH_PROJECTOR (default on)     the real projector (`lexstream projector`, a process of its own)
 //                                    consumes during every lexstream run, on a fresh database of the
-//                                    PostgreSQL server at DATABASE_URL (default
+//                                    PostgreSQL server at LEXSTREAM_TEST_DATABASE_URL (default
 //                                    postgres://postgres@127.0.0.1:5432/test), dropped afterwards;
 //                                    "off" measures the engine alone
 //   LEXSTREAM_REDIS_URL              Redis to use (default redis://127.0.0.1:6379)
 import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { fileURLToPath } from "node:url"
+import { THROWAWAY_SERVER_URL } from "./fresh-database.ts"
 import type { BenchOptions, BenchResult } from "./harness.ts"
 
 const SYSTEMS = ["minimal-streams", "bullmq-chain", "lexstream"] as const
@@ -28,7 +29,7 @@ const rateDocuments = Number(process.env.BENCH_RATE_DOCS ?? 1000)
 const warmup = Number(process.env.BENCH_WARMUP ?? 200)
 const repeat = Number(process.env.BENCH_REPEAT ?? 1)
 const processes = process.env.BENCH_PROCESSES !== "off"
-const projectorDatabaseUrl = process.env.BENCH_PROJECTOR === "off" ? undefined : process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const projectorDatabaseUrl = process.env.BENCH_PROJECTOR === "off" ? undefined : THROWAWAY_SERVER_URL
 const runner = fileURLToPath(new URL("./run-system.ts", import.meta.url))
 
 /** The issue's targets (#11), checked in the same run. */

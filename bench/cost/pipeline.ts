@@ -7,7 +7,7 @@ import { once } from "node:events"
 import { Deferred, Effect, Fiber, Layer, ManagedRuntime, Redacted } from "effect"
 import { Redis } from "ioredis"
 import pg from "pg"
-import { createFreshDatabase } from "../fresh-database.ts"
+import { createFreshDatabase, THROWAWAY_SERVER_URL } from "../fresh-database.ts"
 import { AppConfig, type AppConfigOverrides, REGISTRY_CHOICES, type RegistryChoice } from "../../src/config.ts"
 import { Database } from "../../src/db/database.ts"
 import { durableBlobsFromDatabase, durableBlobsFromUrl } from "../../src/db/durable-blobs.ts"
@@ -22,7 +22,7 @@ import { Metrics } from "../../src/services/metrics.ts"
 import { liveWorks, stagesLayer } from "../../src/stages/live-works.ts"
 import { freePort } from "../../test/support/processes.ts"
 
-const ADMIN_URL = process.env.LEXSTREAM_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
+const ADMIN_URL = THROWAWAY_SERVER_URL
 
 export interface BenchPipeline {
   readonly prefix: string

@@ -201,12 +201,18 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
         // process would still find what the kernel buffered for it): what the master acknowledges
         // in that time is lost with it — the asynchronous-replication window, made certain.
         for (const replica of replicas) children.get(replica.port)!.kill("SIGSTOP")
-        await ask(port, "CLIENT", "KILL", "TYPE", "replica")
-        await sleep(options.replicaLagMs)
       }
-      await options.beforeKill?.()
-      await killNow(children.get(port)!)
-      for (const replica of replicas) children.get(replica.port)!.kill("SIGCONT")
+      try {
+        if (options.replicaLagMs !== undefined && options.replicaLagMs > 0) {
+          await ask(port, "CLIENT", "KILL", "TYPE", "replica")
+          await sleep(options.replicaLagMs)
+        }
+        await options.beforeKill?.()
+        await killNow(children.get(port)!)
+      } finally {
+        // Whatever failed above, replicas are never left frozen for the next test.
+        for (const replica of replicas) children.get(replica.port)!.kill("SIGCONT")
+      }
       await options.afterKill?.(replicas.map((replica) => replica.port))
       let promoted: number | undefined
       await waitUntil(`a replica of ${port} to take over`, readyTimeoutMs, async () => {
