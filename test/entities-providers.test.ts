@@ -258,6 +258,10 @@ describe("entities through OpenAI and hybrid, end to end", () => {
       LEXSTREAM_OPENAI_BASE_URL: server.baseUrl,
       LEXSTREAM_OPENAI_RPM: "3",
       LEXSTREAM_PROVIDER_RATE_WINDOW_MS: "1000",
+      // One entry per stage at a time: a process that holds a document leaves the next to the other,
+      // so both extract however the six documents' events bunch up on a loaded machine.
+      LEXSTREAM_BATCH_SIZE: "1",
+      LEXSTREAM_MAX_IN_FLIGHT: "1",
       OPENAI_API_KEY: "sk-test",
       TEST_WORKS: "live"
     })

@@ -63,13 +63,16 @@ beforeAll(async () => {
     AppConfig.layer({ ...testConfig(prefix, { partitions: PARTITIONS, redisCluster: true }), redisUrl: cluster.url }),
     Metrics.layerTest
   ))
-  // … and intake's own client must have learnt them (it refreshes its slot table every 5 s).
-  await waitFor("intake's client to know every master's replica", () =>
+  // … and the connection intake routes on (its own, for WAIT) must have learnt them: it refreshes its
+  // slot table every 5 s, and until then it would wait for no replica.
+  await waitFor("intake's route connection to know every master's replica", () =>
     runtime.runPromise(Effect.gen(function*() {
-      const { client: connection } = yield* RedisClient
-      yield* Effect.promise(() => connection.ping())
-      const slots = (connection as Cluster).slots
-      return slots.length === 16_384 && slots.every((nodes) => nodes.length >= 2)
+      const redis = yield* RedisClient
+      return yield* redis.useWaiting("test.slots", async (connection) => {
+        await connection.ping()
+        const slots = (connection as Cluster).slots
+        return slots.length === 16_384 && slots.every((nodes) => nodes.length >= 2)
+      })
     })), 30_000, 250)
 }, 60_000)
 
