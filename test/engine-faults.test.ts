@@ -148,7 +148,7 @@ describe("engine under faults", () => {
 
     const settleKeys = [input, `${prefix}errors`, `${prefix}failed`, ...["a", "b"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`, output])]
     await redis.hset(`${prefix}errors`, first, "an earlier attempt failed")
-    const replies = await scripts.settle(settleKeys, ["g", 60, "t", first, last, "emit", first, 2, "n", "1", 0, "ack", last, 0, 0])
+    const replies = await scripts.settle(settleKeys, ["g", 60, "t", first, last, "c", "emit", first, 2, "n", "1", 0, "ack", last, 0, 0])
     expect(replies[0]).toMatch(/^E/)
     expect(replies[1]).toBe("A")
     const pending = (await redis.xpending(input, "g", "-", "+", 200, "c")) as Array<unknown>
@@ -173,7 +173,7 @@ describe("engine under faults", () => {
     await redis.xreadgroup("GROUP", "g", "c", "COUNT", 1, "STREAMS", input, ">")
     await redis.set(`${prefix}lock:b`, "someone-else/1-1", "PX", 5_000)
     const keys = [input, `${prefix}errors`, `${prefix}failed`, ...["a", "b"].flatMap((n) => [`${prefix}done:${n}`, `${prefix}lock:${n}`, output])]
-    const replies = await scripts.settle(keys, ["g", 60, "t", free, held, "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
+    const replies = await scripts.settle(keys, ["g", 60, "t", free, held, "c", "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
     expect(replies[0]).toMatch(/^E/)
     expect(replies[1]).toBe("B")
     expect(await redis.hget(`${prefix}done:a`, "g")).toBe(replies[0]!.slice(1))
@@ -186,11 +186,17 @@ describe("engine under faults", () => {
     // Parking work done without the lock waits for the holder too: no dead letter meanwhile.
     const deadLetters = `${prefix}dead`
     const parkKeys = [input, `${prefix}errors`, `${prefix}failed`, `${prefix}done:b`, `${prefix}lock:b`, deadLetters]
-    expect(await scripts.settle(parkKeys, ["g", 60, "t", held, held, "try-park", held, 2, "reason", "r", 0])).toEqual(["B"])
+    expect(await scripts.settle(parkKeys, ["g", 60, "t", held, held, "c", "try-park", held, 2, "reason", "r", 0])).toEqual(["B"])
     expect(await redis.exists(deadLetters)).toBe(0)
+    // Reclaimed by another consumer meanwhile: still busy, and that consumer's delivery count stands.
+    await redis.xclaim(input, "g", "other", 0, held, "RETRYCOUNT", 3, "JUSTID")
+    expect(await scripts.settle(parkKeys, ["g", 60, "t", held, held, "c", "try", held, 2, "n", "2", 0])).toEqual(["B"])
+    const reclaimed = (await redis.xpending(input, "g", held, held, 1)) as Array<[string, string, number, number]>
+    expect(reclaimed.map(([, owner, , deliveries]) => [owner, deliveries])).toEqual([["other", 3]])
+    await redis.xclaim(input, "g", "c", 0, held, "RETRYCOUNT", 0, "JUSTID")
     // The same entry again once the other holder is gone, and a done unit: written once, acked once.
     await redis.del(`${prefix}lock:b`)
-    const again = await scripts.settle(keys, ["g", 60, "t", free, held, "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
+    const again = await scripts.settle(keys, ["g", 60, "t", free, held, "c", "try", free, 2, "n", "1", 0, "try", held, 2, "n", "2", 0])
     expect(again[0]).toBe(`D${replies[0]!.slice(1)}`) // done before: only acked, nothing written
     expect(again[1]).toMatch(/^E/)
     expect(await redis.xlen(output)).toBe(2)

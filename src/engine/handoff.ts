@@ -98,7 +98,7 @@ export const makeHandoff = (
       if (compareIds(entryId, lowest) < 0) lowest = entryId
       else if (compareIds(entryId, highest) > 0) highest = entryId
     }
-    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix, lowest, highest]
+    const args: Array<string | Buffer | number> = [stage.name, config.doneTtlSeconds, tokenPrefix, lowest, highest, config.consumerName]
     for (const item of items) {
       keys.push(item.doneKey, item.lockKey, item.output?.stream ?? stage.inputStream)
       const f1 = item.output?.fields ?? []

@@ -78,7 +78,7 @@ export const decodeBeginReply = (reply: string): BeginResult =>
  * A lock that merely expired (a stalled event loop) while the entry is still pending is no loss:
  * nobody else holds it and the done-marker is absent, so the output is written.
  * KEYS: [inputStream, errorsHash, failedStream, then per entry: doneKey, lockKey, outputStream].
- * ARGV: [group, doneTtlSeconds, tokenPrefix, lowest entry id, highest entry id, then per entry: op,
+ * ARGV: [group, doneTtlSeconds, tokenPrefix, lowest entry id, highest entry id, consumer, then per entry: op,
  *   entryId, n1, fields1…, n2, fields2…]
  *   op = `emit` (fields1 to outputStream), `try` (the same for work that ran without taking the lock
  *   first, StageDefinition.lockBeforeWork: if another worker holds the lock, nothing is written, the
@@ -127,9 +127,9 @@ export const decodeSettleReply = (reply: string | undefined): SettleReply => {
 
 const SETTLE = `
 local input, errors, failedStream = KEYS[1], KEYS[2], KEYS[3]
-local group, doneTtl, prefix, lowestId, highestId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local group, doneTtl, prefix, lowestId, highestId, consumer = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local n = (#KEYS - 3) / 3
-local a = 6
+local a = 7
 local out = {}
 -- Acks, lock releases and retry-error removals are gathered and sent as one variadic call each at
 -- the end (still inside this atomic script): three calls per batch instead of three per entry.
@@ -194,9 +194,10 @@ for i = 1, n do
     out[i] = 'D' .. done
   elseif holder and not ours then
     if unlocked then
-      -- Waiting for a lock is not an attempt: the delivery is given back, as begin does.
+      -- Waiting for a lock is not an attempt: the delivery is given back, as begin does, but only
+      -- while the entry is still ours (a consumer that reclaimed it meanwhile counted its own).
       local row = pendingRow(entryId)
-      if row then redis.call('XCLAIM', input, group, row[2], 0, entryId, 'RETRYCOUNT', math.max(0, tonumber(row[4]) - 1), 'JUSTID') end
+      if row and row[2] == consumer then redis.call('XCLAIM', input, group, row[2], 0, entryId, 'RETRYCOUNT', math.max(0, tonumber(row[4]) - 1), 'JUSTID') end
       out[i] = 'B'
     else
       out[i] = 'LOST'
