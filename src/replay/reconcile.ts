@@ -149,6 +149,9 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         : { version: versionOf(row), via: viaIntake(versionOf(row)) ? "intake" : "document.submitted" }
 
     const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
+    // A lost-artifact rerun's version may be in use already (a replay Postgres has not seen yet): its
+    // done-markers would drop the rerun while this report called it resubmitted.
+    const rerunVersionStages = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: lostArtifact(row) ? row.version + 1 : 0 })))
     const probes = yield* redis.use("reconcile.state", (client) =>
       repliesOf(rows.flatMap((row) => {
         const event = latest.get(row.id)
@@ -193,6 +196,15 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
         return
       }
       if (lostArtifact(row)) {
+        if (versionOf(row) > row.version) {
+          tracked.push({ documentId: row.id, version: versionOf(row), reason: `version ${versionOf(row)} is archived already and supersedes the failed version ${row.version}` })
+          return
+        }
+        const rerunStages = rerunVersionStages[index]!
+        if (rerunStages.length > 0) {
+          tracked.push({ documentId: row.id, version, reason: `Redis has done-markers of version ${version} for ${rerunStages.join(", ")} (a run PostgreSQL has not seen yet)` })
+          return
+        }
         // Redis may still track it (done-markers, its entries, its intake record), but it cannot
         // finish: an artifact it needs is gone. From its source again, as the next version.
         submitDirectly(row, version, event)
