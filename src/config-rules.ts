@@ -19,6 +19,8 @@ export const configProblems = (config: AppConfigShape): Array<string> => {
   atLeast("LEXSTREAM_SHUTDOWN_GRACE_MS", config.shutdownGraceMs, 0, "drain time")
   atLeast("LEXSTREAM_CLAIM_INTERVAL_MS", config.claimIntervalMs, 10, "how often idle entries are looked for")
   atLeast("LEXSTREAM_PROJECTOR_GATHER_MS", config.projectorGatherMs, 0, "the projector's wait after a small batch (0: none)")
+  atLeast("LEXSTREAM_PROJECTOR_NICE", config.projectorNice, 0, "the projector process's niceness (0: as started)")
+  if (config.projectorNice > 19) problems.push(`LEXSTREAM_PROJECTOR_NICE=${config.projectorNice} must be at most 19 (the lowest CPU priority)`)
   // Locks and pending entries are refreshed every third of the shorter of the two; under ~100 ms
   // a garbage-collection pause or a slow Redis reply lets them lapse while work is still running.
   atLeast("LEXSTREAM_LOCK_TTL_MS", config.lockTtlMs, 300, "locks are extended every third of it")

@@ -51,6 +51,11 @@ export interface AppConfigShape {
    * of one per event: read models trail by up to this much more, and the stages keep the CPU.
    */
   readonly projectorGatherMs: number
+  /**
+   * The niceness `lexstream projector` gives its own process (0-19; 0 leaves it as started): on a
+   * host shared with workers the read models may trail, but a stage's CPU must come first.
+   */
+  readonly projectorNice: number
   /** Deliveries after which an entry is parked in the dead-letter stream. */
   readonly maxDeliveries: number
   /** First retry delay; later retries back off exponentially (ms). */
@@ -127,6 +132,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   claimIdleMs: 60_000,
   claimIntervalMs: 10_000,
   projectorGatherMs: 100,
+  projectorNice: 10,
   maxDeliveries: 5,
   retryBaseMs: 200,
   retryMaxMs: 10_000,
@@ -182,6 +188,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("lex
         claimIdleMs: int("LEXSTREAM_CLAIM_IDLE_MS", defaults.claimIdleMs),
         claimIntervalMs: int("LEXSTREAM_CLAIM_INTERVAL_MS", defaults.claimIntervalMs),
         projectorGatherMs: int("LEXSTREAM_PROJECTOR_GATHER_MS", defaults.projectorGatherMs),
+        projectorNice: int("LEXSTREAM_PROJECTOR_NICE", defaults.projectorNice),
         maxDeliveries: int("LEXSTREAM_MAX_DELIVERIES", defaults.maxDeliveries),
         retryBaseMs: int("LEXSTREAM_RETRY_BASE_MS", defaults.retryBaseMs),
         retryMaxMs: int("LEXSTREAM_RETRY_MAX_MS", defaults.retryMaxMs),

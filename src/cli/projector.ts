@@ -1,6 +1,8 @@
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { AppConfig } from "../config.ts"
 import { Database } from "../db/database.ts"
+import { lowerOwnPriority } from "../projector/lower-priority.ts"
 import { runProjectorProcess } from "../projector/process.ts"
 import { DEFAULT_TRIM_INTERVAL_MS } from "../projector/projector-stage.ts"
 import { trimStreams } from "../projector/trim.ts"
@@ -16,6 +18,8 @@ export const projectorCommand = Command.make(
   { trimInterval: trimIntervalFlag },
   Effect.fn(function*({ trimInterval }) {
     if (trimInterval < 0) return yield* Effect.fail("--trim-interval must be 0 or more seconds")
+    // A process of its own: its priority is the projector's alone (not a worker's running it in-process).
+    yield* lowerOwnPriority((yield* AppConfig).projectorNice)
     yield* runProjectorProcess({ stop: shutdownRequested, trimIntervalMs: trimInterval * 1000 })
   })
 ).pipe(Command.withDescription(
