@@ -5,6 +5,7 @@ import { registerScripts } from "../src/engine/scripts.ts"
 import type { StageDefinition } from "../src/engine/stage.ts"
 import type { PipelineEvent } from "../src/events/event.ts"
 import { listDeadLetters, retryDeadLetters } from "../src/cli/dead-letters.ts"
+import { keyLayout } from "../src/events/key-layout.ts"
 import { submittedFields } from "./support/events.ts"
 import { spawnWorker, stopProcess } from "./support/processes.ts"
 import { names, readAll, REDIS_URL, serviceRunner, startWorker, testConfig, testRedis, type RunningWorker, waitFor } from "./support/harness.ts"
@@ -277,5 +278,19 @@ describe("engine under faults", () => {
     expect(retried).toHaveLength(1)
     const [last] = await redis.xrevrange(input, "+", "-", "COUNT", 1)
     expect(last?.[1]).toEqual(["kind", "poison", ...many])
+  })
+
+  it("retry --all that Redis refuses part-way still reports what it re-drove before", async () => {
+    const { prefix, run } = serviceRunner("dlq-partial", testConfig(newPrefix("dlq-partial"), { partitions: 2 }))
+    track(prefix)
+    const [first, second] = keyLayout({ keyPrefix: prefix, partitions: 2, ownedPartitions: undefined, redisCluster: false }).everyPartition
+    const input = first!.event("document.submitted")
+    await redis.xadd(first!.deadLetter, "*", "stage", "ocr", "stream", input, "entry_id", "1-0", "work_key", "d:1", "reason", "r", "deliveries", "5", "failed_at", "0", "field.k", "v")
+    // The next partition's dead-letter stream is not a stream: XREVRANGE on it fails.
+    await redis.set(second!.deadLetter, "not a stream")
+    const report = await run(retryDeadLetters("all"))
+    expect(report.retried.map((letter) => letter.stream)).toEqual([input])
+    expect(report.stoppedBy).toMatch(/WRONGTYPE/)
+    expect(await redis.xlen(first!.deadLetter)).toBe(0)
   })
 })

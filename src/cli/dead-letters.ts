@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Cluster } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { keyLayout } from "../events/key-layout.ts"
-import { decodeOverflow, OVERFLOW_FIELD } from "../events/bounded-fields.ts"
+import { decodeOverflow, FIELD_PREFIX, OVERFLOW_FIELD } from "../events/bounded-fields.ts"
 import { MAX_SCRIPT_FIELDS } from "../engine/scripts.ts"
 import { RedisClient, type RedisConnection, slotOf } from "../services/redis.ts"
 import { deadLetterStreams, type LabelledStream } from "./operational-streams.ts"
@@ -29,7 +29,6 @@ export interface DeadLetter {
   readonly original: Array<Buffer>
 }
 
-const FIELD_PREFIX = Buffer.from("field.")
 
 const parseDeadLetter = (source: LabelledStream, id: string, fields: ReadonlyArray<Buffer>): DeadLetter => {
   const header: Record<string, string> = {}
@@ -179,7 +178,9 @@ export const retryDeadLetters = (names: ReadonlyArray<string> | "all") =>
       else if (newId === null) skipped.push({ id: letter.id, why: "no longer parked (re-driven meanwhile?)" })
       else retried.push({ id: letter.id, stream: letter.stream, newId })
     }
-    yield* redis.use("dlq.retry", async (client) => {
+    // A Redis error part-way (a command refused, not an outage: commands wait through those) ends
+    // the retry, but what was re-driven before it is still reported.
+    const stoppedBy = yield* redis.use("dlq.retry", async (client) => {
       if (names !== "all") {
         for (const found of await findLetters(client, sources, names)) {
           if ("why" in found) skipped.push(found)
@@ -198,6 +199,6 @@ export const retryDeadLetters = (names: ReadonlyArray<string> | "all") =>
           start = `(${page[page.length - 1]!.entryIdInDeadLetter}`
         }
       }
-    })
-    return { retried, skipped }
+    }).pipe(Effect.match({ onFailure: (error) => error.message, onSuccess: () => undefined }))
+    return { retried, skipped, ...(stoppedBy !== undefined ? { stoppedBy } : {}) }
   })

@@ -130,9 +130,10 @@ const dlqRetry = Command.make(
   },
   Effect.fn(function*({ ids, all }) {
     if (!all && ids.length === 0) return yield* Effect.fail("name dead-letter ids, or pass --all")
-    const { retried, skipped } = yield* retryDeadLetters(all ? "all" : ids)
+    const { retried, skipped, stoppedBy } = yield* retryDeadLetters(all ? "all" : ids)
     for (const r of retried) yield* Console.log(`re-driven ${r.id} -> ${r.stream} ${r.newId}`)
     for (const s of skipped) yield* Console.log(`skipped ${s.id}: ${s.why}`)
+    if (stoppedBy !== undefined) return yield* Effect.fail(`stopped after ${retried.length} re-driven: ${stoppedBy}`)
     if (skipped.length > 0) return yield* Effect.fail(`${skipped.length} entr(y/ies) not re-driven`)
   })
 ).pipe(Command.withDescription("Put dead-lettered entries back on their stream (after fixing the cause)"))

@@ -8,7 +8,7 @@
 export const MAX_COPIED_FIELDS = 64
 export const OVERFLOW_FIELD = "overflow_fields"
 
-const FIELD_PREFIX = Buffer.from("field.")
+export const FIELD_PREFIX = Buffer.from("field.")
 
 const asBuffer = (field: string | Buffer) => (typeof field === "string" ? Buffer.from(field, "utf8") : field)
 
