@@ -2,28 +2,21 @@ import { Effect, Schedule } from "effect"
 import { AppConfig } from "../config.ts"
 import type { CanonicalEntity } from "../contracts/index.ts"
 import { Locks } from "../services/locks.ts"
+import { scanKeys } from "../services/key-scan.ts"
 import { RedisClient } from "../services/redis.ts"
 import { projectLockKey } from "../stages/works/resolve.ts"
 import { entityIndexKey, entityRegistryKey, entityRegistryRevisionKey, loadProjectEntities, type RegistryLocation } from "./entity-registry.ts"
 import { keyLayout } from "../events/key-layout.ts"
 import { EntityRegistry } from "./registry-store.ts"
 
-/**
- * The projects with a registry in Redis: keys shaped like entityRegistryKey's, whatever it names them.
- * (SCAN walks one node: on a Redis Cluster only the registries of the node it reaches are found.)
- */
+/** The projects with a registry in Redis (every master's, on a cluster): keys shaped like entityRegistryKey's. */
 const redisRegistryProjects = (keyPrefix: RegistryLocation) =>
   Effect.gen(function*() {
     const { use } = yield* RedisClient
     const [head, tail] = entityRegistryKey(keyPrefix, "\u0000").split("\u0000") as [string, string]
     const keys = yield* use("registry.import.scan", async (redis) => {
       const found: Array<string> = []
-      let cursor = "0"
-      do {
-        const [next, batch] = await redis.scan(cursor, "MATCH", entityRegistryKey(keyPrefix, "*"), "COUNT", 1000)
-        cursor = next
-        found.push(...batch)
-      } while (cursor !== "0")
+      for await (const batch of scanKeys(redis, entityRegistryKey(keyPrefix, "*"))) found.push(...batch)
       return found
     })
     return keys
