@@ -239,11 +239,13 @@ try {
       ...(reconciled.problem === undefined ? [] : [reconciled.problem]),
       ...(extra.length > 0 ? [`reconcile resubmitted ${extra.length} document(s) that had completed: ${extra.slice(0, 5).join(", ")}`] : [])
     ])
-    // The dead letters of the first failures stay in their streams as a record: only new ones count.
+    // The dead letters of the first failures stay in their streams as a record: only new ones count
+    // (by id: a partition's new letters are listed before the next partition's old ones).
+    const earlierLetters = new Set(firstObservation.deadLetters.map((letter) => letter.id))
     const newDeadLetters = {
       ...secondObservation,
       deadLetterLength: secondObservation.deadLetterLength - firstObservation.deadLetterLength,
-      deadLetters: secondObservation.deadLetters.slice(firstObservation.deadLetters.length)
+      deadLetters: secondObservation.deadLetters.filter((letter) => !earlierLetters.has(letter.id))
     }
     const second = { observation: newDeadLetters, verdict: judgeRun(newDeadLetters) }
     reports.push(

@@ -128,9 +128,9 @@ export const observeRun = async (options: {
   const deadLetterStreams = distinct(spaces, (names) => names.deadLetter)
   const deadLetters: Array<DeadLetterSummary> = []
   for (const stream of deadLetterStreams) {
-    for (const [, flat] of await redis.xrange(stream, "-", "+", "COUNT", DEAD_LETTERS_READ - deadLetters.length)) {
+    for (const [id, flat] of await redis.xrange(stream, "-", "+", "COUNT", DEAD_LETTERS_READ - deadLetters.length)) {
       const fields = fieldsOf(flat)
-      deadLetters.push({ stage: fields.stage ?? "?", reason: fields.reason ?? "?", deliveries: Number(fields.deliveries ?? 0) })
+      deadLetters.push({ id: `${stream}/${id}`, stage: fields.stage ?? "?", reason: fields.reason ?? "?", deliveries: Number(fields.deliveries ?? 0) })
     }
     if (deadLetters.length >= DEAD_LETTERS_READ) break
   }

@@ -9,6 +9,8 @@ import { createHash } from "node:crypto"
 export type ReadModelRows = Readonly<Record<string, ReadonlyArray<string>>>
 
 export interface DeadLetterSummary {
+  /** `<dead-letter stream>/<entry id>`: tells one observation's letters from another's. */
+  readonly id?: string
   readonly stage: string
   readonly reason: string
   readonly deliveries: number
