@@ -24,6 +24,25 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const stop = Deferred.makeUnsafe<void>()
   await cleanup(control, options.prefix)
   let projector: BenchProjector | undefined
+  let worker: Fiber.Fiber<void, unknown> | undefined
+  // Ctrl-C (the whole process group gets SIGINT) must not leave the projector's database or the
+  // run's keys behind: finally blocks do not run when a signal ends the process. (A signal while the
+  // projector is still starting leaves its database: `lexstream_bench_*`.)
+  const onSignal = () => {
+    void (async () => {
+      try {
+        // The worker first: it would recreate the groups and streams cleanup deletes.
+        Deferred.doneUnsafe(stop, Effect.void)
+        if (worker) await Promise.race([Effect.runPromise(Fiber.await(worker)), new Promise((resolve) => setTimeout(resolve, 5_000))])
+        await projector?.stop()
+        await cleanup(control, options.prefix)
+      } finally {
+        process.exit(130)
+      }
+    })()
+  }
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
   try {
     if (options.projectorDatabaseUrl) {
       projector = await startBenchProjector({ redisUrl: options.redisUrl, prefix: options.prefix, serverUrl: options.projectorDatabaseUrl, redis: control })
@@ -36,7 +55,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     AppConfig.layer({ redisUrl: options.redisUrl, keyPrefix: options.prefix, httpPort: 0, consumerName: "bench" }),
     Metrics.layerTest
   ).pipe(Layer.provideMerge(loggerLayer("error")))
-  const worker = Effect.runFork(
+  worker = Effect.runFork(
     runWorker<never>({ stages: STAGE_NAMES, stop, http: false, onCompleted: (event) => recorder.end(event.document_id) })
       .pipe(Effect.provide(layer))
   )
@@ -67,6 +86,8 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
       // Stopped before the streams go, so it does not read deleted ones; then its database is dropped.
       await projector?.stop()
     } finally {
+      process.off("SIGINT", onSignal)
+      process.off("SIGTERM", onSignal)
       await cleanup(control, options.prefix)
       await control.quit()
     }
