@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { BlobRef } from "../services/blob-store.ts"
 import { Cache } from "../services/cache.ts"
 import { Metrics } from "../services/metrics.ts"
@@ -14,7 +14,9 @@ import { ocrCacheKey } from "./extract.ts"
  */
 const KnownExtraction = Schema.Struct({
   ref: Schema.String,
-  facts: Schema.Record(Schema.String, Schema.Unknown)
+  facts: Schema.Record(Schema.String, Schema.Unknown),
+  /** The document that wrote the blob: its partition's slot holds it (absent in entries from before). */
+  documentId: Schema.optional(Schema.String)
 })
 export type KnownExtraction = typeof KnownExtraction.Type
 
@@ -26,20 +28,25 @@ const keyOf = (sha256: string, engineId: string) => createHash("sha256").update(
 
 /**
  * The remembered extraction of these bytes. Its blob is not looked up here: it lives in the slot of
- * the document that wrote it, so the ocr stage checks that the document at hand can read it (its
- * partition's copy, or the durable tier once archived) before reusing it.
+ * the document that wrote it, so the ocr stage makes sure the document at hand can read it (its
+ * partition's copy, else a copy from the writer's partition, or the durable tier once archived)
+ * before reusing it, and counts the hit or miss itself (countOcrCache).
  */
 export const knownExtraction = (sha256: string, engineId: string) =>
   Effect.gen(function*() {
     const cache = yield* Cache
-    const metrics = yield* Metrics
-    const found = decode(yield* cache.get(CACHE, keyOf(sha256, engineId)))
-    metrics.cacheRequests.inc({ cache: "ocr", result: Option.isSome(found) ? "hit" : "miss" })
-    return found
+    return decode(yield* cache.get(CACHE, keyOf(sha256, engineId)))
   })
 
-export const rememberExtraction = (sha256: string, engineId: string, ref: BlobRef, facts: Record<string, unknown>) =>
+/** One OCR cache lookup: a hit only when the remembered text could be used. */
+export const countOcrCache = (hit: boolean) =>
+  Effect.gen(function*() {
+    const metrics = yield* Metrics
+    metrics.cacheRequests.inc({ cache: "ocr", result: hit ? "hit" : "miss" })
+  })
+
+export const rememberExtraction = (sha256: string, engineId: string, ref: BlobRef, facts: Record<string, unknown>, documentId: string) =>
   Effect.gen(function*() {
     const cache = yield* Cache
-    yield* cache.set(CACHE, keyOf(sha256, engineId), { ref, facts } satisfies KnownExtraction)
+    yield* cache.set(CACHE, keyOf(sha256, engineId), { ref, facts, documentId } satisfies KnownExtraction)
   })

@@ -37,11 +37,16 @@ export interface StoredChunkMentions {
 interface ChunkPointer {
   readonly ref: BlobRef
   readonly index: number
+  /** The document whose blob it is: its partition's slot holds it (absent in entries from before). */
+  readonly documentId?: string
 }
 
 interface DocumentPointer {
   readonly ref: BlobRef
+  readonly documentId?: string
 }
+
+const writerOf = (pointer: { readonly documentId?: unknown }) => (typeof pointer.documentId === "string" ? pointer.documentId : undefined)
 
 /** The document entry's key: every chunk's key, in order, hashed. */
 const documentKey = (keys: ReadonlyArray<string>) => `doc:${createHash("sha256").update(keys.join("\n")).digest("base64url").slice(0, 22)}`
@@ -95,10 +100,10 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
     const metrics = yield* Metrics
     const keys = chunks.map(keyOf)
     const docKey = documentKey(keys)
-    // Read in this document's partition (then the durable tier): a pointer left by a document of
-    // another partition may miss until its blob is archived, which only costs a recomputation.
-    const readList = (ref: BlobRef) =>
-      blobs.getJson(documentId, ref).pipe(Effect.map((value) => (Array.isArray(value) ? value : undefined)), Effect.orElseSucceed(() => undefined))
+    // Read in the partition of the document that wrote the blob (then the durable tier): pointers
+    // from before writers were recorded are read in this document's partition.
+    const readList = (ref: BlobRef, writer: string | undefined) =>
+      blobs.getJson(writer ?? documentId, ref).pipe(Effect.map((value) => (Array.isArray(value) ? value : undefined)), Effect.orElseSucceed(() => undefined))
     const toResult = (chunk: C, found: StoredChunkMentions): ChunkMentions => {
       const { provider, model } = splitProviderId(found.extractor)
       return { mentions: inDocument(chunk, found.mentions), extractorId: found.extractor, cost: noCost(provider, model) }
@@ -106,7 +111,7 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
 
     // The whole document first: one lookup, one blob.
     const docPointer = documentPointerOf(yield* cache.get(CACHE, docKey).pipe(Effect.mapError(redisFailure)))
-    const docList = docPointer ? yield* readList(docPointer.ref) : undefined
+    const docList = docPointer ? yield* readList(docPointer.ref, writerOf(docPointer)) : undefined
     const whole = docList?.length === chunks.length ? docList.map(storedOf) : undefined
     if (whole !== undefined && whole.every((found) => found !== undefined)) {
       metrics.cacheRequests.inc({ cache: CACHE, result: "hit" }, chunks.length)
@@ -118,9 +123,13 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
 
     const stored = yield* Effect.forEach(keys, (key) => cache.get(CACHE, key), { concurrency }).pipe(Effect.mapError(redisFailure))
     // One read per blob, however many chunks point into it; a blob that cannot be read is a miss.
-    const refs = [...new Set(stored.flatMap((value) => pointerOf(value)?.ref ?? []))]
+    const writers = new Map<BlobRef, string | undefined>()
+    for (const value of stored) {
+      const pointer = pointerOf(value)
+      if (pointer && !writers.has(pointer.ref)) writers.set(pointer.ref, writerOf(pointer))
+    }
     const lists = new Map<BlobRef, ReadonlyArray<unknown>>()
-    yield* Effect.forEach(refs, (ref) => readList(ref).pipe(Effect.map((list) => void (list && lists.set(ref, list)))), {
+    yield* Effect.forEach([...writers], ([ref, writer]) => readList(ref, writer).pipe(Effect.map((list) => void (list && lists.set(ref, list)))), {
       concurrency,
       discard: true
     })
@@ -141,8 +150,8 @@ export const cachedChunkMentions = <C extends ExtractorChunk>(
     const remember = (ref: BlobRef) =>
       Effect.forEach(
         [
-          ...paidMisses.map((position) => [keys[position]!, { ref, index: position } satisfies ChunkPointer] as const),
-          ...(fellBack ? [] : [[docKey, { ref } satisfies DocumentPointer] as const])
+          ...paidMisses.map((position) => [keys[position]!, { ref, index: position, documentId } satisfies ChunkPointer] as const),
+          ...(fellBack ? [] : [[docKey, { ref, documentId } satisfies DocumentPointer] as const])
         ],
         ([key, value]) => cache.set(CACHE, key, value),
         { concurrency, discard: true }

@@ -4,13 +4,14 @@ import { StageFailure } from "../../engine/stage.ts"
 import type { PipelineData } from "../../events/event.ts"
 import { bitmapPermitsLayer } from "../../ocr/bitmap-permits.ts"
 import { DocumentOcr } from "../../ocr/document-ocr.ts"
-import { type KnownExtraction, knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
+import { countOcrCache, type KnownExtraction, knownExtraction, rememberExtraction } from "../../ocr/known-extraction.ts"
 import { TesseractEngine } from "../../ocr/tesseract-engine.ts"
 import type { ExtractedText, OcrFacts, TextMethod } from "../../contracts/index.ts"
 import { ARTIFACTS } from "../../pipeline/descriptor.ts"
 import { BlobStore } from "../../services/blob-store.ts"
 import type { Cache } from "../../services/cache.ts"
 import type { Metrics } from "../../services/metrics.ts"
+import type { RedisError } from "../../services/redis.ts"
 import { ocrProviderLayer } from "../../providers/ocr-layer.ts"
 import { providerServices } from "../../providers/provider-services.ts"
 import { DocumentSources } from "../../sources/source.ts"
@@ -58,19 +59,29 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
       }) as PipelineData
     // A remembered extraction cost nothing this time.
     const reused = { provider: ocr.id } as PipelineData["task"]
-    // The remembered text may be another document's blob, in another partition's slot: reused only
-    // if this document's partition (or the durable tier) has it, else the bytes are read again.
+    // The remembered text may be another document's blob, in another partition's slot: reused when
+    // this document's partition (or the durable tier) has it, or once copied from the writer's
+    // partition (content-addressed: the same ref); else the bytes are read and extracted again.
+    const usableHere = (known: KnownExtraction): Effect.Effect<boolean, StageFailure | RedisError> =>
+      blobs.has(event.document_id, known.ref).pipe(
+        Effect.flatMap((here) =>
+          here || known.documentId === undefined || known.documentId === event.document_id
+            ? Effect.succeed(here)
+            : blobs.get(known.documentId, known.ref).pipe(
+              Effect.flatMap((bytes) => blobs.put(event.document_id, bytes)),
+              Effect.as(true),
+              Effect.catchTags({ BlobNotFound: () => Effect.succeed(false), BlobCorrupt: () => Effect.succeed(false) })
+            )
+        ),
+        // The durable tier could not say now (database down): retried, not re-extracted.
+        Effect.catchTag("DurableBlobsError", (error) => Effect.fail(new StageFailure({ message: error.message, retryable: true })))
+      )
     const knownHere = (sha256: string) =>
       knownExtraction(sha256, ocr.cacheId).pipe(
-        Effect.flatMap((known) =>
-          Option.isNone(known)
-            ? Effect.succeed(known)
-            : blobs.has(event.document_id, known.value.ref).pipe(
-              Effect.map((here) => (here ? known : Option.none<KnownExtraction>())),
-              // The durable tier could not say now (database down): retried, not re-extracted.
-              Effect.catchTag("DurableBlobsError", (error) => Effect.fail(new StageFailure({ message: error.message, retryable: true })))
-            )
-        )
+        Effect.flatMap((known) => (Option.isNone(known) ? Effect.succeed(false) : usableHere(known.value)).pipe(
+          Effect.tap(countOcrCache),
+          Effect.map((usable) => (usable ? known : Option.none<KnownExtraction>()))
+        ))
       )
     if (submission.sha256 !== undefined) {
       const known = yield* knownHere(submission.sha256)
@@ -88,7 +99,7 @@ export const ocrWork: StageWork<AppConfig | DocumentSources | DocumentOcr | Blob
     const ref = yield* blobs.putJson(event.document_id, extracted)
     const facts = ocrFacts(extracted)
     // A fallback's reading is not remembered under the configured provider: a replay asks it again.
-    if (task.fallback === undefined) yield* rememberExtraction(sha256, ocr.cacheId, ref, facts)
+    if (task.fallback === undefined) yield* rememberExtraction(sha256, ocr.cacheId, ref, facts, event.document_id)
     // The content hash as a fact: a replay declares it, so the bytes need not be read again.
     return withResult(ref, { ...facts, contentSha256: sha256 }, task as PipelineData["task"])
   }).pipe(
