@@ -151,7 +151,9 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
     const markers = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: versionOf(row) })))
     // A lost-artifact rerun's version may be in use already (a replay Postgres has not seen yet): its
     // done-markers would drop the rerun while this report called it resubmitted.
-    const rerunVersionStages = yield* usedVersionStages(rows.map((row) => ({ documentId: row.id, version: lostArtifact(row) ? row.version + 1 : 0 })))
+    const rerunRows = rows.filter(lostArtifact)
+    const rerunStages = yield* usedVersionStages(rerunRows.map((row) => ({ documentId: row.id, version: row.version + 1 })))
+    const rerunVersionStages = new Map(rerunRows.map((row, i) => [row, rerunStages[i]!]))
     const probes = yield* redis.use("reconcile.state", (client) =>
       repliesOf(rows.flatMap((row) => {
         const event = latest.get(row.id)
@@ -200,9 +202,9 @@ export const reconcileDocuments = (options: { readonly dryRun?: boolean | undefi
           tracked.push({ documentId: row.id, version: versionOf(row), reason: `version ${versionOf(row)} is archived already and supersedes the failed version ${row.version}` })
           return
         }
-        const rerunStages = rerunVersionStages[index]!
-        if (rerunStages.length > 0) {
-          tracked.push({ documentId: row.id, version, reason: `Redis has done-markers of version ${version} for ${rerunStages.join(", ")} (a run PostgreSQL has not seen yet)` })
+        const usedBy = rerunVersionStages.get(row) ?? []
+        if (usedBy.length > 0) {
+          tracked.push({ documentId: row.id, version, reason: `Redis has done-markers of version ${version} for ${usedBy.join(", ")} (a run PostgreSQL has not seen yet)` })
           return
         }
         // Redis may still track it (done-markers, its entries, its intake record), but it cannot
