@@ -53,7 +53,7 @@ export interface AppConfigShape {
   readonly projectorGatherMs: number
   /**
    * The niceness `lexstream projector` gives its own process (0-19; 0 leaves it as started): on a
-   * host shared with workers the read models may trail, but a stage's CPU must come first.
+   * host shared with workers, a higher value lets the stages' CPU come first and the read models trail.
    */
   readonly projectorNice: number
   /** Deliveries after which an entry is parked in the dead-letter stream. */
@@ -132,7 +132,7 @@ export const defaults: Omit<AppConfigShape, "redisUrl" | "consumerName"> = {
   claimIdleMs: 60_000,
   claimIntervalMs: 10_000,
   projectorGatherMs: 100,
-  projectorNice: 10,
+  projectorNice: 0,
   maxDeliveries: 5,
   retryBaseMs: 200,
   retryMaxMs: 10_000,
