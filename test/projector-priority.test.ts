@@ -28,10 +28,12 @@ const startProjectorCli = (nice: string) => {
 
 describe("lexstream projector", () => {
   it("runs at the niceness LEXSTREAM_PROJECTOR_NICE asks for, and is refused one beyond 19", async () => {
-    const projector = startProjectorCli("7")
+    // Above the niceness the tests run at (`nice npm test` runs them at 10): it only ever lowers.
+    const asked = Math.min(19, getPriority() + 3)
+    const projector = startProjectorCli(String(asked))
     try {
-      await waitFor("the projector to lower its priority", async () => projector.output().includes("projector CPU priority lowered"), 30_000)
-      expect(getPriority(projector.child.pid!)).toBe(7)
+      await waitFor("the projector to lower its priority", async () => getPriority(projector.child.pid!) === asked, 30_000)
+      expect(projector.output()).not.toMatch(/could not lower/)
     } finally {
       await stopProcess(projector.child)
     }

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Layer, Redacted } from "effect"
-import { Redis } from "ioredis"
+import { Redis, type RedisOptions } from "ioredis"
 import { AppConfig } from "../config.ts"
 import { servicesLayer } from "../layers.ts"
 import { runDocuments } from "../pipeline/run-documents.ts"
 import { sampleDocuments } from "../samples/files.ts"
 import { loggerLayer } from "../services/logger.ts"
 import { unlinkMatching } from "../services/key-scan.ts"
-import { RedisClient } from "../services/redis.ts"
+import { clusterSeeds, RedisClient } from "../services/redis.ts"
 import type { StageWorks } from "../stages/pipeline.ts"
 
 /**
@@ -33,15 +33,16 @@ const configLayer = (prefix: string, extraSourceRoots: ReadonlyArray<string>) =>
 export const evalLayer = (prefix: string, logLevel = process.env.LEXSTREAM_LOG_LEVEL ?? "warn", extraSourceRoots: ReadonlyArray<string> = []) =>
   servicesLayer(configLayer(prefix, extraSourceRoots)).pipe(Layer.provideMerge(loggerLayer(logLevel)))
 
-/** Answers PING at `url`, or rejects with the connection error. */
-const pingOnce = async (url: string) => {
-  const client = new Redis(url, {
+/** Answers PING at `url` (or at one cluster seed, with the seeds' shared auth and TLS), or rejects with the connection error. */
+const pingOnce = async (target: string | RedisOptions) => {
+  const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: 3_000,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null
-  })
+  }
+  const client = typeof target === "string" ? new Redis(target, options) : new Redis({ ...target, ...options })
   let cause: Error | undefined // the connection error, more telling than the rejection ("Connection is closed")
   client.on("error", (error: Error) => {
     cause ??= error
@@ -64,9 +65,13 @@ const pingOnce = async (url: string) => {
 const checkRedisAnswers = Effect.gen(function*() {
   const config = yield* AppConfig
   const url = Redacted.value(config.redisUrl)
-  const seeds = config.redisCluster ? url.split(",").map((seed) => seed.trim()).filter((seed) => seed !== "") : [url]
   yield* Effect.tryPromise({
-    try: () => Promise.any(seeds.map(pingOnce)),
+    try: () => {
+      if (!config.redisCluster) return pingOnce(url)
+      // The seeds as the cluster client reads them (src/services/redis.ts): one password and TLS for all.
+      const { nodes, password, username, tls } = clusterSeeds(url)
+      return Promise.any(nodes.map((node) => pingOnce({ ...node, password, username, ...(tls ? { tls: {} } : {}) })))
+    },
     catch: (error) => {
       const cause = error instanceof AggregateError ? error.errors[0] : error
       return `Redis does not answer at LEXSTREAM_REDIS_URL (${String((cause as Error)?.message ?? cause)}); start it and retry`
