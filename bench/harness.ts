@@ -38,6 +38,20 @@ export interface BenchResult {
   p99Ms: number;
   /** How far the projector got, when one ran (options.projectorDatabaseUrl). */
   projector?: ProjectorProgress;
+  /** What stalled the system's process during the run (bench/run-system.ts). */
+  pauses?: ProcessPauses;
+}
+
+/** Stalls of one benchmarked process over its whole run (set-up and warm-up included). */
+export interface ProcessPauses {
+  /** The longest garbage-collection pause, and how many major (mark-compact) collections ran. */
+  gcMaxMs: number;
+  majorGcs: number;
+  /** All collections' pauses together. */
+  gcTotalMs: number;
+  /** Event-loop delay (what a timer due now waits): p99 and max. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
 }
 
 export interface ProjectorProgress {

@@ -84,6 +84,18 @@ const projectorLine = (runs: ReadonlyArray<BenchResult>) => {
   console.log(`  lexstream's projector, every run: ${each.join(";  ")}`)
 }
 
+/** What stalled each process of the paced runs: a p99 is mostly its longest stall (README, Benchmark). */
+const pausesLine = (runs: Record<string, ReadonlyArray<BenchResult>>) => {
+  for (const system of ["lexstream", "minimal-streams"]) {
+    const each = (runs[system] ?? []).map(({ pauses: p }) =>
+      p === undefined
+        ? "no report"
+        : `longest GC pause ${p.gcMaxMs.toFixed(1)} ms (${p.majorGcs} major, ${p.gcTotalMs.toFixed(0)} ms in all), event-loop delay p99 ${p.eventLoopP99Ms.toFixed(1)} / max ${p.eventLoopMaxMs.toFixed(1)} ms`
+    )
+    console.log(`  ${system} process, every run: ${each.join(";  ")}`)
+  }
+}
+
 console.log(`lexstream benchmark: intake + 6 pass-through stages (7 hops) per document, each system in its own process`)
 console.log(`redis ${redisUrl.replace(/\/\/[^@]*@/, "//***@")}, node ${process.version}, runs per system ${repeat}, warm-up ${warmup} documents per run`)
 console.log(
@@ -100,6 +112,7 @@ const pacedRuns = measure(SYSTEMS, { documents: rateDocuments, ratePerSecond: ra
 const paced = medians(pacedRuns)
 table(`Latency: ${rateDocuments} documents at a fixed ${rate}/s (median of ${repeat})`, paced)
 console.log(`  lexstream, every run: ${pacedRuns.lexstream.map((r) => `p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms`).join(";  ")}`)
+pausesLine(pacedRuns)
 projectorLine(pacedRuns.lexstream)
 
 const lex = fast.lexstream

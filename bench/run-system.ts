@@ -1,5 +1,6 @@
 // Runs one system once in this (fresh) process and prints its BenchResult as JSON on the last line.
-import type { BenchOptions, BenchSystem } from "./harness.ts"
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
+import type { BenchOptions, BenchSystem, ProcessPauses } from "./harness.ts"
 
 const [system, json] = process.argv.slice(2)
 const systems: Record<string, () => Promise<{ run: BenchSystem }>> = {
@@ -15,9 +16,30 @@ if (!load || !json) {
   process.exit(2)
 }
 const { run } = await load()
+// What stalls this process: the p99 at a fixed rate is mostly the longest of these (README, Benchmark).
+const gc = { maxMs: 0, totalMs: 0, major: 0 }
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.maxMs = Math.max(gc.maxMs, entry.duration)
+    gc.totalMs += entry.duration
+    if (((entry as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++
+  }
+})
+gcObserver.observe({ entryTypes: ["gc"] })
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
 const cpuBefore = process.cpuUsage()
 const result = await run(JSON.parse(json) as BenchOptions)
 // This process's CPU during the run (set-up, warm-up and clean-up included): `npm run bench:calls`.
 const cpu = process.cpuUsage(cpuBefore)
-process.stdout.write(`${JSON.stringify({ ...result, nodeCpuMs: (cpu.user + cpu.system) / 1000 })}\n`)
+loopDelay.disable()
+gcObserver.disconnect()
+const pauses: ProcessPauses = {
+  gcMaxMs: gc.maxMs,
+  majorGcs: gc.major,
+  gcTotalMs: gc.totalMs,
+  eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
+  eventLoopMaxMs: loopDelay.max / 1e6
+}
+process.stdout.write(`${JSON.stringify({ ...result, nodeCpuMs: (cpu.user + cpu.system) / 1000, pauses })}\n`)
 process.exit(0)
