@@ -1,6 +1,6 @@
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm"
 import type { Db } from "../db/database.ts"
-import { type ArrayColumn, unnestRows } from "./unnest-rows.ts"
+import { type ArrayColumn, insertNewRows } from "./unnest-rows.ts"
 import { canonicalEntities, chunks, documents, documentTexts, entityMentions, processingTasks, relationships } from "../db/schema.ts"
 import {
   byCodePoint,
@@ -239,12 +239,6 @@ export interface RepeatedCompletion {
 const taskKey = (row: { readonly inputEntry: string; readonly stage: string; readonly attempt: number }) =>
   `${row.inputEntry}\u0000${row.stage}\u0000${row.attempt}`
 
-/**
- * One row per attempt, keyed by (input entry, stage, attempt): a redelivered event adds nothing. A
- * (document, version, stage) is completed once: the first completion wins, in batch order and across
- * batches, and a later output for it (e.g. one run before Redis lost its data and one after) is
- * returned to be reported instead of becoming a second "completed" row.
- */
 const time = (date: Date | null | undefined) => (date ? date.toISOString() : null)
 const TASK_COLUMNS: ReadonlyArray<ArrayColumn<TaskRow>> = [
   ["document_id", "text", (row) => row.documentId],
@@ -269,18 +263,19 @@ const TASK_COLUMNS: ReadonlyArray<ArrayColumn<TaskRow>> = [
 ]
 const TASK_SLICE = 1_000
 
+/**
+ * One row per attempt, keyed by (input entry, stage, attempt): a redelivered event adds nothing. A
+ * (document, version, stage) is completed once: the first completion wins, in batch order and across
+ * batches, and a later output for it (e.g. one run before Redis lost its data and one after) is
+ * returned to be reported instead of becoming a second "completed" row.
+ */
 const writeTasks = async (tx: Db, rows: ReadonlyArray<TaskRow>): Promise<Array<RepeatedCompletion>> => {
   const repeated: Array<RepeatedCompletion> = []
   for (let i = 0; i < rows.length; i += TASK_SLICE) {
     const slice = rows.slice(i, i + TASK_SLICE)
-    const columns = unnestRows(slice, TASK_COLUMNS)
-    const written = (await tx.execute(sql`
-      INSERT INTO ${processingTasks} (${columns.names}) SELECT ${columns.names} FROM ${columns.from} ORDER BY position
-      ON CONFLICT DO NOTHING
-      RETURNING input_entry, stage, attempt`)) as unknown as {
-      readonly rows: ReadonlyArray<{ readonly input_entry: string; readonly stage: string; readonly attempt: number }>
-    }
-    const writtenKeys = new Set(written.rows.map((row) => taskKey({ inputEntry: row.input_entry, stage: row.stage, attempt: row.attempt })))
+    const written = await insertNewRows<TaskRow, { readonly input_entry: string; readonly stage: string; readonly attempt: number }>(
+      tx, processingTasks, slice, TASK_COLUMNS, "input_entry, stage, attempt")
+    const writtenKeys = new Set(written.map((row) => taskKey({ inputEntry: row.input_entry, stage: row.stage, attempt: row.attempt })))
     for (const row of slice) {
       if (row.status === "completed" && !writtenKeys.has(taskKey(row))) {
         repeated.push({ documentId: row.documentId, version: row.version, stage: row.stage, inputEntry: row.inputEntry })

@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, max, not, sql } from "drizzle-orm"
+import { and, asc, eq, gt, max, not } from "drizzle-orm"
 import type { Db } from "../db/database.ts"
 import { events } from "../db/schema.ts"
 import type { ArchiveRow, ProjectedEntry } from "./entry.ts"
-import { type ArrayColumn, unnestRows } from "./unnest-rows.ts"
+import { type ArrayColumn, insertNewRows } from "./unnest-rows.ts"
 
 /**
  * The `events` archive: every entry the projector has seen, append-only. Its unique
@@ -15,12 +15,6 @@ import { type ArrayColumn, unnestRows } from "./unnest-rows.ts"
 const SLICE = 1_000
 export const entryKey = (stream: string, entryId: string) => `${stream}\u0000${entryId}`
 
-/**
- * Archives the entries; returns the keys (entryKey) of those not archived before. No conflict
- * target: a conflict on either unique index skips the row, and a concurrent transaction inserting
- * the same output waits for this one and then skips it; of two copies in one batch, the first in
- * batch order is archived. One statement per slice, its columns sent as arrays (unnest-rows.ts).
- */
 const ARCHIVE_COLUMNS: ReadonlyArray<ArrayColumn<ArchiveRow>> = [
   ["stream", "text", (row) => row.stream],
   ["entry_id", "text", (row) => row.entryId],
@@ -31,15 +25,18 @@ const ARCHIVE_COLUMNS: ReadonlyArray<ArrayColumn<ArchiveRow>> = [
   ["occurred_at", "timestamptz", (row) => row.occurredAt.toISOString()]
 ]
 
+/**
+ * Archives the entries; returns the keys (entryKey) of those not archived before. No conflict
+ * target: a conflict on either unique index skips the row, and a concurrent transaction inserting
+ * the same output waits for this one and then skips it; of two copies in one batch, the first in
+ * batch order is archived. One statement per slice, its columns sent as arrays (unnest-rows.ts).
+ */
 export const archiveEntries = async (tx: Db, entries: ReadonlyArray<ProjectedEntry>): Promise<Set<string>> => {
   const fresh = new Set<string>()
   for (let i = 0; i < entries.length; i += SLICE) {
-    const rows = unnestRows(entries.slice(i, i + SLICE).map((entry) => entry.archive), ARCHIVE_COLUMNS)
-    const inserted = (await tx.execute(sql`
-      INSERT INTO ${events} (${rows.names}) SELECT ${rows.names} FROM ${rows.from} ORDER BY position
-      ON CONFLICT DO NOTHING
-      RETURNING stream, entry_id`)) as unknown as { readonly rows: ReadonlyArray<{ readonly stream: string; readonly entry_id: string }> }
-    for (const row of inserted.rows) fresh.add(entryKey(row.stream, row.entry_id))
+    const rows = entries.slice(i, i + SLICE).map((entry) => entry.archive)
+    const inserted = await insertNewRows<ArchiveRow, { readonly stream: string; readonly entry_id: string }>(tx, events, rows, ARCHIVE_COLUMNS, "stream, entry_id")
+    for (const row of inserted) fresh.add(entryKey(row.stream, row.entry_id))
   }
   return fresh
 }
