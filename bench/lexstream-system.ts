@@ -25,22 +25,26 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   await cleanup(control, options.prefix)
   let projector: BenchProjector | undefined
   let worker: Fiber.Fiber<void, unknown> | undefined
+  /**
+   * The worker first (it would recreate the groups and streams cleanup deletes), then the projector
+   * (its database is dropped), then the run's keys. `workerWaitMs` bounds the wait for the worker.
+   */
+  const teardown = async (workerWaitMs?: number) => {
+    try {
+      Deferred.doneUnsafe(stop, Effect.void)
+      if (worker) {
+        const stopped = Effect.runPromise(Fiber.await(worker))
+        await (workerWaitMs === undefined ? stopped : Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, workerWaitMs))]))
+      }
+      await projector?.stop()
+    } finally {
+      await cleanup(control, options.prefix)
+    }
+  }
   // Ctrl-C (the whole process group gets SIGINT) must not leave the projector's database or the
   // run's keys behind: finally blocks do not run when a signal ends the process. (A signal while the
   // projector is still starting leaves its database: `lexstream_bench_*`.)
-  const onSignal = () => {
-    void (async () => {
-      try {
-        // The worker first: it would recreate the groups and streams cleanup deletes.
-        Deferred.doneUnsafe(stop, Effect.void)
-        if (worker) await Promise.race([Effect.runPromise(Fiber.await(worker)), new Promise((resolve) => setTimeout(resolve, 5_000))])
-        await projector?.stop()
-        await cleanup(control, options.prefix)
-      } finally {
-        process.exit(130)
-      }
-    })()
-  }
+  const onSignal = () => void teardown(5_000).finally(() => process.exit(130))
   process.once("SIGINT", onSignal)
   process.once("SIGTERM", onSignal)
   try {
@@ -80,15 +84,11 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     const progress: ProjectorProgress = { emitted: atEnd.emitted, archivedAtEnd: atEnd.archived, caughtUpMs }
     return { ...result, projector: progress }
   } finally {
+    process.off("SIGINT", onSignal)
+    process.off("SIGTERM", onSignal)
     try {
-      Deferred.doneUnsafe(stop, Effect.void)
-      await Effect.runPromise(Fiber.await(worker))
-      // Stopped before the streams go, so it does not read deleted ones; then its database is dropped.
-      await projector?.stop()
+      await teardown()
     } finally {
-      process.off("SIGINT", onSignal)
-      process.off("SIGTERM", onSignal)
-      await cleanup(control, options.prefix)
       await control.quit()
     }
   }

@@ -22,8 +22,6 @@ import { Metrics } from "../../src/services/metrics.ts"
 import { liveWorks, stagesLayer } from "../../src/stages/live-works.ts"
 import { freePort } from "../../test/support/processes.ts"
 
-const ADMIN_URL = THROWAWAY_SERVER_URL
-
 export interface BenchPipeline {
   readonly prefix: string
   readonly redis: Redis
@@ -44,7 +42,7 @@ export const startBenchPipeline = async (options: { readonly sourceRoots: Readon
   const redis = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 100, retryStrategy: () => 100 })
   redis.on("error", () => {})
   await redis.ping()
-  const database = await createFreshDatabase(ADMIN_URL)
+  const database = await createFreshDatabase(THROWAWAY_SERVER_URL)
   const databaseUrl = database.url
   const prefix = "lexstream:"
   // The entity registry in PostgreSQL (the default with DATABASE_URL), or LEXSTREAM_REGISTRY=redis to compare.

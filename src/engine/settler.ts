@@ -138,11 +138,11 @@ export const makeSettler = (options: SettlerOptions) =>
           case "Acked":
             duplicates++
             break
-        case "Busy":
-          // Its work ran without the lock, and another worker holds it: that one's output counts.
-          busy++
-          break
-        case "Lost":
+          case "Busy":
+            // Its work ran without the lock, and another worker holds it: that one's output counts.
+            busy++
+            break
+          case "Lost":
             // The lock was taken over, or Redis lost it with its data: the output is not written;
             // the entry (if it still exists) is reclaimed and done again.
             options.count("lost")
