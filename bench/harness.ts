@@ -40,6 +40,23 @@ export interface BenchResult {
   projector?: ProjectorProgress;
   /** What stalled the system's process during the run (bench/run-system.ts). */
   pauses?: ProcessPauses;
+  /** Where the CPU went during the run (bench/run-system.ts, bench/lexstream-system.ts). */
+  cpu?: RunCpu;
+}
+
+/**
+ * CPU time in ms, from the first document sent (warm-up included) to the last completed: the
+ * system's process (the one the producer runs in; bench/lexstream-processes.ts's workers are not
+ * counted), the projector's process and its PostgreSQL backends. Redis: over the whole run.
+ */
+export interface RunCpu {
+  /** Wall-clock time of that window, to say how many cores the CPU times add up to. */
+  wall: number;
+  process: number;
+  /** Absent when the run was on a cluster (several servers). */
+  redis?: number;
+  projector?: number;
+  postgres?: number;
 }
 
 /** Stalls of one benchmarked process over its whole run (set-up and warm-up included). */
@@ -93,6 +110,9 @@ export class LatencyRecorder {
   private firstStartMs = Number.NaN;
   private lastEndMs = Number.NaN;
   private settled = false;
+  /** This process's CPU from the first document sent (warm-up included) to the last completed. */
+  private cpuWindow: { cpu: NodeJS.CpuUsage; wallMs: number } | undefined;
+  private cpuUsed: { process: number; wall: number } | undefined;
   private resolveAll: () => void = () => {};
   private rejectAll: (error: Error) => void = () => {};
   private readonly allDone: Promise<void>;
@@ -118,6 +138,7 @@ export class LatencyRecorder {
 
   /** `atMs` lets a paced producer pass the doc's scheduled time (see produceAt). */
   start(id: string, atMs: number = performance.now()): void {
+    this.cpuWindow ??= { cpu: process.cpuUsage(), wallMs: performance.now() };
     if (this.warmupLeft > 0) {
       this.warmupLeft--;
       this.warmingUp.add(id);
@@ -138,7 +159,11 @@ export class LatencyRecorder {
     this.startedAt.delete(id);
     this.latenciesMs.push(now - startedAt);
     this.lastEndMs = now;
-    if (this.latenciesMs.length === this.expected) this.settle(() => this.resolveAll());
+    if (this.latenciesMs.length === this.expected) {
+      const cpu = process.cpuUsage(this.cpuWindow!.cpu);
+      this.cpuUsed = { process: (cpu.user + cpu.system) / 1000, wall: now - this.cpuWindow!.wallMs };
+      this.settle(() => this.resolveAll());
+    }
   }
 
   /** Makes waitForAll() reject, e.g. when a consumer loop crashes. First failure wins. */
@@ -181,6 +206,7 @@ export class LatencyRecorder {
       docsPerSecond: this.expected / seconds,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
+      ...(this.cpuUsed ? { cpu: this.cpuUsed } : {}),
     };
   }
 

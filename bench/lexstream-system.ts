@@ -11,6 +11,7 @@ import { loggerLayer } from "../src/services/logger.ts"
 import { Metrics } from "../src/services/metrics.ts"
 import { LatencyRecorder, PAYLOAD, cleanup, completionTimeoutMs, docId, openRedis, produceAt, sentDocuments } from "./harness.ts"
 import type { BenchOptions, BenchResult, BenchSystem, ProjectorProgress, ScheduledDoc } from "./harness.ts"
+import { cpuBetween } from "./process-cpu.ts"
 import { type BenchProjector, startBenchProjector } from "./projector-process.ts"
 
 const SYSTEM = "lexstream"
@@ -66,6 +67,7 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
   const metadata = JSON.stringify({ note: PAYLOAD })
   try {
     await new Promise((resolve) => setTimeout(resolve, 200)) // groups created, reads blocking
+    const projectorCpuBefore = await projector?.cpu()
     const producing = produceAt(options.ratePerSecond, sentDocuments(options), async (batch: ScheduledDoc[]) => {
       const pipeline = control.pipeline()
       for (const { index, dueAtMs } of batch) {
@@ -79,10 +81,15 @@ export const run: BenchSystem = async (options: BenchOptions): Promise<BenchResu
     await producing
     const result = recorder.result(SYSTEM)
     if (!projector) return result
-    const atEnd = await projector.snapshot()
+    const [atEnd, projectorCpuAfter] = await Promise.all([projector.snapshot(), projector.cpu()])
     const caughtUpMs = await projector.waitCaughtUp(CATCH_UP_WAIT_MS)
     const progress: ProjectorProgress = { emitted: atEnd.emitted, archivedAtEnd: atEnd.archived, caughtUpMs }
-    return { ...result, projector: progress }
+    const cpu = {
+      ...result.cpu!,
+      projector: cpuBetween(projectorCpuBefore!.projector, projectorCpuAfter.projector),
+      postgres: cpuBetween(projectorCpuBefore!.postgres, projectorCpuAfter.postgres)
+    }
+    return { ...result, projector: progress, cpu }
   } finally {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)

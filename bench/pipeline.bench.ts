@@ -96,6 +96,25 @@ const pausesLine = (runs: Record<string, ReadonlyArray<BenchResult>>) => {
   }
 }
 
+/**
+ * Where the CPU went while documents flowed (first sent to last completed; Redis over the whole run):
+ * per document, and in cores (CPU over the window's wall-clock time). On two shared cores this bounds
+ * the throughput and sets the queueing at a fixed rate.
+ */
+const cpuLine = (runs: Record<string, ReadonlyArray<BenchResult>>, sent: number) => {
+  const perDoc = (ms: number | undefined) => (ms === undefined ? "n/a" : `${((ms * 1000) / sent).toFixed(0)}`)
+  const describe = ({ cpu }: BenchResult) => {
+    if (cpu === undefined) return "no report"
+    const parts = [`process ${perDoc(cpu.process)}`, `Redis ${perDoc(cpu.redis)}`]
+    if (cpu.projector !== undefined) parts.push(`projector ${perDoc(cpu.projector)}`, `PostgreSQL ${perDoc(cpu.postgres)}`)
+    const all = cpu.process + (cpu.redis ?? 0) + (cpu.projector ?? 0) + (cpu.postgres ?? 0)
+    return `${parts.join(" + ")} = ${perDoc(all)} µs (${(all / cpu.wall).toFixed(2)} cores)`
+  }
+  for (const system of ["minimal-streams", "lexstream"]) {
+    console.log(`  CPU per document, ${system}, every run: ${(runs[system] ?? []).map(describe).join(";  ")}`)
+  }
+}
+
 console.log(`lexstream benchmark: intake + 6 pass-through stages (7 hops) per document, each system in its own process`)
 console.log(`redis ${redisUrl.replace(/\/\/[^@]*@/, "//***@")}, node ${process.version}, runs per system ${repeat}, warm-up ${warmup} documents per run`)
 console.log(
@@ -108,12 +127,17 @@ const fastRuns = measure(SYSTEMS, { documents })
 const fast = medians(fastRuns)
 table(`Throughput: ${documents} documents as fast as possible (median of ${repeat})`, fast)
 projectorLine(fastRuns.lexstream)
+cpuLine(fastRuns, documents + warmup)
 const pacedRuns = measure(SYSTEMS, { documents: rateDocuments, ratePerSecond: rate })
 const paced = medians(pacedRuns)
 table(`Latency: ${rateDocuments} documents at a fixed ${rate}/s (median of ${repeat})`, paced)
-console.log(`  lexstream, every run: ${pacedRuns.lexstream.map((r) => `p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms`).join(";  ")}`)
+// The minimal loop's every run too: what the machine alone does to a latency, with no guarantees at all.
+for (const system of ["lexstream", "minimal-streams"] as const) {
+  console.log(`  ${system}, every run: ${pacedRuns[system].map((r) => `p50 ${r.p50Ms.toFixed(2)} / p99 ${r.p99Ms.toFixed(2)} ms`).join(";  ")}`)
+}
 pausesLine(pacedRuns)
 projectorLine(pacedRuns.lexstream)
+cpuLine(pacedRuns, rateDocuments + warmup)
 
 const lex = fast.lexstream
 const vsMinimal = lex.docsPerSecond / fast["minimal-streams"].docsPerSecond

@@ -10,6 +10,7 @@ import pg from "pg"
 import { streamNames } from "../src/events/streams.ts"
 import { PROJECTOR_GROUP, projectedStreams } from "../src/projector/streams.ts"
 import { createFreshDatabase, type FreshDatabase } from "./fresh-database.ts"
+import { type CpuReading, readCpu } from "./process-cpu.ts"
 
 const CLI = fileURLToPath(new URL("../bin/lexstream.js", import.meta.url))
 /** Opening and migrating a fresh database, then creating a group per stream: seconds at most. */
@@ -19,6 +20,8 @@ const STOP_TIMEOUT_MS = 30_000
 export interface BenchProjector {
   /** Archive rows and emitted entries now. */
   readonly snapshot: () => Promise<{ emitted: number; archived: number }>
+  /** CPU so far of the projector's process and of the PostgreSQL backends serving its database (Linux, local server). */
+  readonly cpu: () => Promise<{ projector: CpuReading; postgres: CpuReading }>
   /** Waits (up to timeoutMs) until the group has nothing unread or unacked; the time it took, or null. */
   readonly waitCaughtUp: (timeoutMs: number) => Promise<number | null>
   /** Stops the process (SIGTERM, SIGKILL if it hangs) and drops the database; safe to call twice. */
@@ -107,6 +110,10 @@ export const startBenchProjector = async (options: { redisUrl: string; prefix: s
     snapshot: async () => {
       const [all, rows] = await Promise.all([states(), archived()])
       return { emitted: all.reduce((sum, state) => sum + state.entriesAdded, 0), archived: rows }
+    },
+    cpu: async () => {
+      const backends = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+      return { projector: readCpu(child?.pid === undefined ? [] : [child.pid]), postgres: readCpu(backends.rows.map((row) => row.pid)) }
     },
     waitCaughtUp: async (timeoutMs) => {
       const started = performance.now()

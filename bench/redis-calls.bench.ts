@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { Redis } from "ioredis"
 import { freePort, startRedisServer, stopProcess } from "../test/support/processes.ts"
 import type { BenchOptions, BenchResult } from "./harness.ts"
+import { redisCpuMs } from "./process-cpu.ts"
 
 const documents = Number(process.env.BENCH_DOCS ?? 2000)
 const warmup = Number(process.env.BENCH_WARMUP ?? 200)
@@ -24,11 +25,6 @@ const commandStats = async (redis: Redis) => {
   }
   return stats
 }
-const redisCpuSeconds = async (redis: Redis) => {
-  const info = await redis.info("cpu")
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0)
-  return field("used_cpu_user") + field("used_cpu_sys")
-}
 
 const port = await freePort()
 const server = await startRedisServer(port)
@@ -39,14 +35,14 @@ try {
   console.log(`per-document cost: ${documents} documents (+${warmup} warm-up) as fast as possible, private redis-server :${port}`)
   for (const system of systems) {
     await redis.config("RESETSTAT")
-    const cpuBefore = await redisCpuSeconds(redis)
+    const cpuBefore = await redisCpuMs(redis)
     const options: BenchOptions = { documents, warmup, redisUrl: `redis://127.0.0.1:${port}`, prefix: `calls:${system}:` }
     const output = execFileSync(process.execPath, [runner, system, JSON.stringify(options)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
-    const result = JSON.parse(output.trim().split("\n").at(-1)!) as BenchResult & { nodeCpuMs?: number }
+    const result = JSON.parse(output.trim().split("\n").at(-1)!) as BenchResult & { nodeCpuMs: number }
     const stats = await commandStats(redis)
-    const redisCpuMs = ((await redisCpuSeconds(redis)) - cpuBefore) * 1000
+    const redisMs = (await redisCpuMs(redis)) - cpuBefore
     const sent = documents + warmup
-    console.log(`\n${system}: ${result.docsPerSecond.toFixed(0)} docs/s; per document: Node CPU ${((result.nodeCpuMs ?? NaN) * 1000 / sent).toFixed(0)} µs, Redis CPU ${(redisCpuMs * 1000 / sent).toFixed(0)} µs`)
+    console.log(`\n${system}: ${result.docsPerSecond.toFixed(0)} docs/s; per document: Node CPU ${((result.nodeCpuMs) * 1000 / sent).toFixed(0)} µs, Redis CPU ${(redisMs * 1000 / sent).toFixed(0)} µs`)
     console.log(`  ${"command".padEnd(22)}${"calls/doc".padStart(10)}${"µs/doc".padStart(9)}${"µs/call".padStart(9)}`)
     const rows = [...stats].filter(([name]) => !["info", "config|resetstat", "ping", "scan", "unlink", "config"].includes(name))
     rows.sort((a, b) => b[1].usec - a[1].usec)

@@ -1,6 +1,8 @@
 // Runs one system once in this (fresh) process and prints its BenchResult as JSON on the last line.
 import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
+import { openRedis } from "./harness.ts"
 import type { BenchOptions, BenchSystem, ProcessPauses } from "./harness.ts"
+import { redisCpuMs } from "./process-cpu.ts"
 
 const [system, json] = process.argv.slice(2)
 const systems: Record<string, () => Promise<{ run: BenchSystem }>> = {
@@ -28,10 +30,16 @@ const gcObserver = new PerformanceObserver((list) => {
 gcObserver.observe({ entryTypes: ["gc"] })
 const loopDelay = monitorEventLoopDelay({ resolution: 10 })
 loopDelay.enable()
+const options = JSON.parse(json) as BenchOptions
+// Redis's CPU over the run (other clients of the same server included); not on a cluster's seeds.
+const redis = options.redisUrl.includes(",") ? undefined : await openRedis(options.redisUrl)
+const redisBefore = redis ? await redisCpuMs(redis) : undefined
 const cpuBefore = process.cpuUsage()
-const result = await run(JSON.parse(json) as BenchOptions)
-// This process's CPU during the run (set-up, warm-up and clean-up included): `npm run bench:calls`.
+const result = await run(options)
+// This process's CPU during the whole run (set-up, warm-up and clean-up included): `npm run bench:calls`.
 const cpu = process.cpuUsage(cpuBefore)
+const redisMs = redis && redisBefore !== undefined ? (await redisCpuMs(redis)) - redisBefore : undefined
+redis?.disconnect()
 loopDelay.disable()
 gcObserver.disconnect()
 const pauses: ProcessPauses = {
@@ -41,5 +49,6 @@ const pauses: ProcessPauses = {
   eventLoopP99Ms: loopDelay.percentile(99) / 1e6,
   eventLoopMaxMs: loopDelay.max / 1e6
 }
-process.stdout.write(`${JSON.stringify({ ...result, nodeCpuMs: (cpu.user + cpu.system) / 1000, pauses })}\n`)
+const runCpu = { ...result.cpu!, ...(redisMs === undefined ? {} : { redis: redisMs }) }
+process.stdout.write(`${JSON.stringify({ ...result, cpu: runCpu, nodeCpuMs: (cpu.user + cpu.system) / 1000, pauses })}\n`)
 process.exit(0)
