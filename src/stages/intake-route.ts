@@ -21,7 +21,7 @@ import { RedisClient, type RedisConnection, type RedisError, slotOf } from "../s
  * Cluster step 1 (and a redelivery's marker read) is followed, on the same connection to the same
  * master, by `WAIT <replicas> <ms>`: the entry is acked only once that many of the master's replicas
  * have the event (LEXSTREAM_ROUTE_REPLICAS, capped by the replicas ioredis knows the slot's master
- * has; 0 turns it off). Fewer confirmations fail the attempt as retryable: the entry stays pending,
+ * has, asked again at most once a second while it knows none; 0 turns it off). Fewer confirmations fail the attempt as retryable: the entry stays pending,
  * and its redelivery finds the marker (and waits again) or, if the master died, routes again.
  * A single Redis, partitioned or not, waits for nothing.
  */
@@ -63,6 +63,28 @@ const replicasToWaitFor = (client: RedisConnection, key: string, wanted: number)
   return Math.min(wanted, Math.max(0, nodes.length - 1))
 }
 
+/** At most one slot-table refresh per connection per this long, however many masters look replica-less. */
+export const REPLICA_LOOKUP_INTERVAL_MS = 1_000
+const lastReplicaLookup = new WeakMap<Cluster, number>()
+
+/**
+ * Makes sure the slot table says whether `key`'s master has replicas. Unknown slot: learnt now. A
+ * master without replicas in the table: asked again (the cluster, at most once a second), because
+ * ioredis's own refresh comes only every 5 s, and a replica that joined since would otherwise not be
+ * waited for: routes acked with less replication than asked.
+ */
+const learnReplicas = async (client: RedisConnection, key: string, wanted: number) => {
+  if (wanted <= 0 || !client.isCluster) return
+  const cluster = client as Cluster
+  const nodes = cluster.slots[slotOf(key)]
+  // A cluster client learns the slot table once it is ready: the first route must not skip the WAIT.
+  if (nodes === undefined) return void (await client.ping())
+  if (nodes.length > 1 || Date.now() - (lastReplicaLookup.get(cluster) ?? 0) < REPLICA_LOOKUP_INTERVAL_MS) return
+  lastReplicaLookup.set(cluster, Date.now())
+  // A failed refresh keeps the table it had: the route then waits for what that table says.
+  await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()))
+}
+
 /**
  * Runs one command in `key`'s slot and, on a cluster master with replicas, `WAIT` right after it in
  * the same pipeline: ioredis sends a pipeline to the node of its first keyed command, so the WAIT
@@ -77,8 +99,7 @@ const confirmedOnMaster = <A>(
   Effect.gen(function*() {
     const redis = yield* RedisClient
     const { reply, asked, confirmed } = yield* redis.useWaiting(operation, async (client) => {
-      // A cluster client learns the slot table once it is ready: the first route must not skip the WAIT.
-      if (confirmation.replicas > 0 && client.isCluster && (client as Cluster).slots[slotOf(key)] === undefined) await client.ping()
+      await learnReplicas(client, key, confirmation.replicas)
       const asked = replicasToWaitFor(client, key, confirmation.replicas)
       if (!("lexRouteSubmission" in client)) client.defineCommand("lexRouteSubmission", { lua: ROUTE })
       const pipeline = command(client.pipeline())

@@ -42,6 +42,14 @@ export interface RedisCluster {
    * `{p5}` do not spread evenly over equal slot ranges. Only for slots that hold no key yet.
    */
   readonly spreadKeys: (keys: ReadonlyArray<string>) => Promise<void>
+  /**
+   * Starts a new node and makes it a replica of the master on `masterPort`, as an operator adds one
+   * to a running cluster; resolves with its port once it is in sync and the master lists it.
+   */
+  readonly addReplica: (masterPort: number) => Promise<number>
+  /** SIGSTOP / SIGCONT a node: a frozen replica confirms nothing to its master's WAIT. */
+  readonly freeze: (port: number) => void
+  readonly thaw: (port: number) => void
   /** Starts a killed node again on its port and config; it rejoins as a replica. */
   readonly restartNode: (port: number) => Promise<void>
   /** kill -9 every node and remove the temp folder; safe to call twice. */
@@ -255,6 +263,23 @@ export const startRedisCluster = async (options: RedisClusterOptions = {}): Prom
       })
       topology = await nodes()
     },
+    addReplica: async (masterPort) => {
+      const port = await startOn(new Set(children.keys()))
+      const masterId = String(await ask(masterPort, "CLUSTER", "MYID"))
+      await ask(port, "CLUSTER", "MEET", "127.0.0.1", masterPort)
+      // A node can follow only a master it already knows through gossip.
+      await waitUntil(`node ${port} to learn of ${masterPort}`, readyTimeoutMs, async () =>
+        parseClusterNodes(String(await ask(port, "CLUSTER", "NODES"))).some((node) => node.id === masterId))
+      await ask(port, "CLUSTER", "REPLICATE", masterId)
+      await waitUntil(`replica ${port} to sync with ${masterPort}`, readyTimeoutMs, async () =>
+        /master_link_status:up/.test(String(await ask(port, "INFO", "replication"))) &&
+        ((await ask(masterPort, "CLUSTER", "SLOTS")) as Array<Array<unknown>>).some((range) =>
+          range.slice(3).some((node) => Number((node as Array<unknown>)[1]) === port)))
+      topology = await nodes()
+      return port
+    },
+    freeze: (port) => void children.get(port)?.kill("SIGSTOP"),
+    thaw: (port) => void children.get(port)?.kill("SIGCONT"),
     restartNode: async (port) => {
       const child = children.get(port)
       if (child === undefined) throw new Error(`redis cluster: no node on ${port}`)
